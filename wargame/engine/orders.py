@@ -1,0 +1,204 @@
+"""Orders: what a role asks for in a round, and the scripted-orders file.
+
+An order is written in YAML (and in saves) in one of four shapes::
+
+    us_section_301                          # play a move
+    {move: us_entity_list, target: cn}      # play a move aimed at a target
+    {respond: cn_rfi_deal, answer: accept}  # answer a deal (accept / reject / renegotiate)
+    {revoke: us_entity_list}                # end a policy in force
+
+Deals are answered in the same round they are proposed, without seeing the
+proposal: an answer is a standing decision ("if China offers this, we accept"),
+which keeps orders simultaneous and secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from wargame.scenario.model import Scenario
+from wargame.scenario.suggest import did_you_mean
+from wargame.scenario.yamlsafe import Diagnostic, InputError, parse, read_text
+
+Kind = Literal["play", "respond", "revoke"]
+Answer = Literal["accept", "reject", "renegotiate"]
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Order:
+    role: str
+    move: str
+    kind: Kind = "play"
+    target: str | None = None
+    answer: Answer | None = None
+    walk_away: bool = False
+
+    def to_json(self) -> Any:
+        """The shortest YAML/JSON form, as a person would write it."""
+        if self.kind == "play":
+            if self.target is None and not self.walk_away:
+                return self.move
+            out: dict[str, Any] = {"move": self.move}
+            if self.target is not None:
+                out["target"] = self.target
+            if self.walk_away:
+                out["walk_away"] = True
+            return out
+        if self.kind == "respond":
+            return {"respond": self.move, "answer": self.answer}
+        return {"revoke": self.move}
+
+
+class OrderSpecError(ValueError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def parse_order(s: Scenario, role: str, spec: Any) -> Order:
+    """Turn one written order into an :class:`Order`, checking ids and shape."""
+    if isinstance(spec, str):
+        return _play(s, role, spec, None, False)
+    if not isinstance(spec, dict):
+        raise OrderSpecError(f"an order is a move id or a mapping, not {type(spec).__name__}")
+    keys = set(spec)
+    if "move" in keys:
+        extra = keys - {"move", "target", "walk_away"}
+        if extra:
+            raise OrderSpecError(f"unknown field {sorted(extra)[0]!r} in a move order (allowed: move, target, walk_away)")
+        return _play(s, role, _text(spec["move"], "move"), spec.get("target"), bool(spec.get("walk_away", False)))
+    if "respond" in keys:
+        extra = keys - {"respond", "answer"}
+        if extra:
+            raise OrderSpecError(f"unknown field {sorted(extra)[0]!r} in an answer (allowed: respond, answer)")
+        mid = _text(spec["respond"], "respond")
+        move = _move(s, mid)
+        if move.deal is None:
+            raise OrderSpecError(f"{mid!r} is not a deal, so it cannot be answered")
+        if move.deal.counterparty != role:
+            raise OrderSpecError(f"{mid!r} is offered to {move.deal.counterparty!r}, not to {role!r}")
+        answer = spec.get("answer", "accept")
+        if answer not in ("accept", "reject", "renegotiate"):
+            raise OrderSpecError(f"answer must be accept, reject or renegotiate, not {answer!r}")
+        if answer == "renegotiate" and not move.deal.renegotiated:
+            raise OrderSpecError(f"{mid!r} has no renegotiated terms to ask for")
+        return Order(role, mid, "respond", answer=answer)
+    if "revoke" in keys:
+        if keys != {"revoke"}:
+            raise OrderSpecError("a revoke order has only the field 'revoke'")
+        mid = _text(spec["revoke"], "revoke")
+        move = _move(s, mid)
+        if move.role != role:
+            raise OrderSpecError(f"{mid!r} belongs to {move.role!r}, not {role!r}")
+        if move.policy is None:
+            raise OrderSpecError(f"{mid!r} is not a policy, so there is nothing to revoke")
+        return Order(role, mid, "revoke")
+    raise OrderSpecError("an order mapping needs 'move', 'respond' or 'revoke'")
+
+
+def _text(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise OrderSpecError(f"{field} must be a move id, not {value!r}")
+    return value
+
+
+def _move(s: Scenario, mid: str):  # -> Move
+    move = s.moves.get(mid)
+    if move is None:
+        raise OrderSpecError(f"unknown move {mid!r}{did_you_mean(mid, s.moves)}")
+    return move
+
+
+def _play(s: Scenario, role: str, mid: str, target: Any, walk_away: bool) -> Order:
+    move = _move(s, mid)
+    if move.role != role:
+        raise OrderSpecError(f"{mid!r} is a move of {move.role!r}, not of {role!r}")
+    if move.targets:
+        if target is None:
+            raise OrderSpecError(f"{mid!r} needs a target: one of {', '.join(move.targets)}")
+        if target not in move.targets:
+            raise OrderSpecError(f"{target!r} is not a target of {mid!r}{did_you_mean(str(target), move.targets)}"
+                                 f" (targets: {', '.join(move.targets)})")
+    elif target is not None:
+        raise OrderSpecError(f"{mid!r} takes no target")
+    if walk_away and move.deal is None:
+        raise OrderSpecError("walk_away only applies to a deal")
+    return Order(role, mid, "play", target=target, walk_away=walk_away)
+
+
+# --- scripted orders -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Script:
+    """Orders by round and role. Roles it never names are left to bots."""
+
+    rounds: dict[int, dict[str, tuple[Order, ...]]]
+    roles: frozenset[str]
+
+    def orders(self, rnd: int, role: str) -> tuple[Order, ...]:
+        return self.rounds.get(rnd, {}).get(role, ())
+
+
+def script_from_data(s: Scenario, data: Any, doc: Any = None) -> Script:
+    """Build a :class:`Script` from ``{round: {role: [orders]}}``; raises InputError (via doc) or OrderSpecError."""
+    problems: list[Diagnostic] = []
+    rounds: dict[int, dict[str, tuple[Order, ...]]] = {}
+    roles: set[str] = set()
+
+    def bad(path: tuple, msg: str, key: bool = False) -> None:
+        if doc is None:
+            raise OrderSpecError(f"{'.'.join(map(str, path))}: {msg}")
+        problems.append(doc.diag(path, msg, key=key))
+
+    base: tuple = ("rounds",) if doc is not None else ()
+    if not isinstance(data, dict):
+        bad(base, "expected a mapping of round numbers to orders")
+        raise InputError(problems)
+    for rnd, by_role in data.items():
+        if not isinstance(rnd, int) or isinstance(rnd, bool) or rnd < 1:
+            bad(base + (rnd,), f"round must be a whole number from 1, not {rnd!r}", key=True)
+            continue
+        if rnd > s.rounds:
+            bad(base + (rnd,), f"round {rnd} is after the last round ({s.rounds})", key=True)
+            continue
+        if by_role is None:
+            by_role = {}
+        if not isinstance(by_role, dict):
+            bad(base + (rnd,), "expected a mapping of role ids to lists of orders")
+            continue
+        for role, specs in by_role.items():
+            if role not in s.roles:
+                bad(base + (rnd, role), f"unknown role {role!r}{did_you_mean(str(role), s.roles)}", key=True)
+                continue
+            roles.add(role)
+            specs = [] if specs is None else specs
+            if not isinstance(specs, list):
+                specs = [specs]
+            parsed: list[Order] = []
+            for i, spec in enumerate(specs):
+                try:
+                    parsed.append(parse_order(s, role, spec))
+                except OrderSpecError as exc:
+                    bad(base + (rnd, role, i), exc.message)
+            rounds.setdefault(rnd, {})[role] = tuple(parsed)
+    if problems:
+        raise InputError(problems)
+    return Script(rounds, frozenset(roles))
+
+
+def load_script(s: Scenario, path: str | Path) -> Script:
+    """Read an orders file (``rounds: {1: {us: [...]}}``) with FILE:LINE:COL errors."""
+    p = Path(path)
+    doc = parse(read_text(p, str(path)), str(path))
+    data = doc.data
+    if not isinstance(data, dict) or "rounds" not in data:
+        raise InputError([doc.diag((), "an orders file is a mapping with a 'rounds' key: rounds: {1: {us: [move_id]}}")])
+    extra = set(data) - {"rounds", "scenario", "note"}
+    if extra:
+        k = sorted(map(str, extra))[0]
+        raise InputError([doc.diag((k,), f"unknown field {k!r}{did_you_mean(k, ['rounds', 'scenario', 'note'])}", key=True)])
+    if "scenario" in data and data["scenario"] != s.id:
+        raise InputError([doc.diag(("scenario",), f"these orders are for scenario {data['scenario']!r}, not {s.id!r}")])
+    return script_from_data(s, data["rounds"] or {}, doc)

@@ -1,0 +1,343 @@
+"""Resolve one round: a pure function of (rules, state, orders, rng) -> (state, trace).
+
+The resolution sequence, in order:
+
+1. **Orders checked.** Each order is checked against the state at the start of
+   the round: the move exists and is the role's own, its target is valid, its
+   precondition holds, a once-only move is unused, a policy is not already in
+   force, a revoke names a policy in force, and no order is repeated. Then the
+   role's budget: costs of its orders, plus points reserved for deals it agrees
+   to, plus the upkeep of its policies in force, must fit. Over budget rejects
+   all of that role's moves and answers (revokes still stand), so nothing is
+   half-applied. Every rejection carries a reason a player can read.
+2. **Deals settled.** A deal is made when its counterparty's answer in the same
+   round is ``accept``; ``renegotiate`` gives the deal's renegotiated terms
+   unless the proposer said ``walk_away``; anything else means no deal.
+3. **Policies enacted and revoked**; once-only moves marked used.
+4. **Events fired**: injects by the facilitator, then the scenario's scheduled,
+   triggered and chance events, in the scenario's order.
+5. **Effects applied.** Every effect due this round (new moves and deals with no
+   delay, delayed effects coming due, ongoing effects of every policy in force,
+   fired events) is evaluated against the *start-of-round* values, so the
+   result cannot depend on the order in which roles or orders are listed.
+   Conditions (``when``) and multipliers (``scale``, e.g. coalition size via
+   ``acting("tag")``) see this round's orders and policies. Spreads are drawn
+   from the round's random stream in a fixed canonical order.
+6. **Dynamics.** Every rule is evaluated on the values after step 5, all on the
+   same snapshot, and their changes applied together.
+7. **Clamping.** Values outside their bounds are clamped; the clamp is a
+   contribution in the trace.
+8. **Scoring.** Each sector's quadrant from its two axes; each role's score
+   from its objectives.
+
+Values are fixed-point integers, so the contributions to an indicator sum
+exactly to its change.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+
+from wargame.engine.orders import Order
+from wargame.engine.rules import SCALE, Rules
+from wargame.engine.scoring import quadrants, scores
+from wargame.engine.state import (
+    Contribution,
+    DealResult,
+    FiredEvent,
+    OrderResult,
+    Pending,
+    PolicyInForce,
+    RoundTrace,
+    State,
+)
+
+_KIND_RANK = {"play": 0, "respond": 1, "revoke": 2}
+_SOURCE_RANK = {"policy": 0, "move": 1, "deal": 2, "event": 3}
+
+
+class Ctx:
+    """What formulas read: values as floats, plus the round's orders and policies."""
+
+    __slots__ = ("values", "starts", "prevs", "round", "_active", "_played", "_tags")
+
+    def __init__(self, values: list[float], starts: list[float], prevs: list[float], rnd: int,
+                 active: set[str], played: set[str], tags: dict[str, int]) -> None:
+        self.values, self.starts, self.prevs, self.round = values, starts, prevs, rnd
+        self._active, self._played, self._tags = active, played, tags
+
+    def active(self, move_id: str) -> bool:
+        return move_id in self._active
+
+    def played(self, move_id: str) -> bool:
+        return move_id in self._played
+
+    def acting(self, tag: str) -> int:
+        return self._tags.get(tag, 0)
+
+
+def round_rng(seed: int, rnd: int) -> random.Random:
+    """The random stream of one round: a function of the seed and round only.
+
+    Seeding with a string uses SHA-512, so it does not depend on PYTHONHASHSEED.
+    """
+    return random.Random(f"wargame:{seed}:{rnd}")
+
+
+def _tag_counts(rules: Rules, policies: Iterable[PolicyInForce], played: Iterable[Order]) -> dict[str, int]:
+    acting: dict[str, set[str]] = {}
+    for p in policies:
+        for t in rules.tags[p.move]:
+            acting.setdefault(t, set()).add(p.role)
+    for o in played:
+        for t in rules.tags[o.move]:
+            acting.setdefault(t, set()).add(o.role)
+    return {t: len(r) for t, r in acting.items()}
+
+
+def _canon(rules: Rules, o: Order) -> tuple:
+    return (rules.role_rank.get(o.role, 99), _KIND_RANK[o.kind], rules.move_rank.get(o.move, 1 << 30),
+            o.move, o.target or "", o.answer or "", o.walk_away)
+
+
+def check_order(rules: Rules, state: State, o: Order, ctx: Ctx) -> str:
+    """Why an order cannot be carried out at the start of this round ('' if it can)."""
+    s = rules.scenario
+    move = s.moves.get(o.move)
+    if o.role not in s.roles:
+        return f"unknown role {o.role!r}"
+    if move is None:
+        return f"unknown move {o.move!r}"
+    if o.kind == "respond":
+        if move.deal is None or move.deal.counterparty != o.role:
+            return f"{move.name} is not a deal offered to {s.roles[o.role].name}"
+        if o.answer not in ("accept", "reject", "renegotiate"):
+            return "an answer must be accept, reject or renegotiate"
+        if o.answer == "renegotiate" and not move.deal.renegotiated:
+            return f"{move.name} has no renegotiated terms"
+        return ""
+    if move.role != o.role:
+        return f"{move.name} is a move of {s.roles[move.role].name}"
+    if o.kind == "revoke":
+        if move.policy is None:
+            return f"{move.name} is not a policy"
+        if not any(p.move == o.move and p.role == o.role for p in state.policies):
+            return f"{move.name} is not in force"
+        if not move.policy.revocable:
+            return f"{move.name} cannot be revoked once enacted"
+        return ""
+    if move.targets and o.target not in move.targets:
+        return f"{move.name} needs a target: one of {', '.join(move.targets)}"
+    if not move.targets and o.target is not None:
+        return f"{move.name} takes no target"
+    if move.once and o.move in state.used:
+        return f"{move.name} can be played once per game, and already was"
+    if move.policy and any(p.move == o.move and p.target == o.target for p in state.policies):
+        return f"{move.name} is already in force"
+    req = rules.requires.get(o.move)
+    if req is not None and not req(ctx):
+        return move.requires_note or f"precondition not met: {move.requires}"
+    return ""
+
+
+def resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Random,
+            injects: Iterable[str] = ()) -> tuple[State, RoundTrace]:
+    """Resolve the next round. Pure: no I/O, no clock, randomness only from ``rng``."""
+    s = rules.scenario
+    r = state.round + 1
+    starts = [v / SCALE for v in rules.start]
+    start_vals = [v / SCALE for v in state.values]
+    pre_ctx = Ctx(start_vals, starts, start_vals, r, {p.move for p in state.policies}, set(),
+                  _tag_counts(rules, state.policies, ()))
+
+    # 1. Orders checked.
+    results: list[OrderResult] = []
+    accepted: list[Order] = []
+    spent: dict[str, int] = {}
+    by_role: dict[str, list[Order]] = {}
+    for o in sorted(orders, key=lambda o: _canon(rules, o)):
+        by_role.setdefault(o.role, []).append(o)
+    for role, role_orders in sorted(by_role.items(), key=lambda kv: rules.role_rank.get(kv[0], 99)):
+        seen: set[tuple] = set()
+        ok: list[Order] = []
+        role_results: list[OrderResult] = []
+        for o in role_orders:
+            reason = check_order(rules, state, o, pre_ctx)
+            key = (o.kind, o.move, o.target) if o.kind != "respond" else (o.kind, o.move)
+            if not reason and key in seen:
+                reason = "the same order twice" if o.kind != "respond" else "this deal is already answered"
+            seen.add(key)
+            if not reason and o.kind == "revoke" and any(x.kind == "play" and x.move == o.move for x in ok):
+                reason = "cannot enact and revoke the same policy in one round"
+            role_results.append(OrderResult(o, not reason, reason))
+            if not reason:
+                ok.append(o)
+        if role in s.roles:
+            budget = s.roles[role].budget
+            cost = 0
+            for o in ok:
+                m = s.moves[o.move]
+                if o.kind == "play":
+                    cost += m.cost + (m.policy.upkeep if m.policy else 0)
+                elif o.kind == "respond" and o.answer != "reject" and m.deal:
+                    cost += m.deal.counterparty_cost
+            revoked = {o.move for o in ok if o.kind == "revoke"}
+            upkeep = sum(s.moves[p.move].policy.upkeep for p in state.policies  # type: ignore[union-attr]
+                         if p.role == role and p.move not in revoked)
+            if cost + upkeep > budget:
+                why = f"over budget: orders cost {cost}" + (f" plus {upkeep} upkeep" if upkeep else "") + f", budget {budget}"
+                role_results = [OrderResult(x.order, False, why) if x.accepted and x.order.kind != "revoke" else x
+                                for x in role_results]
+                ok = [o for o in ok if o.kind == "revoke"]
+                cost = 0
+            spent[role] = cost + upkeep
+        results.extend(role_results)
+        accepted.extend(ok)
+
+    plays = [o for o in accepted if o.kind == "play"]
+    answers = {(o.move): o for o in accepted if o.kind == "respond"}
+    revokes = {(o.role, o.move) for o in accepted if o.kind == "revoke"}
+
+    # 2. Deals settled; 3. policies enacted and revoked.
+    deals: list[DealResult] = []
+    new_pending: list[Pending] = []
+    enacted: list[PolicyInForce] = []
+    revoked_list = [p for p in state.policies if (p.role, p.move) in revokes]
+    policies = [p for p in state.policies if (p.role, p.move) not in revokes]
+    used = set(state.used)
+    for o in plays:
+        m = s.moves[o.move]
+        kind, variant = ("policy" if m.policy else "move"), "effects"
+        if m.deal:
+            ans = answers.get(o.move)
+            answer = ans.answer if ans else "none"
+            if answer == "accept":
+                outcome = "made"
+            elif answer == "renegotiate":
+                outcome, variant = ("walked-away", "") if o.walk_away else ("renegotiated", "renegotiated")
+            else:
+                outcome = "refused" if answer == "reject" else "unanswered"
+            deals.append(DealResult(o.move, o.role, m.deal.counterparty, answer, outcome, o.target))
+            if outcome not in ("made", "renegotiated"):
+                continue
+            kind = "deal"
+        if m.once:
+            used.add(o.move)
+        if m.policy:
+            p = PolicyInForce(o.move, o.role, o.target, r)
+            policies.append(p)
+            enacted.append(p)
+        for i, e in enumerate(rules.effects[(o.move, variant)]):
+            new_pending.append(Pending(r + e.delay, r + e.delay + e.duration - 1, kind, o.move, variant, i, o.role, o.target))
+    policies.sort(key=lambda p: (rules.role_rank[p.role], rules.move_rank[p.move], p.target or "", p.since))
+    played_ids = {o.move for o in plays}
+
+    # 4. Events.
+    fired: list[FiredEvent] = []
+    fired_ids = set(state.fired)
+    inject_set = set(injects)
+    for eid, ev in s.events.items():
+        how, roll = "", None
+        if eid in inject_set:
+            how = "inject"
+        elif ev.once and eid in state.fired:
+            continue
+        elif r in ev.at:
+            how = "scheduled"
+        elif eid in rules.triggers:
+            how = "trigger" if rules.triggers[eid](pre_ctx) else ""
+        elif not ev.at and ev.chance is not None:
+            how = "chance"
+        if how and how != "inject" and ev.chance is not None:
+            roll = rng.random()
+            if roll >= ev.chance:
+                how = ""
+        if not how:
+            continue
+        fired.append(FiredEvent(eid, how, roll))
+        if ev.once:
+            fired_ids.add(eid)
+        for i, e in enumerate(rules.effects[(eid, "event")]):
+            new_pending.append(Pending(r + e.delay, r + e.delay + e.duration - 1, "event", eid, "event", i, None, None))
+
+    # 5. Effects due this round, evaluated on start-of-round values.
+    ctx = Ctx(start_vals, starts, start_vals, r, {p.move for p in policies}, played_ids,
+              _tag_counts(rules, policies, plays))
+    due: list[tuple] = []
+    for p in (*state.pending, *new_pending):
+        if p.first <= r <= p.last:
+            rank = rules.move_rank.get(p.source, 0) if p.kind != "event" else list(s.events).index(p.source)
+            due.append((_SOURCE_RANK[p.kind], rank, p.variant, p.index, rules.role_rank.get(p.role or "", -1),
+                        p.target or "", p.kind, p.source, p.role, p.target))
+    for pol in policies:
+        for i in range(len(rules.effects.get((pol.move, "ongoing"), ()))):
+            due.append((0, rules.move_rank[pol.move], "ongoing", i, rules.role_rank[pol.role], pol.target or "",
+                        "policy", pol.move, pol.role, pol.target))
+    due.sort(key=lambda d: d[:6])
+    contribs: list[Contribution] = []
+    values = list(state.values)
+    for _, _, variant, i, _, _, kind, source, role, target in due:
+        e = rules.effects[(source, variant)][i]
+        if target is not None and e.slot is None and e.by_target is not None and target not in e.by_target:
+            continue
+        idx = e.index(target)
+        if e.when is not None and not e.when(ctx):
+            continue
+        roll = rng.uniform(-e.spread, e.spread) if e.spread else None
+        change = e.change + (roll or 0.0)
+        amount = start_vals[idx] * change if e.relative else change
+        if e.scale is not None:
+            amount *= e.scale(ctx)
+        fixed = int(round(amount * SCALE))
+        if fixed == 0:
+            continue
+        values[idx] += fixed
+        contribs.append(Contribution(rules.ids[idx], fixed, kind, source, role, roll, e.cites, e.rationale))
+
+    # 6. Dynamics, all on one snapshot.
+    snap = [v / SCALE for v in values]
+    dctx = Ctx(snap, starts, start_vals, r, ctx._active, played_ids, ctx._tags)
+    deltas: list[tuple[int, int, Contribution]] = []
+    for rule in rules.dynamics:
+        if rule.when is not None and not rule.when(dctx):
+            continue
+        x = rule.formula(dctx)
+        delta = x - snap[rule.slot] if rule.is_set else x
+        fixed = int(round(delta * SCALE))
+        if fixed:
+            deltas.append((rule.slot, fixed, Contribution(rules.ids[rule.slot], fixed, "rule", rule.id, None, None,
+                                                          rule.cites, rule.rationale)))
+    for slot, fixed, c in deltas:
+        values[slot] += fixed
+        contribs.append(c)
+
+    # 7. Clamping.
+    for i, v in enumerate(values):
+        lo, hi = rules.lo[i], rules.hi[i]
+        if v < lo or v > hi:
+            bound = lo if v < lo else hi
+            contribs.append(Contribution(rules.ids[i], bound - v, "clamp", "", None, None, (),
+                                         f"held at its {'lower' if v < lo else 'upper'} bound {bound / SCALE:g}"))
+            values[i] = bound
+
+    # 8. Scoring.
+    after = tuple(values)
+    new_state = State(
+        r, after, tuple(policies),
+        tuple(sorted(p for p in (*state.pending, *new_pending) if p.last > r)),
+        frozenset(used), frozenset(fired_ids),
+    )
+    trace = RoundTrace(r, tuple(results), tuple(deals), tuple(fired), tuple(contribs), state.values, after,
+                       spent, quadrants(rules, after), scores(rules, after), tuple(enacted), tuple(revoked_list))
+    return new_state, trace
+
+
+def override(rules: Rules, state: State, indicator: str, value: float, reason: str) -> tuple[State, Contribution]:
+    """The facilitator sets an indicator by hand; the change is a contribution of its own."""
+    i = rules.index[indicator]
+    new = min(max(int(round(value * SCALE)), rules.lo[i]), rules.hi[i])
+    values = list(state.values)
+    c = Contribution(indicator, new - values[i], "override", "facilitator", None, None, (), reason)
+    values[i] = new
+    return State(state.round, tuple(values), state.policies, state.pending, state.used, state.fired), c

@@ -1,0 +1,167 @@
+"""Game state and the trace of a round: plain, immutable data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from wargame.engine.orders import Order
+from wargame.engine.rules import Rules, to_float
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PolicyInForce:
+    move: str
+    role: str
+    target: str | None
+    since: int
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Pending:
+    """An effect scheduled for rounds ``first``..``last``."""
+
+    first: int
+    last: int
+    kind: str  # move | deal | event
+    source: str  # move or event id
+    variant: str  # effects | renegotiated | event
+    index: int  # position in that effect list
+    role: str | None
+    target: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    round: int  # rounds resolved so far (0 before the first)
+    values: tuple[int, ...]  # fixed-point, by indicator position
+    policies: tuple[PolicyInForce, ...] = ()
+    pending: tuple[Pending, ...] = ()
+    used: frozenset[str] = frozenset()  # 'once' moves already played
+    fired: frozenset[str] = frozenset()  # 'once' events already fired
+
+    def value(self, rules: Rules, indicator: str) -> float:
+        return to_float(self.values[rules.index[indicator]])
+
+    def active(self, move: str) -> bool:
+        return any(p.move == move for p in self.policies)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "round": self.round,
+            "values": list(self.values),
+            "policies": [[p.move, p.role, p.target, p.since] for p in self.policies],
+            "pending": [[p.first, p.last, p.kind, p.source, p.variant, p.index, p.role, p.target] for p in self.pending],
+            "used": sorted(self.used),
+            "fired": sorted(self.fired),
+        }
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical state: what saves check on replay."""
+        blob = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def initial_state(rules: Rules, setup: dict[str, float] | None = None) -> State:
+    values = list(rules.start)
+    for ind, v in (setup or {}).items():
+        i = rules.index[ind]
+        values[i] = min(max(int(round(v * 10_000)), rules.lo[i]), rules.hi[i])
+    return State(0, tuple(values))
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One cause of one indicator's change in one round."""
+
+    indicator: str
+    amount: int  # fixed-point
+    kind: str  # move | policy | deal | event | rule | clamp | override
+    source: str  # move, event or rule id ('' for clamp)
+    role: str | None
+    roll: float | None
+    cites: tuple[str, ...]
+    rationale: str
+
+    @property
+    def value(self) -> float:
+        return to_float(self.amount)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"indicator": self.indicator, "amount": self.amount, "kind": self.kind, "source": self.source}
+        if self.role:
+            out["role"] = self.role
+        if self.roll is not None:
+            out["roll"] = round(self.roll, 6)
+        if self.cites:
+            out["cites"] = list(self.cites)
+        out["rationale"] = self.rationale
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class OrderResult:
+    order: Order
+    accepted: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DealResult:
+    move: str
+    proposer: str
+    counterparty: str
+    answer: str  # accept | reject | renegotiate | none
+    outcome: str  # made | renegotiated | refused | walked-away | unanswered
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FiredEvent:
+    event: str
+    how: str  # scheduled | trigger | chance | inject
+    roll: float | None = None
+
+
+@dataclass(frozen=True)
+class RoundTrace:
+    round: int
+    orders: tuple[OrderResult, ...]
+    deals: tuple[DealResult, ...]
+    events: tuple[FiredEvent, ...]
+    contributions: tuple[Contribution, ...]
+    before: tuple[int, ...]
+    after: tuple[int, ...]
+    spent: dict[str, int]
+    quadrants: dict[str, str]
+    scores: dict[str, float]
+    enacted: tuple[PolicyInForce, ...] = ()
+    revoked: tuple[PolicyInForce, ...] = ()
+    _by_indicator: dict[str, list[Contribution]] = field(default_factory=dict, compare=False, repr=False)
+
+    def why(self, indicator: str) -> list[Contribution]:
+        """Every contribution to one indicator's change; they sum exactly to it."""
+        if not self._by_indicator:
+            for c in self.contributions:
+                self._by_indicator.setdefault(c.indicator, []).append(c)
+        return self._by_indicator.get(indicator, [])
+
+    def change(self, rules: Rules, indicator: str) -> float:
+        i = rules.index[indicator]
+        return to_float(self.after[i] - self.before[i])
+
+    def to_json(self, rules: Rules) -> dict[str, Any]:
+        return {
+            "round": self.round,
+            "orders": [{"role": r.order.role, "order": r.order.to_json(), "accepted": r.accepted,
+                        **({"reason": r.reason} if r.reason else {})} for r in self.orders],
+            "deals": [{"move": d.move, "proposer": d.proposer, "counterparty": d.counterparty,
+                       "answer": d.answer, "outcome": d.outcome} for d in self.deals],
+            "events": [{"event": e.event, "how": e.how} for e in self.events],
+            "contributions": [c.to_json() for c in self.contributions],
+            "spent": self.spent,
+            "quadrants": self.quadrants,
+            "scores": {k: round(v, 4) for k, v in self.scores.items()},
+        }

@@ -1,0 +1,1 @@
+"""The scenario format and its loader (no UI imports here)."""

@@ -35,7 +35,8 @@ class LoadedScenario:
 
 
 def canonical_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON that keeps key order: the order of sectors, roles and moves matters."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def load_scenario(path: str | Path) -> LoadedScenario:

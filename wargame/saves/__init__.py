@@ -1,0 +1,1 @@
+"""Saved games: the hash-chained event log, replay, undo, fork and reports."""

@@ -1,0 +1,371 @@
+"""A game being played and saved as it goes; rebuilding one from its log.
+
+State is never stored as truth. Loading a save replays its events through the
+engine and checks each round's recorded digest (and values) against what the
+engine produces now, so a rules change that alters history is named, by round
+and indicator.
+
+Events:
+    orders    {round, role, orders: [...], by: human|bot}   (last submission per role counts)
+    inject    {round, event}                                  (fires when the round resolves)
+    resolve   {round, digest, values, quadrants, scores, summary}
+    override  {round, indicator, value, model_value, reason, digest}
+    note      {round, text, bookmark: bool}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wargame import __version__
+from wargame.engine.game import Game
+from wargame.engine.orders import Order, OrderSpecError, Script, parse_order
+from wargame.engine.rules import Rules
+from wargame.engine.state import RoundTrace
+from wargame.saves.log import LogRead, SaveError, SaveWriter, file_sha256, read_log, write_log
+from wargame.scenario.loader import LoadedScenario, scenario_from_canonical
+from wargame.scenario.yamlsafe import InputError
+
+
+def header_for(loaded: LoadedScenario, seed: int, seats: dict[str, str], parent: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "engine": __version__,
+        "scenario_id": loaded.scenario.id,
+        "scenario_sha256": loaded.sha256,
+        # A JSON string, not an object: the log's canonical form sorts keys, and the
+        # order of sectors, roles and moves is part of the scenario.
+        "scenario": json.dumps(loaded.canonical, separators=(",", ":"), ensure_ascii=False),
+        "seed": seed,
+        "seats": seats,
+        "parent": parent,
+    }
+
+
+def default_save_path(scenario_id: str, folder: Path | str = "saves", now: dt.datetime | None = None) -> Path:
+    """saves/<scenario>-<date>-<time>.jsonl, never an existing file."""
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    base = Path(folder) / f"{scenario_id}-{stamp}.jsonl"
+    return unique_path(base)
+
+
+def unique_path(path: Path) -> Path:
+    if not path.exists():
+        return path
+    stem = re.sub(r"-\d+$", "", path.stem)
+    n = 2
+    while (cand := path.with_name(f"{stem}-{n}{path.suffix}")).exists():
+        n += 1
+    return cand
+
+
+def _summary(rules: Rules, trace: RoundTrace) -> dict[str, Any]:
+    return {
+        "orders": [{"role": r.order.role, "order": r.order.to_json(), "accepted": r.accepted,
+                    **({"reason": r.reason} if r.reason else {})} for r in trace.orders],
+        "deals": [{"move": d.move, "proposer": d.proposer, "answer": d.answer, "outcome": d.outcome} for d in trace.deals],
+        "events": [{"event": e.event, "how": e.how} for e in trace.events],
+        "changed": sorted({c.indicator for c in trace.contributions}),
+    }
+
+
+class Session:
+    """A :class:`Game` plus its log. Every action is logged before it takes effect on screen."""
+
+    def __init__(self, loaded: LoadedScenario, rules: Rules, game: Game, seats: dict[str, str],
+                 writer: SaveWriter | None, events: list[dict[str, Any]] | None = None,
+                 header: dict[str, Any] | None = None) -> None:
+        self.loaded, self.rules, self.game, self.seats, self.writer = loaded, rules, game, seats, writer
+        self.events: list[dict[str, Any]] = events or []
+        self.header = header or header_for(loaded, game.seed, seats)
+        self.pending: dict[str, tuple[Order, ...]] = {}
+        self.pending_by: dict[str, str] = {}
+        self.pending_injects: list[str] = []
+        self.notes: list[dict[str, Any]] = [e for e in self.events if e["type"] == "note"]
+
+    @classmethod
+    def new(cls, loaded: LoadedScenario, seed: int | None = None, seats: dict[str, str] | None = None,
+            path: Path | str | None = None, parent: dict[str, Any] | None = None) -> "Session":
+        rules = Rules(loaded)
+        game = Game.new(rules, seed)
+        seats = seats or {r: "human" for r in rules.roles}
+        header = header_for(loaded, game.seed, seats, parent)
+        writer = SaveWriter.create(path, header) if path is not None else None
+        return cls(loaded, rules, game, seats, writer, [], header)
+
+    @property
+    def path(self) -> Path | None:
+        return self.writer.path if self.writer else None
+
+    def _log(self, event: dict[str, Any]) -> None:
+        if self.writer is not None:
+            self.writer.append(event)
+        self.events.append(event)
+
+    def submit(self, role: str, orders: list[Order] | tuple[Order, ...], by: str = "human") -> None:
+        """Commit a role's orders for the current round (a later submission replaces it)."""
+        self._log({"type": "orders", "round": self.game.round, "role": role,
+                   "orders": [o.to_json() for o in orders], "by": by})
+        self.pending[role] = tuple(orders)
+        self.pending_by[role] = by
+
+    def inject(self, event_id: str) -> None:
+        if event_id not in self.rules.scenario.events:
+            raise ValueError(f"unknown event {event_id!r}")
+        self._log({"type": "inject", "round": self.game.round, "event": event_id})
+        self.pending_injects.append(event_id)
+
+    def resolve(self) -> RoundTrace:
+        orders = [o for role in self.rules.roles for o in self.pending.get(role, ())]
+        trace = self.game.play(orders, self.pending_injects)
+        st = self.game.state
+        self._log({"type": "resolve", "round": trace.round, "digest": st.digest(), "values": list(st.values),
+                   "quadrants": trace.quadrants, "scores": {k: round(v, 4) for k, v in trace.scores.items()},
+                   "summary": _summary(self.rules, trace)})
+        self.pending, self.pending_by, self.pending_injects = {}, {}, []
+        return trace
+
+    def override(self, indicator: str, value: float, reason: str) -> None:
+        if not reason.strip():
+            raise ValueError("an override needs a reason")
+        ov = self.game.override(indicator, value, reason)
+        self._log({"type": "override", "round": self.game.state.round, "indicator": indicator,
+                   "value": ov.value, "model_value": ov.model_value, "reason": reason,
+                   "digest": self.game.state.digest()})
+
+    def note(self, text: str, bookmark: bool = False) -> None:
+        ev = {"type": "note", "round": self.game.state.round, "text": text, "bookmark": bookmark}
+        self._log(ev)
+        self.notes.append(ev)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+# --- rebuilding -----------------------------------------------------------------------
+
+@dataclass
+class Divergence:
+    round: int
+    line: int
+    detail: str
+
+
+@dataclass
+class Step:
+    """One event of a log, and the game position after it."""
+
+    line: int
+    event: dict[str, Any]
+    round: int  # rounds resolved after this event
+
+
+@dataclass
+class Replay:
+    read: LogRead
+    session: Session
+    steps: list[Step] = field(default_factory=list)
+    divergence: Divergence | None = None
+
+    @property
+    def game(self) -> Game:
+        return self.session.game
+
+    @property
+    def intact(self) -> bool:
+        return not self.read.damage and self.divergence is None
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.read.damage:
+            out.append(f"{self.read.path}: damaged at {self.read.damage}; "
+                       f"{len(self.read.events)} event(s) recovered, {self.read.lost_lines} line(s) ({self.read.lost_bytes} bytes) lost")
+        if self.divergence:
+            out.append(f"{self.read.path}:{self.divergence.line}: round {self.divergence.round} diverged: {self.divergence.detail}")
+        return out
+
+
+def rebuild(read: LogRead, writer: SaveWriter | None = None) -> Replay:
+    """Replay a log's intact events through the engine. Raises SaveError if the scenario in it is unusable."""
+    header = read.header
+    try:
+        loaded = scenario_from_canonical(json.loads(header["scenario"]))
+    except (InputError, KeyError, TypeError, ValueError) as exc:
+        raise SaveError(f"{read.path}:1: the scenario stored in this save cannot be loaded: {exc}") from None
+    if header.get("scenario_sha256") not in (None, loaded.sha256):
+        raise SaveError(f"{read.path}:1: the stored scenario does not match its hash (the header was altered)")
+    rules = Rules(loaded)
+    try:
+        game = Game.new(rules, int(header["seed"]))
+    except (KeyError, TypeError, ValueError):
+        raise SaveError(f"{read.path}:1: the header has no usable seed") from None
+    seats = dict(header.get("seats") or {r: "human" for r in rules.roles})
+    session = Session(loaded, rules, game, seats, None, [], {k: v for k, v in header.items() if k not in ("type", "format", "prev", "hash")})
+    replay = Replay(read, session)
+    for i, ev in enumerate(read.events):
+        line = i + 2
+        try:
+            _apply(session, ev, line, replay)
+        except (OrderSpecError, ValueError, KeyError, TypeError) as exc:
+            replay.divergence = replay.divergence or Divergence(game.round, line, f"event cannot be applied: {exc}")
+            break
+        replay.steps.append(Step(line, ev, game.state.round))
+    session.events = list(read.events[: len(replay.steps)])
+    session.notes = [e for e in session.events if e["type"] == "note"]
+    session.writer = writer
+    return replay
+
+
+def _apply(session: Session, ev: dict[str, Any], line: int, replay: Replay) -> None:
+    rules, game = session.rules, session.game
+    t = ev["type"]
+    if t == "orders":
+        role = ev["role"]
+        if role not in rules.scenario.roles:
+            raise ValueError(f"unknown role {role!r}")
+        orders = tuple(parse_order(rules.scenario, role, spec) for spec in ev["orders"])
+        session.pending[role] = orders
+        session.pending_by[role] = ev.get("by", "human")
+    elif t == "inject":
+        if ev["event"] not in rules.scenario.events:
+            raise ValueError(f"unknown event {ev['event']!r}")
+        session.pending_injects.append(ev["event"])
+    elif t == "resolve":
+        orders = [o for role in rules.roles for o in session.pending.get(role, ())]
+        game.play(orders, session.pending_injects)
+        session.pending, session.pending_by, session.pending_injects = {}, {}, []
+        st = game.state
+        if ev.get("digest") != st.digest() and replay.divergence is None:
+            replay.divergence = Divergence(st.round, line, _explain(rules, ev, st.values))
+    elif t == "override":
+        game.override(ev["indicator"], float(ev["value"]), ev.get("reason", ""))
+        if ev.get("digest") != game.state.digest() and replay.divergence is None:
+            replay.divergence = Divergence(game.state.round, line, "the state after this override differs from the one recorded")
+    elif t == "note":
+        pass
+
+
+def _explain(rules: Rules, ev: dict[str, Any], got: tuple[int, ...]) -> str:
+    recorded = ev.get("values")
+    if not isinstance(recorded, list) or len(recorded) != len(got):
+        return "the state digest differs from the one recorded (the rules now give a different result)"
+    diffs = [f"{rules.ids[i]} recorded {a / 10_000:g}, now {b / 10_000:g}"
+             for i, (a, b) in enumerate(zip(recorded, got)) if a != b]
+    if not diffs:
+        return "the state digest differs (policies or scheduled effects changed) though every value matches"
+    more = f" and {len(diffs) - 3} more" if len(diffs) > 3 else ""
+    return "the rules now give a different result: " + "; ".join(diffs[:3]) + more
+
+
+def load(path: str | Path) -> Replay:
+    """Read and rebuild a save (damage tolerated: see ``Replay.problems``)."""
+    return rebuild(read_log(path))
+
+
+def resume(path: str | Path) -> Replay:
+    """Rebuild an intact save and keep writing to it."""
+    replay = load(path)
+    if not replay.intact:
+        raise SaveError("; ".join(replay.problems()))
+    replay.session.writer = SaveWriter.resume(path)
+    return replay
+
+
+def recover(path: str | Path, out: str | Path | None = None) -> Path:
+    """Write the intact prefix of a damaged save to a new file (the original is kept)."""
+    read = read_log(path)
+    p = Path(path)
+    target = Path(out) if out else unique_path(p.with_name(p.stem + "-recovered" + p.suffix))
+    header = {k: v for k, v in read.header.items() if k not in ("type", "format", "prev", "hash")}
+    return write_log(target, header, [_strip(e) for e in read.events])
+
+
+def _strip(ev: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in ev.items() if k not in ("prev", "hash")}
+
+
+def _cut_round(events: list[dict[str, Any]], keep_rounds: int) -> list[dict[str, Any]]:
+    """Events up to the resolve of round ``keep_rounds`` and the overrides/notes after it."""
+    out: list[dict[str, Any]] = []
+    resolved = 0
+    for ev in events:
+        if ev["type"] == "resolve":
+            if ev["round"] > keep_rounds:
+                break
+            resolved = ev["round"]
+        elif ev["type"] in ("orders", "inject") and ev["round"] > keep_rounds:
+            break
+        elif ev["type"] in ("override", "note") and resolved >= keep_rounds and ev["round"] > keep_rounds:
+            break
+        out.append(ev)
+    return out
+
+
+def undo(path: str | Path, what: str = "round", out: str | Path | None = None) -> Path:
+    """Write a new log without the last round (or the last event). History is never edited in place."""
+    read = read_log(path)
+    events = [_strip(e) for e in read.events]
+    if what == "event":
+        kept = events[:-1]
+    else:
+        last = max((e["round"] for e in events if e["type"] == "resolve"), default=0)
+        if last == 0:
+            raise SaveError("there is no resolved round to undo")
+        kept = _cut_round(events, last - 1)
+    p = Path(path)
+    target = Path(out) if out else unique_path(p.with_name(re.sub(r"-undo\d*$", "", p.stem) + "-undo" + p.suffix))
+    header = {k: v for k, v in read.header.items() if k not in ("type", "format", "prev", "hash")}
+    header["parent"] = {"file": p.name, "sha256": file_sha256(p), "undo": what}
+    return write_log(target, header, kept)
+
+
+def fork(path: str | Path, at_round: int, out: str | Path | None = None,
+         seats: dict[str, str] | None = None) -> Path:
+    """A new save holding the events up to ``at_round``, naming its parent and branch point."""
+    read = read_log(path)
+    events = [_strip(e) for e in read.events]
+    resolved = max((e["round"] for e in events if e["type"] == "resolve"), default=0)
+    if not 0 <= at_round <= resolved:
+        raise SaveError(f"cannot fork at round {at_round}: the save has rounds 0 to {resolved}")
+    p = Path(path)
+    target = Path(out) if out else unique_path(p.with_name(f"{p.stem}-fork-r{at_round}{p.suffix}"))
+    header = {k: v for k, v in read.header.items() if k not in ("type", "format", "prev", "hash")}
+    header["parent"] = {"file": p.name, "sha256": file_sha256(p), "round": at_round}
+    if seats is not None:
+        header["seats"] = seats
+    return write_log(target, header, _cut_round(events, at_round))
+
+
+def play_session(loaded: LoadedScenario, seed: int | None = None, script: Script | None = None,
+                 path: Path | str | None = None) -> Session:
+    """Play a whole game headless, logging it exactly as the app would.
+
+    Roles the script names follow it; every other role is a bot.
+    """
+    from wargame.engine.bots import choose_orders
+    from wargame.engine.game import bot_rng
+
+    rules = Rules(loaded)
+    scripted = script.roles if script else frozenset()
+    seats = {r: ("script" if r in scripted else "bot") for r in rules.roles}
+    session = Session.new(loaded, seed, seats, path)
+    session.rules = rules
+    game = session.game
+    try:
+        while not game.finished:
+            rnd = game.round
+            for role in rules.roles:
+                if role in scripted:
+                    assert script is not None
+                    session.submit(role, script.orders(rnd, role), by="script")
+                else:
+                    session.submit(role, choose_orders(rules, game.state, role, bot_rng(game.seed, rnd, role)), by="bot")
+            session.resolve()
+    finally:
+        session.close()
+    return session

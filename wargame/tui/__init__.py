@@ -1,0 +1,1 @@
+"""The Textual app: renders what the engine returns and dispatches the user's actions."""

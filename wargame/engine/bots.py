@@ -17,8 +17,8 @@ from __future__ import annotations
 import random
 
 from wargame.engine.orders import Order
-from wargame.engine.resolve import Ctx, check_order, resolve, round_rng
-from wargame.engine.rules import SCALE, Rules
+from wargame.engine.resolve import Ctx, advance, check_order, round_rng, start_ctx
+from wargame.engine.rules import Rules
 from wargame.engine.scoring import utility
 from wargame.engine.state import State
 
@@ -28,9 +28,9 @@ EXPLORE = 0.08
 
 
 def _ctx(rules: Rules, state: State) -> Ctx:
-    vals = [v / SCALE for v in state.values]
-    return Ctx(vals, [v / SCALE for v in rules.start], vals, state.round + 1,
-               {p.move for p in state.policies}, set(), {})
+    # The same context the engine checks preconditions with (acting() included),
+    # so a bot's "legal" is the engine's "legal".
+    return start_ctx(rules, state)
 
 
 def legal_plays(rules: Rules, state: State, role: str) -> list[Order]:
@@ -58,7 +58,7 @@ def _value(rules: Rules, state: State, role: str, orders: list[Order], seed: int
     for h in range(horizon):
         if st.round >= last:
             break
-        st, _ = resolve(rules, st, orders if h == 0 else (), round_rng(seed, st.round + 1))
+        st = advance(rules, st, orders if h == 0 else (), round_rng(seed, st.round + 1))
     return utility(rules, st.values, role)
 
 

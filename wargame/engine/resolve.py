@@ -31,16 +31,21 @@ The resolution sequence, in order:
    from its objectives.
 
 Values are fixed-point integers, so the contributions to an indicator sum
-exactly to its change.
+exactly to its change. A change that a formula makes infinite or NaN is no
+change, as a division by zero in a formula is 0: a zero beats a crash.
+
+:func:`advance` gives the same new state as :func:`resolve` without building
+the trace; bots look ahead with it.
 """
 
 from __future__ import annotations
 
+import operator
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from wargame.engine.orders import Order
-from wargame.engine.rules import SCALE, Rules
+from wargame.engine.rules import SCALE, CRule, Rules
 from wargame.engine.scoring import quadrants, scores
 from wargame.engine.state import (
     Contribution,
@@ -55,6 +60,7 @@ from wargame.engine.state import (
 
 _KIND_RANK = {"play": 0, "respond": 1, "revoke": 2}
 _SOURCE_RANK = {"policy": 0, "move": 1, "deal": 2, "event": 3}
+_DUE_KEY = operator.itemgetter(0, 1, 2, 3, 4, 5)  # the canonical order of due effects
 
 
 class Ctx:
@@ -62,7 +68,7 @@ class Ctx:
 
     __slots__ = ("values", "starts", "prevs", "round", "_active", "_played", "_tags")
 
-    def __init__(self, values: list[float], starts: list[float], prevs: list[float], rnd: int,
+    def __init__(self, values: list[float], starts: Sequence[float], prevs: list[float], rnd: int,
                  active: set[str], played: set[str], tags: dict[str, int]) -> None:
         self.values, self.starts, self.prevs, self.round = values, starts, prevs, rnd
         self._active, self._played, self._tags = active, played, tags
@@ -75,6 +81,13 @@ class Ctx:
 
     def acting(self, tag: str) -> int:
         return self._tags.get(tag, 0)
+
+
+def start_ctx(rules: Rules, state: State) -> Ctx:
+    """What preconditions read: the state at the start of the next round, before any orders."""
+    vals = [v / SCALE for v in state.values]
+    return Ctx(vals, rules.start_floats, vals, state.round + 1,
+               {p.move for p in state.policies}, set(), _tag_counts(rules, state.policies, ()))
 
 
 def round_rng(seed: int, rnd: int) -> random.Random:
@@ -97,7 +110,8 @@ def _tag_counts(rules: Rules, policies: Iterable[PolicyInForce], played: Iterabl
 
 
 def _canon(rules: Rules, o: Order) -> tuple:
-    return (rules.role_rank.get(o.role, 99), _KIND_RANK[o.kind], rules.move_rank.get(o.move, 1 << 30),
+    # The role id after its rank keeps orders of unknown roles (all ranked 99) canonical too.
+    return (rules.role_rank.get(o.role, 99), o.role, _KIND_RANK[o.kind], rules.move_rank.get(o.move, 1 << 30),
             o.move, o.target or "", o.answer or "", o.walk_away)
 
 
@@ -144,9 +158,26 @@ def check_order(rules: Rules, state: State, o: Order, ctx: Ctx) -> str:
 def resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Random,
             injects: Iterable[str] = ()) -> tuple[State, RoundTrace]:
     """Resolve the next round. Pure: no I/O, no clock, randomness only from ``rng``."""
+    new_state, trace = _resolve(rules, state, orders, rng, injects, True)
+    assert trace is not None
+    return new_state, trace
+
+
+def advance(rules: Rules, state: State, orders: Iterable[Order], rng: random.Random,
+            injects: Iterable[str] = ()) -> State:
+    """The state :func:`resolve` gives, without building the trace: for look-ahead (bots).
+
+    The same steps on the same values and the same draws from ``rng``; only the
+    explanations (contributions, scores, quadrants) are left out.
+    """
+    return _resolve(rules, state, orders, rng, injects, False)[0]
+
+
+def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Random,
+             injects: Iterable[str], explain: bool) -> tuple[State, RoundTrace | None]:
     s = rules.scenario
     r = state.round + 1
-    starts = [v / SCALE for v in rules.start]
+    starts = rules.start_floats
     start_vals = [v / SCALE for v in state.values]
     pre_ctx = Ctx(start_vals, starts, start_vals, r, {p.move for p in state.policies}, set(),
                   _tag_counts(rules, state.policies, ()))
@@ -155,10 +186,11 @@ def resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ran
     results: list[OrderResult] = []
     accepted: list[Order] = []
     spent: dict[str, int] = {}
-    by_role: dict[str, list[Order]] = {}
+    # Every role, ordering or not, so that ``spent`` shows the upkeep of a role that gave no orders.
+    by_role: dict[str, list[Order]] = {rid: [] for rid in rules.roles}
     for o in sorted(orders, key=lambda o: _canon(rules, o)):
         by_role.setdefault(o.role, []).append(o)
-    for role, role_orders in sorted(by_role.items(), key=lambda kv: rules.role_rank.get(kv[0], 99)):
+    for role, role_orders in sorted(by_role.items(), key=lambda kv: (rules.role_rank.get(kv[0], 99), kv[0])):
         seen: set[tuple] = set()
         ok: list[Order] = []
         role_results: list[OrderResult] = []
@@ -201,7 +233,9 @@ def resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ran
 
     # 2. Deals settled; 3. policies enacted and revoked.
     deals: list[DealResult] = []
-    new_pending: list[Pending] = []
+    # Effects scheduled this round, as plain tuples in Pending's field order; only those
+    # that outlast the round become Pending objects in the new state.
+    new_pending: list[tuple] = []
     enacted: list[PolicyInForce] = []
     revoked_list = [p for p in state.policies if (p.role, p.move) in revokes]
     policies = [p for p in state.policies if (p.role, p.move) not in revokes]
@@ -229,7 +263,7 @@ def resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ran
             policies.append(p)
             enacted.append(p)
         for i, e in enumerate(rules.effects[(o.move, variant)]):
-            new_pending.append(Pending(r + e.delay, r + e.delay + e.duration - 1, kind, o.move, variant, i, o.role, o.target))
+            new_pending.append((r + e.delay, r + e.delay + e.duration - 1, kind, o.move, variant, i, o.role, o.target))
     policies.sort(key=lambda p: (rules.role_rank[p.role], rules.move_rank[p.move], p.target or "", p.since))
     played_ids = {o.move for o in plays}
 
@@ -259,29 +293,34 @@ def resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ran
         if ev.once:
             fired_ids.add(eid)
         for i, e in enumerate(rules.effects[(eid, "event")]):
-            new_pending.append(Pending(r + e.delay, r + e.delay + e.duration - 1, "event", eid, "event", i, None, None))
+            new_pending.append((r + e.delay, r + e.delay + e.duration - 1, "event", eid, "event", i, None, None))
 
     # 5. Effects due this round, evaluated on start-of-round values.
     ctx = Ctx(start_vals, starts, start_vals, r, {p.move for p in policies}, played_ids,
               _tag_counts(rules, policies, plays))
+    # Each due effect: its canonical sort key (the first six fields), then what applying it needs.
+    effects, move_rank, role_rank = rules.effects, rules.move_rank, rules.role_rank
     due: list[tuple] = []
-    for p in (*state.pending, *new_pending):
-        if p.first <= r <= p.last:
-            rank = rules.move_rank.get(p.source, 0) if p.kind != "event" else list(s.events).index(p.source)
-            due.append((_SOURCE_RANK[p.kind], rank, p.variant, p.index, rules.role_rank.get(p.role or "", -1),
-                        p.target or "", p.kind, p.source, p.role, p.target))
+    scheduled = [(p.first, p.last, p.kind, p.source, p.variant, p.index, p.role, p.target) for p in state.pending]
+    for first, last, kind, source, variant, index, role, target in (*scheduled, *new_pending):
+        if first <= r <= last:
+            rank = move_rank.get(source, 0) if kind != "event" else rules.event_rank[source]
+            due.append((_SOURCE_RANK[kind], rank, variant, index, role_rank.get(role or "", -1),
+                        target or "", kind, source, role, target, effects[(source, variant)][index]))
     for pol in policies:
-        for i in range(len(rules.effects.get((pol.move, "ongoing"), ()))):
-            due.append((0, rules.move_rank[pol.move], "ongoing", i, rules.role_rank[pol.role], pol.target or "",
-                        "policy", pol.move, pol.role, pol.target))
-    due.sort(key=lambda d: d[:6])
+        for i, e in enumerate(effects.get((pol.move, "ongoing"), ())):
+            due.append((0, move_rank[pol.move], "ongoing", i, role_rank[pol.role], pol.target or "",
+                        "policy", pol.move, pol.role, pol.target, e))
+    due.sort(key=_DUE_KEY)
+    ids = rules.ids
     contribs: list[Contribution] = []
     values = list(state.values)
-    for _, _, variant, i, _, _, kind, source, role, target in due:
-        e = rules.effects[(source, variant)][i]
-        if target is not None and e.slot is None and e.by_target is not None and target not in e.by_target:
-            continue
-        idx = e.index(target)
+    for _, _, _, _, _, _, kind, source, role, target, e in due:
+        idx = e.slot
+        if idx is None:
+            if target is not None and e.by_target is not None and target not in e.by_target:
+                continue
+            idx = e.index(target)
         if e.when is not None and not e.when(ctx):
             continue
         roll = rng.uniform(-e.spread, e.spread) if e.spread else None
@@ -289,45 +328,56 @@ def resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ran
         amount = start_vals[idx] * change if e.relative else change
         if e.scale is not None:
             amount *= e.scale(ctx)
-        fixed = int(round(amount * SCALE))
+        try:
+            fixed = int(round(amount * SCALE))
+        except (OverflowError, ValueError):  # a formula gave inf or NaN: no change, as for x / 0
+            fixed = 0
         if fixed == 0:
             continue
         values[idx] += fixed
-        contribs.append(Contribution(rules.ids[idx], fixed, kind, source, role, roll, e.cites, e.rationale))
+        if explain:
+            contribs.append(Contribution(ids[idx], fixed, kind, source, role, roll, e.cites, e.rationale))
 
     # 6. Dynamics, all on one snapshot.
     snap = [v / SCALE for v in values]
     dctx = Ctx(snap, starts, start_vals, r, ctx._active, played_ids, ctx._tags)
-    deltas: list[tuple[int, int, Contribution]] = []
+    deltas: list[tuple[int, int, CRule]] = []
     for rule in rules.dynamics:
         if rule.when is not None and not rule.when(dctx):
             continue
         x = rule.formula(dctx)
         delta = x - snap[rule.slot] if rule.is_set else x
-        fixed = int(round(delta * SCALE))
+        try:
+            fixed = int(round(delta * SCALE))
+        except (OverflowError, ValueError):  # a formula gave inf or NaN: no change, as for x / 0
+            fixed = 0
         if fixed:
-            deltas.append((rule.slot, fixed, Contribution(rules.ids[rule.slot], fixed, "rule", rule.id, None, None,
-                                                          rule.cites, rule.rationale)))
-    for slot, fixed, c in deltas:
+            deltas.append((rule.slot, fixed, rule))
+    for slot, fixed, rule in deltas:
         values[slot] += fixed
-        contribs.append(c)
+        if explain:
+            contribs.append(Contribution(ids[slot], fixed, "rule", rule.id, None, None, rule.cites, rule.rationale))
 
     # 7. Clamping.
+    los, his = rules.lo, rules.hi
     for i, v in enumerate(values):
-        lo, hi = rules.lo[i], rules.hi[i]
+        lo, hi = los[i], his[i]
         if v < lo or v > hi:
             bound = lo if v < lo else hi
-            contribs.append(Contribution(rules.ids[i], bound - v, "clamp", "", None, None, (),
-                                         f"held at its {'lower' if v < lo else 'upper'} bound {bound / SCALE:g}"))
+            if explain:
+                contribs.append(Contribution(ids[i], bound - v, "clamp", "", None, None, (),
+                                             f"held at its {'lower' if v < lo else 'upper'} bound {bound / SCALE:g}"))
             values[i] = bound
 
     # 8. Scoring.
     after = tuple(values)
     new_state = State(
         r, after, tuple(policies),
-        tuple(sorted(p for p in (*state.pending, *new_pending) if p.last > r)),
+        tuple(sorted([*(p for p in state.pending if p.last > r), *(Pending(*t) for t in new_pending if t[1] > r)])),
         frozenset(used), frozenset(fired_ids),
     )
+    if not explain:
+        return new_state, None
     trace = RoundTrace(r, tuple(results), tuple(deals), tuple(fired), tuple(contribs), state.values, after,
                        spent, quadrants(rules, after), scores(rules, after), tuple(enacted), tuple(revoked_list))
     return new_state, trace
@@ -336,6 +386,8 @@ def resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ran
 def override(rules: Rules, state: State, indicator: str, value: float, reason: str) -> tuple[State, Contribution]:
     """The facilitator sets an indicator by hand; the change is a contribution of its own."""
     i = rules.index[indicator]
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"an override needs a finite number, not {value!r}")
     new = min(max(int(round(value * SCALE)), rules.lo[i]), rules.hi[i])
     values = list(state.values)
     c = Contribution(indicator, new - values[i], "override", "facilitator", None, None, (), reason)

@@ -16,8 +16,8 @@ def quadrant(innovation_ok: bool, constructive: bool) -> str:
 
 def quadrants(rules: Rules, values: Sequence[int]) -> dict[str, str]:
     out = {}
-    for sid, (ii, it, gi, gt) in rules.axes.items():
-        out[sid] = quadrant(values[ii] >= it * SCALE, values[gi] >= gt * SCALE)
+    for sid, (ii, it, gi, gt) in rules.thresholds.items():
+        out[sid] = quadrant(values[ii] >= it, values[gi] >= gt)
     return out
 
 
@@ -30,7 +30,8 @@ def utility(rules: Rules, values: Sequence[int], role: str) -> float:
         if o.goal == "min":
             x = 1.0 - x
         elif o.goal == "target":
-            x = 1.0 - abs(values[o.slot] - (o.target or 0) * SCALE) / (hi - lo)
+            # Never below 0, even for a target outside the bounds: a score stays in [0, 100].
+            x = max(0.0, 1.0 - abs(values[o.slot] - (o.target or 0) * SCALE) / (hi - lo))
         total += o.weight * x
         wsum += o.weight
     return 100.0 * total / wsum

@@ -4,7 +4,8 @@ A bot lists its legal orders (each move and target it can afford and whose
 precondition holds), plays each one forward a few rounds with the engine, and
 keeps those that raise its own score the most per point spent, until the
 budget is used. Deal answers are chosen the same way: for each deal that could
-be offered to it, the bot compares accepting, refusing and renegotiating.
+be offered to it, the bot compares accepting, refusing and renegotiating, and it offers a deal only when
+the counterparty, judged by its own objectives, would take it.
 
 Bots are deterministic given their random stream, which only adds a small
 "temperament" to the estimates so that games against bots differ by seed.
@@ -67,6 +68,18 @@ def _cost(rules: Rules, o: Order) -> int:
     return m.cost + (m.policy.upkeep if m.policy else 0)
 
 
+def best_answer(rules: Rules, state: State, role: str, offer: Order, seed: int, horizon: int = HORIZON) -> str:
+    """The answer to a deal offer that serves ``role``'s own objectives best."""
+    m = rules.scenario.moves[offer.move]
+    answers = ["accept", "reject"] + (["renegotiate"] if m.deal and m.deal.renegotiated else [])
+    best, best_v = "reject", None
+    for a in answers:
+        v = _value(rules, state, role, [offer, Order(role, offer.move, "respond", answer=a)], seed, horizon)
+        if best_v is None or v > best_v + 1e-9:
+            best, best_v = a, v
+    return best
+
+
 def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, horizon: int = HORIZON) -> list[Order]:
     """A legal set of orders for ``role`` this round, within budget."""
     s = rules.scenario
@@ -78,16 +91,10 @@ def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, hor
     # Standing answers to deals that may be offered: assume the proposer offers it.
     for mid in offered_deals(rules, role):
         m = s.moves[mid]
-        proposer = m.role
-        offer = [o for o in legal_plays(rules, state, proposer) if o.move == mid]
+        offer = [o for o in legal_plays(rules, state, m.role) if o.move == mid]
         if not offer:
             continue
-        answers = ["accept", "reject"] + (["renegotiate"] if m.deal and m.deal.renegotiated else [])
-        best, best_v = "reject", None
-        for a in answers:
-            v = _value(rules, state, role, [offer[0], Order(role, mid, "respond", answer=a)], lookahead_seed, horizon)
-            if best_v is None or v > best_v + 1e-9:
-                best, best_v = a, v
+        best = best_answer(rules, state, role, offer[0], lookahead_seed, horizon)
         cost = m.deal.counterparty_cost if (m.deal and best != "reject") else 0
         if best != "reject" and cost <= budget:
             orders.append(Order(role, mid, "respond", answer=best))
@@ -101,8 +108,13 @@ def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, hor
             continue
         trial = [*orders, o]
         m = s.moves[o.move]
-        if m.deal:  # judge a deal as if the counterparty accepts
-            trial.append(Order(m.deal.counterparty, o.move, "respond", answer="accept"))
+        if m.deal:
+            # Offer a deal only if the counterparty, judging by its own objectives,
+            # would take it; otherwise the points are wasted on a refusal.
+            answer = best_answer(rules, state, m.deal.counterparty, o, lookahead_seed, horizon)
+            if answer == "reject":
+                continue
+            trial.append(Order(m.deal.counterparty, o.move, "respond", answer=answer))
         gain = _value(rules, state, role, trial, lookahead_seed, horizon) - base
         gain *= 1.0 + rng.uniform(-NOISE, NOISE)
         scored.append((gain / max(cost, 1), o))

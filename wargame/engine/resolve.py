@@ -15,7 +15,9 @@ The resolution sequence, in order:
    unless the proposer said ``walk_away``; anything else means no deal.
 3. **Policies enacted and revoked**; once-only moves marked used.
 4. **Events fired**: injects by the facilitator, then the scenario's scheduled,
-   triggered and chance events, in the scenario's order.
+   triggered and chance events, in the scenario's order. Triggers read the
+   start-of-round values and this round's orders and policies, so an event a
+   move provokes (a denial order that cripples a champion) lands in the same round.
 5. **Effects applied.** Every effect due this round (new moves and deals with no
    delay, delayed effects coming due, ongoing effects of every policy in force,
    fired events) is evaluated against the *start-of-round* values, so the
@@ -267,6 +269,11 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ra
     policies.sort(key=lambda p: (rules.role_rank[p.role], rules.move_rank[p.move], p.target or "", p.since))
     played_ids = {o.move for o in plays}
 
+    # Orders and policies as they stand after this round's orders: what triggers,
+    # conditions and multipliers see (values are still those at the start of the round).
+    ctx = Ctx(start_vals, starts, start_vals, r, {p.move for p in policies}, played_ids,
+              _tag_counts(rules, policies, plays))
+
     # 4. Events.
     fired: list[FiredEvent] = []
     fired_ids = set(state.fired)
@@ -280,7 +287,7 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ra
         elif r in ev.at:
             how = "scheduled"
         elif eid in rules.triggers:
-            how = "trigger" if rules.triggers[eid](pre_ctx) else ""
+            how = "trigger" if rules.triggers[eid](ctx) else ""
         elif not ev.at and ev.chance is not None:
             how = "chance"
         if how and how != "inject" and ev.chance is not None:
@@ -296,8 +303,6 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ra
             new_pending.append((r + e.delay, r + e.delay + e.duration - 1, "event", eid, "event", i, None, None))
 
     # 5. Effects due this round, evaluated on start-of-round values.
-    ctx = Ctx(start_vals, starts, start_vals, r, {p.move for p in policies}, played_ids,
-              _tag_counts(rules, policies, plays))
     # Each due effect: its canonical sort key (the first six fields), then what applying it needs.
     effects, move_rank, role_rank = rules.effects, rules.move_rank, rules.role_rank
     due: list[tuple] = []

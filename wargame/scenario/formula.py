@@ -13,6 +13,12 @@ passed to ``eval``. The language:
   (1 if it was ordered this round), ``acting("tag")`` (how many roles have a
   move with that tag in force or ordered this round).
 
+What a formula sees depends on where it is used. A move's precondition
+(``requires``) sees the state at the start of the round, before anyone's
+orders. Event triggers, effect conditions (``when``) and multipliers (``scale``)
+see the start-of-round values together with this round's orders and policies.
+Dynamics see the values after this round's effects.
+
 Booleans are numbers (true is 1, false is 0), so ``0.3 + 0.7 * active("x")`` reads
 naturally. Division by zero gives 0 rather than an error mid-game: a formula is
 a model of the world and a crash in front of a room is worse than a zero.
@@ -79,7 +85,11 @@ def tokenize(text: str) -> list[Token]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None:
-            raise FormulaError(f"unexpected character {text[pos]!r}", pos)
+            ch = text[pos]
+            if ch in "\"'":
+                raise FormulaError(f"this quote {ch} is never closed", pos)
+            tip = _HINTS.get(ch)
+            raise FormulaError(f"unexpected character {ch!r}" + (f": {tip}" if tip else ""), pos)
         kind = m.lastgroup or ""
         if kind != "ws":
             tokens.append(Token(kind, m.group(), pos))
@@ -148,10 +158,30 @@ _ID_FUNCTIONS = {"active", "played", "acting"}
 _REF_FUNCTIONS = {"start", "prev"}
 
 
+MAX_DEPTH = 64
+"""Deepest syntax tree allowed: a longer chain of operators or brackets is refused
+(with its position), so parsing, compiling and evaluating never exhaust the stack."""
+
+_HINTS = {
+    "=": "use '==' to compare",
+    "&": "use 'and'",
+    "|": "use 'or'",
+    "!": "use 'not' (or '!=' to compare)",
+    "%": "there is no '%': write 0.1 for ten per cent",
+    "$": "'$target' is only for an effect's indicator, not a formula",
+    "[": "use ( ) for grouping",
+    "]": "use ( ) for grouping",
+    "{": "use ( ) for grouping",
+    "}": "use ( ) for grouping",
+}
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = tokenize(text)
         self.i = 0
+        self.depths: dict[int, int] = {}
+        self.level = 0
 
     def peek(self) -> Token:
         return self.tokens[self.i]
@@ -161,18 +191,33 @@ class _Parser:
         self.i += 1
         return tok
 
-    def expect(self, text: str) -> Token:
+    def expect(self, text: str, opened: Token | None = None) -> Token:
         tok = self.take()
         if tok.text != text:
-            found = "end of formula" if tok.kind == "end" else repr(tok.text)
-            raise FormulaError(f"expected {text!r}, found {found}", tok.offset)
+            found = "the end of the formula" if tok.kind == "end" else repr(tok.text)
+            extra = ""
+            if opened is not None and text == ")":
+                extra = f" to close the '(' at character {opened.offset + 1}"
+            raise FormulaError(f"expected {text!r}{extra}, found {found}", tok.offset)
         return tok
 
     def parse(self) -> Node:
         node = self.expr(0)
         tok = self.peek()
         if tok.kind != "end":
-            raise FormulaError(f"unexpected {tok.text!r} after a complete expression", tok.offset)
+            if tok.text == ")":
+                raise FormulaError("unmatched ')': there is no '(' open here", tok.offset)
+            raise FormulaError(f"unexpected {tok.text!r}: an operator (+ - * / ^ < > == and or) is missing before it",
+                               tok.offset)
+        return node
+
+    def node(self, node: Node, at: Token, *children: Node) -> Node:
+        """Record a node's depth; refuse trees deeper than MAX_DEPTH."""
+        depth = 1 + max((self.depths.get(id(c), 1) for c in children), default=0)
+        if depth > MAX_DEPTH:
+            raise FormulaError(f"formula is nested too deeply (more than {MAX_DEPTH} levels): split it up",
+                               at.offset)
+        self.depths[id(node)] = depth
         return node
 
     def expr(self, min_bp: int) -> Node:
@@ -185,51 +230,64 @@ class _Parser:
                 return left
             self.take()
             # '^' is right-associative: its right side may hold another '^'.
-            right = self.expr(bp - 1 if op == "^" else bp)
-            left = Binary(op, left, right)
+            right = self.nested(tok, bp - 1 if op == "^" else bp)
+            left = self.node(Binary(op, left, right), tok, left, right)
 
     def prefix(self) -> Node:
         tok = self.take()
         if tok.kind == "num":
-            return Num(float(tok.text))
+            return self.node(Num(float(tok.text)), tok)
         if tok.kind == "str":
-            return Str(tok.text[1:-1], tok.offset)
+            return self.node(Str(tok.text[1:-1], tok.offset), tok)
         if tok.text == "(":
-            node = self.expr(0)
-            self.expect(")")
-            return node
+            inner = self.nested(tok)
+            self.expect(")", tok)
+            return inner
         if tok.text in ("-", "+"):
-            return Unary(tok.text, self.expr(7))
+            operand = self.nested(tok, 7)
+            return self.node(Unary(tok.text, operand), tok, operand)
         if tok.text == "not":
-            return Unary("not", self.expr(3))
+            operand = self.nested(tok, 3)
+            return self.node(Unary("not", operand), tok, operand)
         if tok.kind == "name" and tok.text not in _KEYWORDS:
             if self.peek().text == "(":
                 return self.call(tok)
-            return Ref(tok.text, tok.offset)
+            return self.node(Ref(tok.text, tok.offset), tok)
         if tok.kind == "end":
-            raise FormulaError("formula ends too soon", tok.offset)
-        raise FormulaError(f"unexpected {tok.text!r}", tok.offset)
+            raise FormulaError("the formula ends too soon: a value is missing at the end", tok.offset)
+        raise FormulaError(f"unexpected {tok.text!r}: a value is missing before it", tok.offset)
+
+    def nested(self, tok: Token, min_bp: int = 0) -> Node:
+        """An expression inside brackets or after a prefix operator, with the nesting counted."""
+        self.level += 1
+        try:
+            if self.level > MAX_DEPTH:
+                raise FormulaError(f"formula is nested too deeply (more than {MAX_DEPTH} levels): split it up",
+                                   tok.offset)
+            return self.expr(min_bp)
+        finally:
+            self.level -= 1
 
     def call(self, name: Token) -> Node:
         if name.text not in FUNCTIONS:
             from wargame.scenario.suggest import did_you_mean
 
-            raise FormulaError(
-                f"unknown function {name.text!r}{did_you_mean(name.text, FUNCTIONS)}", name.offset
-            )
-        self.expect("(")
+            known = did_you_mean(name.text, FUNCTIONS) or f" (functions: {', '.join(sorted(FUNCTIONS))})"
+            raise FormulaError(f"unknown function {name.text!r}{known}", name.offset)
+        opened = self.expect("(")
         args: list[Node] = []
         if self.peek().text != ")":
-            args.append(self.expr(0))
+            args.append(self.nested(opened))
             while self.peek().text == ",":
                 self.take()
-                args.append(self.expr(0))
-        self.expect(")")
+                args.append(self.nested(opened))
+        self.expect(")", opened)
         lo, hi = FUNCTIONS[name.text]
         if not lo <= len(args) <= hi:
             want = str(lo) if lo == hi else f"{lo} to {hi}"
-            raise FormulaError(f"{name.text}() takes {want} arguments, got {len(args)}", name.offset)
-        return Call(name.text, tuple(args), name.offset)
+            raise FormulaError(f"{name.text}() takes {want} argument{'' if want == '1' else 's'}, got {len(args)}",
+                               name.offset)
+        return self.node(Call(name.text, tuple(args), name.offset), name, *args)
 
 
 @dataclass
@@ -264,8 +322,8 @@ class Formula:
             case Call(name=name, args=args, offset=off):
                 if name in _ID_FUNCTIONS and not isinstance(args[0], Str):
                     raise FormulaError(f'{name}() takes a quoted id, like {name}("some_id")', off)
-                if name in _REF_FUNCTIONS and not isinstance(args[0], Ref):
-                    raise FormulaError(f"{name}() takes an indicator id", off)
+                if name in _REF_FUNCTIONS and (not isinstance(args[0], Ref) or args[0].name == "round"):
+                    raise FormulaError(f"{name}() takes an indicator id, like {name}(cobalt.price)", off)
                 for a in args:
                     self._collect(a, name)
 

@@ -9,12 +9,14 @@ everything before it is kept.
 
 There is no wall-clock time in a log: the same game is the same bytes.
 
-Each append is written, flushed and fsynced before the call returns, so a
-crash loses nothing that was committed.
+Each append is written (unbuffered) and fsynced before the call returns, so a
+crash loses nothing that was committed; a failed write is cut back so the file
+never holds half an event followed by more events.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -58,8 +60,13 @@ class SaveWriter:
     @classmethod
     def create(cls, path: str | Path, header: dict[str, Any]) -> "SaveWriter":
         p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(p, "xb")  # 'x': refuse to overwrite
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(p, "xb", buffering=0)  # 'x': refuse to overwrite; unbuffered: one write per event
+        except FileExistsError:
+            raise SaveError(f"{p}: already exists; saves are never overwritten (choose another name)") from None
+        except OSError as exc:
+            raise SaveError(f"{p}: cannot create the save: {exc.strerror or exc}") from None
         w = cls(p, fh, "", 0)
         w.append({"type": "header", "format": FORMAT, **header})
         _fsync_dir(p.parent)
@@ -72,14 +79,32 @@ class SaveWriter:
         read = read_log(p)
         if read.damage:
             raise SaveError(f"{p}: {read.damage}; recover it first (wargame replay --verify says where)")
-        fh = open(p, "ab")
+        fh = open(p, "ab", buffering=0)
         return cls(p, fh, read.last_hash, len(read.events) + 1)
 
     def append(self, event: dict[str, Any]) -> str:
+        """Write one event and return its hash once it is on disk (written and fsynced)."""
+        if self._fh.closed:
+            raise SaveError(f"{self.path}: the save is closed")
         data, h = encode(event, self.last_hash)
-        self._fh.write(data)
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        fd = self._fh.fileno()
+        start = os.fstat(fd).st_size
+        try:
+            view = memoryview(data)
+            while view:  # an unbuffered file: write() may take less than everything
+                n = self._fh.write(view)
+                view = view[n or 0:]
+            os.fsync(fd)
+        except BaseException:
+            # A failed write (disk full, interrupted) must not leave half a line for the
+            # next append to follow: cut the file back to the last whole event.
+            try:
+                os.ftruncate(fd, start)
+                self._fh.seek(start)  # a file not opened for append would write past a hole
+                os.fsync(fd)
+            except OSError:
+                pass
+            raise
         self.last_hash = h
         self.count += 1
         return h
@@ -129,6 +154,7 @@ class LogRead:
     lost_lines: int = 0
     lost_bytes: int = 0
     intact_bytes: int = 0
+    lost_summary: str = ""  # best effort: what the lost lines seem to hold
 
 
 def read_log(path: str | Path) -> LogRead:
@@ -142,15 +168,25 @@ def read_log(path: str | Path) -> LogRead:
 
 
 def parse_log(raw: bytes, p: Path) -> LogRead:
-    lines = raw.split(b"\n")
-    if not raw.strip():
+    """Check a log's bytes line by line. Raises :class:`SaveError` only if the header is unusable."""
+    if not raw or raw.isspace():
         raise SaveError(f"{p}: the file is empty: not a wargame save")
-    header, problem = _check_line(lines[0], 1, "", complete=len(lines) > 1)
+    lines = raw.split(b"\n")
+    cached = _header_cache.get(lines[0]) if len(lines) > 1 else None
+    if cached is not None:
+        header, problem = copy.deepcopy(cached), ""
+    else:
+        parsed = None
+        if len(lines) > 1:  # a header cut short is reported as such below
+            parsed = _loads(lines[0])
+            _check_format(parsed, p)
+        header, problem = _check_line(lines[0], 1, "", complete=len(lines) > 1, parsed=parsed)
     if header is None or header.get("type") != "header":
-        raise SaveError(f"{p}:1: the header cannot be read ({problem or 'first line is not a header'}): not a wargame save, or damaged beyond recovery")
-    fmt = header.get("format")
-    if not isinstance(fmt, int) or fmt > FORMAT:
-        raise SaveError(f"{p}:1: save format {fmt!r} is newer than this program understands (format {FORMAT}); upgrade wargame")
+        raise SaveError(f"{p}:1: the header cannot be read: {problem or 'the first line is not a save header'}; "
+                        "not a wargame save, or damaged beyond recovery")
+    if cached is None:
+        _header_cache.clear()  # one entry: the save being read again and again (replay, verify, report)
+        _header_cache[lines[0]] = copy.deepcopy(header)
     out = LogRead(p, header, last_hash=header["hash"])
     offset = len(lines[0]) + 1
     # A file ends with '\n', so the final split element is b'' when intact.
@@ -167,6 +203,7 @@ def parse_log(raw: bytes, p: Path) -> LogRead:
             out.damaged_line = lineno
             out.lost_lines = sum(1 for x in rest if x)
             out.lost_bytes = len(raw) - offset
+            out.lost_summary = "one event cut short" if is_last else _describe_lost(rest)
             break
         out.events.append(event)
         out.last_hash = event["hash"]
@@ -175,23 +212,107 @@ def parse_log(raw: bytes, p: Path) -> LogRead:
     return out
 
 
-def _check_line(line: bytes, lineno: int, prev: str, complete: bool) -> tuple[dict[str, Any] | None, str]:
-    if not complete:
-        return None, "the last line is cut short (the file was truncated)"
+_BAD = object()  # a line that is not JSON
+# The last good header line read, parsed: a header holds the whole scenario (often
+# 100 KB or more), and the same save is read many times in a row.
+_header_cache: dict[bytes, dict[str, Any]] = {}
+
+
+def _loads(line: bytes) -> Any:
     try:
-        obj = json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        return json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # ValueError covers bad JSON and numbers too long to convert; RecursionError, absurd nesting.
+        return _BAD
+
+
+def _check_format(obj: Any, p: Path) -> None:
+    """A clear error for a save written by a newer program (checked before its hash, which may work differently)."""
+    if not isinstance(obj, dict) or obj.get("type") != "header":
+        return
+    fmt = obj.get("format")
+    if isinstance(fmt, bool) or not isinstance(fmt, int):
+        raise SaveError(f"{p}:1: the header has no usable format version ({fmt!r}): not a wargame save, or damaged")
+    if fmt > FORMAT:
+        raise SaveError(f"{p}:1: save format {fmt} is newer than this program understands (it reads format {FORMAT}); "
+                        "upgrade wargame to open it")
+    if fmt < 1:
+        raise SaveError(f"{p}:1: save format {fmt} is not a format this program knows (it reads format {FORMAT})")
+
+
+def _describe_lost(rest: list[bytes]) -> str:
+    """Best effort: what the lines after the damage seem to hold (they may be garbage)."""
+    counts: dict[str, int] = {}
+    rounds: list[int] = []
+    unreadable = 0
+    for line in rest:
+        if not line:
+            continue
+        try:
+            obj = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            obj = None
+        t = obj.get("type") if isinstance(obj, dict) else None
+        if t not in EVENT_TYPES:
+            unreadable += 1
+            continue
+        counts[t] = counts.get(t, 0) + 1  # type: ignore[index]
+        if t == "resolve" and isinstance(obj.get("round"), int):  # type: ignore[union-attr]
+            rounds.append(obj["round"])  # type: ignore[index]
+    names = {"orders": "order submission", "inject": "inject", "resolve": "round resolution",
+             "override": "override", "note": "note"}
+    parts = [f"{n} {names[t]}{'s' if n > 1 else ''}" for t, n in counts.items()]
+    if rounds:
+        parts.append("the result of round" + ("s " if len(rounds) > 1 else " ") + ", ".join(map(str, rounds)))
+    if unreadable:
+        parts.append(f"{unreadable} unreadable line{'s' if unreadable > 1 else ''}")
+    return "; ".join(parts)
+
+
+def _check_line(line: bytes, lineno: int, prev: str, complete: bool,
+                parsed: Any = None) -> tuple[dict[str, Any] | None, str]:
+    if not complete:
+        return None, "the line is cut short: the file ends in the middle of it (truncated)"
+    obj = parsed if parsed is not None else _loads(line)
+    if obj is _BAD:
         return None, "not valid JSON (the file was edited or damaged here)"
     if not isinstance(obj, dict) or not isinstance(obj.get("hash"), str):
         return None, "not a log entry"
-    body = {k: v for k, v in obj.items() if k != "hash"}
-    if body.get("prev") != prev:
+    if obj.get("prev") != prev:
         return None, "does not follow the line before it (a line was removed, reordered or edited)"
-    if line_hash(body) != obj["hash"]:
+    if not _hash_matches(line, obj):
         return None, "its contents do not match its hash (the line was edited)"
     if lineno > 1 and obj.get("type") not in EVENT_TYPES:
         return None, f"unknown event type {obj.get('type')!r}"
     return obj, ""
+
+
+def _hash_matches(line: bytes, obj: dict[str, Any]) -> bool:
+    """Does the line's content hash to its ``hash``?
+
+    Fast path: a line as written is the canonical JSON of its body with the ``hash``
+    member added in key order, so the line's bytes without that member are exactly
+    what was hashed. (Inside a JSON string a quote is always escaped, so the member's
+    bytes cannot occur there.) A line that is not byte-canonical (valid JSON re-spaced
+    or re-ordered by some tool) takes the slow path: re-encode the parsed body.
+    """
+    h = obj["hash"]
+    member = b'"hash":"' + h.encode("utf-8", "replace") + b'"'
+    i = line.find(member)
+    if i > 0:
+        j = i + len(member)
+        if line[j:j + 1] == b",":
+            stripped = line[:i] + line[j + 1:]
+        elif line[i - 1:i] == b",":
+            stripped = line[:i - 1] + line[j:]
+        else:
+            stripped = line[:i] + line[j:]
+        if hashlib.sha256(stripped).hexdigest() == h:
+            return True
+    try:
+        return line_hash({k: v for k, v in obj.items() if k != "hash"}) == h
+    except (ValueError, TypeError, RecursionError):
+        return False
 
 
 def file_sha256(path: str | Path) -> str:

@@ -16,7 +16,9 @@ Events:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +30,7 @@ from wargame.engine.orders import Order, OrderSpecError, Script, parse_order
 from wargame.engine.rules import Rules
 from wargame.engine.state import RoundTrace
 from wargame.saves.log import LogRead, SaveError, SaveWriter, file_sha256, read_log, write_log
-from wargame.scenario.loader import LoadedScenario, scenario_from_canonical
+from wargame.scenario.loader import LoadedScenario, canonical_json, scenario_from_canonical
 from wargame.scenario.yamlsafe import InputError
 
 
@@ -39,7 +41,7 @@ def header_for(loaded: LoadedScenario, seed: int, seats: dict[str, str], parent:
         "scenario_sha256": loaded.sha256,
         # A JSON string, not an object: the log's canonical form sorts keys, and the
         # order of sectors, roles and moves is part of the scenario.
-        "scenario": json.dumps(loaded.canonical, separators=(",", ":"), ensure_ascii=False),
+        "scenario": canonical_json(loaded.canonical),
         "seed": seed,
         "seats": seats,
         "parent": parent,
@@ -54,11 +56,15 @@ def default_save_path(scenario_id: str, folder: Path | str = "saves", now: dt.da
 
 
 def unique_path(path: Path) -> Path:
+    """``path``, or ``<stem>-2<suffix>``, ``-3``... : the first name not taken.
+
+    The stem is kept whole: a trailing number in it (the time in a default name) is
+    part of the name, not a counter to replace.
+    """
     if not path.exists():
         return path
-    stem = re.sub(r"-\d+$", "", path.stem)
     n = 2
-    while (cand := path.with_name(f"{stem}-{n}{path.suffix}")).exists():
+    while (cand := path.with_name(f"{path.stem}-{n}{path.suffix}")).exists():
         n += 1
     return cand
 
@@ -107,7 +113,21 @@ class Session:
         self.events.append(event)
 
     def submit(self, role: str, orders: list[Order] | tuple[Order, ...], by: str = "human") -> None:
-        """Commit a role's orders for the current round (a later submission replaces it)."""
+        """Commit a role's orders for the current round (a later submission replaces it).
+
+        Orders are checked for shape here (the role's own moves, known ids), so that the
+        log only ever holds orders a replay can read back; whether they are legal this
+        round is the engine's business, and a rejection is part of the record.
+        """
+        if role not in self.rules.scenario.roles:
+            raise ValueError(f"unknown role {role!r}")
+        if self.game.finished:
+            raise ValueError("the game is over: no rounds left")
+        for o in orders:
+            if o.role != role:
+                raise ValueError(f"an order of {o.role!r} cannot be submitted for {role!r}")
+            if parse_order(self.rules.scenario, role, o.to_json()) != o:
+                raise ValueError(f"order {o.to_json()!r} does not survive a save and reload")
         self._log({"type": "orders", "round": self.game.round, "role": role,
                    "orders": [o.to_json() for o in orders], "by": by})
         self.pending[role] = tuple(orders)
@@ -116,6 +136,8 @@ class Session:
     def inject(self, event_id: str) -> None:
         if event_id not in self.rules.scenario.events:
             raise ValueError(f"unknown event {event_id!r}")
+        if self.game.finished:
+            raise ValueError("the game is over: no rounds left")
         self._log({"type": "inject", "round": self.game.round, "event": event_id})
         self.pending_injects.append(event_id)
 
@@ -132,6 +154,14 @@ class Session:
     def override(self, indicator: str, value: float, reason: str) -> None:
         if not reason.strip():
             raise ValueError("an override needs a reason")
+        if indicator not in self.rules.index:
+            raise ValueError(f"unknown indicator {indicator!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"an override needs a finite number, not {value!r}")
+        # Held within the indicator's bounds here as the engine would, so that a huge
+        # number cannot overflow its fixed-point arithmetic.
+        i = self.rules.index[indicator]
+        value = min(max(value, self.rules.lo[i] / 10_000), self.rules.hi[i] / 10_000)
         ov = self.game.override(indicator, value, reason)
         self._log({"type": "override", "round": self.game.state.round, "indicator": indicator,
                    "value": ov.value, "model_value": ov.model_value, "reason": reason,
@@ -180,11 +210,17 @@ class Replay:
     def intact(self) -> bool:
         return not self.read.damage and self.divergence is None
 
+    def _recovered_rounds(self) -> int:
+        return sum(1 for e in self.read.events if e.get("type") == "resolve")
+
     def problems(self) -> list[str]:
         out = []
         if self.read.damage:
-            out.append(f"{self.read.path}: damaged at {self.read.damage}; "
-                       f"{len(self.read.events)} event(s) recovered, {self.read.lost_lines} line(s) ({self.read.lost_bytes} bytes) lost")
+            lost = f" ({self.read.lost_summary})" if self.read.lost_summary else ""
+            reason = self.read.damage.split(": ", 1)[-1]
+            out.append(f"{self.read.path}:{self.read.damaged_line}: damaged at line {self.read.damaged_line}: {reason}; "
+                       f"{len(self.read.events)} event(s) before it recovered ({self._recovered_rounds()} round(s) intact), "
+                       f"{self.read.lost_lines} line(s) ({self.read.lost_bytes} bytes) lost{lost}")
         if self.divergence:
             out.append(f"{self.read.path}:{self.divergence.line}: round {self.divergence.round} diverged: {self.divergence.detail}")
         return out
@@ -193,25 +229,40 @@ class Replay:
 def rebuild(read: LogRead, writer: SaveWriter | None = None) -> Replay:
     """Replay a log's intact events through the engine. Raises SaveError if the scenario in it is unusable."""
     header = read.header
+    stored = header.get("scenario")
+    if not isinstance(stored, str):
+        raise SaveError(f"{read.path}:1: the header holds no scenario")
     try:
-        loaded = scenario_from_canonical(json.loads(header["scenario"]))
-    except (InputError, KeyError, TypeError, ValueError) as exc:
+        loaded = scenario_from_canonical(json.loads(stored))
+    except (InputError, KeyError, TypeError, ValueError, RecursionError) as exc:
         raise SaveError(f"{read.path}:1: the scenario stored in this save cannot be loaded: {exc}") from None
-    if header.get("scenario_sha256") not in (None, loaded.sha256):
+    # The hash is checked against the stored text itself, so that a newer program (one that
+    # writes scenarios with a field more) still opens an old save; or against the scenario
+    # as this program canonicalises it.
+    if header.get("scenario_sha256") not in (None, hashlib.sha256(stored.encode()).hexdigest(), loaded.sha256):
         raise SaveError(f"{read.path}:1: the stored scenario does not match its hash (the header was altered)")
-    rules = Rules(loaded)
     try:
-        game = Game.new(rules, int(header["seed"]))
-    except (KeyError, TypeError, ValueError):
-        raise SaveError(f"{read.path}:1: the header has no usable seed") from None
-    seats = dict(header.get("seats") or {r: "human" for r in rules.roles})
+        rules = Rules(loaded)
+    except Exception as exc:  # the stored scenario passed validation; anything here is a damaged header
+        raise SaveError(f"{read.path}:1: the scenario stored in this save cannot be compiled: {exc}") from None
+    seed = header.get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise SaveError(f"{read.path}:1: the header has no usable seed ({seed!r})")
+    game = Game.new(rules, seed)
+    seats_raw = header.get("seats")
+    if seats_raw is None:
+        seats = {r: "human" for r in rules.roles}
+    elif isinstance(seats_raw, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in seats_raw.items()):
+        seats = dict(seats_raw)
+    else:
+        raise SaveError(f"{read.path}:1: the header's seats are not a mapping of roles to seats")
     session = Session(loaded, rules, game, seats, None, [], {k: v for k, v in header.items() if k not in ("type", "format", "prev", "hash")})
     replay = Replay(read, session)
     for i, ev in enumerate(read.events):
         line = i + 2
         try:
             _apply(session, ev, line, replay)
-        except (OrderSpecError, ValueError, KeyError, TypeError) as exc:
+        except (OrderSpecError, ValueError, KeyError, TypeError, AttributeError, IndexError, ArithmeticError) as exc:
             replay.divergence = replay.divergence or Divergence(game.round, line, f"event cannot be applied: {exc}")
             break
         replay.steps.append(Step(line, ev, game.state.round))
@@ -240,26 +291,46 @@ def _apply(session: Session, ev: dict[str, Any], line: int, replay: Replay) -> N
         game.play(orders, session.pending_injects)
         session.pending, session.pending_by, session.pending_injects = {}, {}, []
         st = game.state
-        if ev.get("digest") != st.digest() and replay.divergence is None:
-            replay.divergence = Divergence(st.round, line, _explain(rules, ev, st.values))
+        if ev.get("round") != st.round and replay.divergence is None:
+            replay.divergence = Divergence(st.round, line, f"this resolution is recorded as round {ev.get('round')!r}, "
+                                                           f"but it is round {st.round} on replay")
+        if (ev.get("digest") != st.digest() or ev.get("values") != list(st.values)) and replay.divergence is None:
+            replay.divergence = Divergence(st.round, line, _explain(rules, ev, st.values, ev.get("digest") == st.digest()))
     elif t == "override":
-        game.override(ev["indicator"], float(ev["value"]), ev.get("reason", ""))
+        ind, value = ev["indicator"], ev["value"]
+        if ind not in rules.index:
+            raise ValueError(f"unknown indicator {ind!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError(f"override value {value!r} is not a number")
+        ov = game.override(ind, float(value), str(ev.get("reason", "")))
         if ev.get("digest") != game.state.digest() and replay.divergence is None:
-            replay.divergence = Divergence(game.state.round, line, "the state after this override differs from the one recorded")
+            detail = "the state after this override differs from the one recorded"
+            if isinstance(ev.get("model_value"), int | float) and ev["model_value"] != ov.model_value:
+                detail += f": the model gave {ind} {ev['model_value']:g} when it was recorded, {ov.model_value:g} now"
+            replay.divergence = Divergence(game.state.round, line, detail)
     elif t == "note":
         pass
 
 
-def _explain(rules: Rules, ev: dict[str, Any], got: tuple[int, ...]) -> str:
+def _explain(rules: Rules, ev: dict[str, Any], got: tuple[int, ...], digest_ok: bool = False) -> str:
     recorded = ev.get("values")
     if not isinstance(recorded, list) or len(recorded) != len(got):
+        if digest_ok:
+            return "the values recorded for this round are missing or malformed"
         return "the state digest differs from the one recorded (the rules now give a different result)"
-    diffs = [f"{rules.ids[i]} recorded {a / 10_000:g}, now {b / 10_000:g}"
+    diffs = [f"{rules.ids[i]} recorded {_num(a)}, now {b / 10_000:g}"
              for i, (a, b) in enumerate(zip(recorded, got)) if a != b]
     if not diffs:
         return "the state digest differs (policies or scheduled effects changed) though every value matches"
     more = f" and {len(diffs) - 3} more" if len(diffs) > 3 else ""
+    if digest_ok:
+        # The state replays to the recorded digest, so the recorded values are what was altered.
+        return "the values recorded for this round do not match the replay: " + "; ".join(diffs[:3]) + more
     return "the rules now give a different result: " + "; ".join(diffs[:3]) + more
+
+
+def _num(fixed: Any) -> str:
+    return f"{fixed / 10_000:g}" if isinstance(fixed, int | float) and not isinstance(fixed, bool) else repr(fixed)
 
 
 def load(path: str | Path) -> Replay:
@@ -281,8 +352,25 @@ def recover(path: str | Path, out: str | Path | None = None) -> Path:
     read = read_log(path)
     p = Path(path)
     target = Path(out) if out else unique_path(p.with_name(p.stem + "-recovered" + p.suffix))
-    header = {k: v for k, v in read.header.items() if k not in ("type", "format", "prev", "hash")}
+    header = _header_of(read)
+    header["parent"] = {"file": p.name, "sha256": file_sha256(p), "recovered": read.damaged_line,
+                        "parent": read.header.get("parent")}
     return write_log(target, header, [_strip(e) for e in read.events])
+
+
+def _header_of(read: LogRead) -> dict[str, Any]:
+    return {k: v for k, v in read.header.items() if k not in ("type", "format", "prev", "hash")}
+
+
+def _events_of(read: LogRead) -> list[dict[str, Any]]:
+    """The intact events, each checked to have the fields undo and fork rely on."""
+    out = []
+    for i, e in enumerate(read.events):
+        rnd = e.get("round")
+        if isinstance(rnd, bool) or not isinstance(rnd, int):
+            raise SaveError(f"{read.path}:{i + 2}: this {e.get('type')} event has no round number")
+        out.append(_strip(e))
+    return out
 
 
 def _strip(ev: dict[str, Any]) -> dict[str, Any]:
@@ -308,9 +396,13 @@ def _cut_round(events: list[dict[str, Any]], keep_rounds: int) -> list[dict[str,
 
 def undo(path: str | Path, what: str = "round", out: str | Path | None = None) -> Path:
     """Write a new log without the last round (or the last event). History is never edited in place."""
+    if what not in ("round", "event"):
+        raise ValueError(f"undo what? 'round' or 'event', not {what!r}")
     read = read_log(path)
-    events = [_strip(e) for e in read.events]
+    events = _events_of(read)
     if what == "event":
+        if not events:
+            raise SaveError("there is no event to undo")
         kept = events[:-1]
     else:
         last = max((e["round"] for e in events if e["type"] == "resolve"), default=0)
@@ -319,7 +411,7 @@ def undo(path: str | Path, what: str = "round", out: str | Path | None = None) -
         kept = _cut_round(events, last - 1)
     p = Path(path)
     target = Path(out) if out else unique_path(p.with_name(re.sub(r"-undo\d*$", "", p.stem) + "-undo" + p.suffix))
-    header = {k: v for k, v in read.header.items() if k not in ("type", "format", "prev", "hash")}
+    header = _header_of(read)
     header["parent"] = {"file": p.name, "sha256": file_sha256(p), "undo": what}
     return write_log(target, header, kept)
 
@@ -328,13 +420,13 @@ def fork(path: str | Path, at_round: int, out: str | Path | None = None,
          seats: dict[str, str] | None = None) -> Path:
     """A new save holding the events up to ``at_round``, naming its parent and branch point."""
     read = read_log(path)
-    events = [_strip(e) for e in read.events]
+    events = _events_of(read)
     resolved = max((e["round"] for e in events if e["type"] == "resolve"), default=0)
     if not 0 <= at_round <= resolved:
         raise SaveError(f"cannot fork at round {at_round}: the save has rounds 0 to {resolved}")
     p = Path(path)
     target = Path(out) if out else unique_path(p.with_name(f"{p.stem}-fork-r{at_round}{p.suffix}"))
-    header = {k: v for k, v in read.header.items() if k not in ("type", "format", "prev", "hash")}
+    header = _header_of(read)
     header["parent"] = {"file": p.name, "sha256": file_sha256(p), "round": at_round}
     if seats is not None:
         header["seats"] = seats

@@ -582,7 +582,7 @@ def _shown_path(path: Path, base: Path | None) -> str:
         rel = os.path.relpath(Path(path).resolve(), (base or Path.cwd()).resolve())
     except ValueError:  # another drive
         return str(path)
-    return rel if rel.count("..") <= 2 else str(path)
+    return rel if rel.count("..") <= 1 else str(path.resolve())
 
 
 # --- cross-references ----------------------------------------------------------------

@@ -44,10 +44,11 @@ def outcome(session: Any) -> dict[str, Any]:
             "log_sha256": hashlib.sha256(log).hexdigest(), "sectors": sectors, "roles": roles}
 
 
-def run_one(loaded: LoadedScenario, seed: int, script: Script | None, save: str | None = None) -> dict[str, Any]:
+def run_one(loaded: LoadedScenario, seed: int, script: Script | None, save: str | None = None,
+            rules: Any = None) -> dict[str, Any]:
     from wargame.saves.session import play_session
 
-    session = play_session(loaded, seed, script, save)
+    session = play_session(loaded, seed, script, save, rules)
     out = outcome(session)
     # What each role played, for strategy analysis over many runs.
     played: dict[str, list[str]] = {r: [] for r in session.rules.roles}
@@ -63,7 +64,10 @@ def _worker(args: tuple[dict[str, Any], list[int], dict[int, dict[str, list[Any]
     canonical, seeds, script_data = args
     loaded = scenario_from_canonical(canonical)
     script = script_from_data(loaded.scenario, script_data) if script_data is not None else None
-    return [run_one(loaded, seed, script) for seed in seeds]
+    from wargame.engine.rules import Rules
+
+    rules = Rules(loaded)  # compiled once per batch of seeds
+    return [run_one(loaded, seed, script, rules=rules) for seed in seeds]
 
 
 def _pct(xs: list[float], p: float) -> float:

@@ -132,12 +132,12 @@ def measure(name: str, loaded: LoadedScenario) -> list[Row]:
     # Whole scripted games, logged in memory exactly as the app logs (Session, no file).
     script = Script({rnd: {role: tuple(o for o in ords if o.role == role) for role in rules.roles}
                      for rnd, ords in enumerate(orders, start=1)}, frozenset(rules.roles))
-    t_scripted = median_time(lambda: play_session(loaded, 1, script), 20)
+    t_scripted = median_time(lambda: play_session(loaded, 1, script, rules=rules), 20)
     rows.append((name, f"scripted games per second ({s.rounds} rounds, Session log)", t_scripted.inverse(), "games/s"))
     rows.append((name, "  of which engine rounds", per_round * n_rounds / t_scripted * 100, "%"))
 
     # Whole games, every role a bot.
-    t_bots = median_time(lambda: play_session(loaded, 2, None), 2, trials=max(3, TRIALS // 2))
+    t_bots = median_time(lambda: play_session(loaded, 2, None, rules=rules), 2, trials=max(3, TRIALS // 2))
     rows.append((name, "all-bot games per second", t_bots.inverse(), "games/s"))
     rows.append((name, "  all-bot game vs scripted game", t_bots / t_scripted, "x"))
     return rows

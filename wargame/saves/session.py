@@ -30,7 +30,7 @@ from wargame.engine.orders import Order, OrderSpecError, Script, parse_order
 from wargame.engine.rules import Rules
 from wargame.engine.state import RoundTrace
 from wargame.saves.log import LogRead, SaveError, SaveWriter, file_sha256, read_log, write_log
-from wargame.scenario.loader import LoadedScenario, canonical_json, scenario_from_canonical
+from wargame.scenario.loader import LoadedScenario, scenario_from_canonical
 from wargame.scenario.yamlsafe import InputError
 
 
@@ -41,7 +41,7 @@ def header_for(loaded: LoadedScenario, seed: int, seats: dict[str, str], parent:
         "scenario_sha256": loaded.sha256,
         # A JSON string, not an object: the log's canonical form sorts keys, and the
         # order of sectors, roles and moves is part of the scenario.
-        "scenario": canonical_json(loaded.canonical),
+        "scenario": loaded.canonical_text,
         "seed": seed,
         "seats": seats,
         "parent": parent,
@@ -95,8 +95,9 @@ class Session:
 
     @classmethod
     def new(cls, loaded: LoadedScenario, seed: int | None = None, seats: dict[str, str] | None = None,
-            path: Path | str | None = None, parent: dict[str, Any] | None = None) -> "Session":
-        rules = Rules(loaded)
+            path: Path | str | None = None, parent: dict[str, Any] | None = None,
+            rules: Rules | None = None) -> "Session":
+        rules = rules if rules is not None else Rules(loaded)
         game = Game.new(rules, seed)
         seats = seats or {r: "human" for r in rules.roles}
         header = header_for(loaded, game.seed, seats, parent)
@@ -434,19 +435,19 @@ def fork(path: str | Path, at_round: int, out: str | Path | None = None,
 
 
 def play_session(loaded: LoadedScenario, seed: int | None = None, script: Script | None = None,
-                 path: Path | str | None = None) -> Session:
+                 path: Path | str | None = None, rules: Rules | None = None) -> Session:
     """Play a whole game headless, logging it exactly as the app would.
 
-    Roles the script names follow it; every other role is a bot.
+    Roles the script names follow it; every other role is a bot. Pass ``rules``
+    to reuse compiled rules across many games.
     """
     from wargame.engine.bots import choose_orders
     from wargame.engine.game import bot_rng
 
-    rules = Rules(loaded)
+    rules = rules if rules is not None else Rules(loaded)
     scripted = script.roles if script else frozenset()
     seats = {r: ("script" if r in scripted else "bot") for r in rules.roles}
-    session = Session.new(loaded, seed, seats, path)
-    session.rules = rules
+    session = Session.new(loaded, seed, seats, path, rules=rules)
     game = session.game
     try:
         while not game.finished:

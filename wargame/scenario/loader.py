@@ -21,6 +21,7 @@ import re
 import types
 import typing
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,11 @@ class LoadedScenario:
     canonical: dict[str, Any]
     evidence: Evidence | None
     document: Document | None = None
+
+    @cached_property
+    def canonical_text(self) -> str:
+        """The canonical JSON text (what saves store), built once per load."""
+        return canonical_json(self.canonical)
 
 
 def canonical_json(data: Any) -> str:

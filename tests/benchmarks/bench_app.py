@@ -1,0 +1,153 @@
+"""Benchmarks of the app (not run by default; run: python tests/benchmarks/bench_app.py).
+
+1. Start-up to the first screen, beside an empty Textual app, in one run: each is started
+   in a fresh interpreter (python -c ...), run headless, and exits as soon as its first
+   screen has been composed and painted. Ten runs each; medians and the ratio are printed.
+2. Keypress to updated screen for the common actions of a round (Pilot: press, then wait
+   until the app is idle again), on the default scenario with every seat human.
+
+Figures are printed; nothing is asserted about time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNS = int(os.environ.get("BENCH_RUNS", "10"))
+
+# Both snippets time, from the first line of the program, the first frame the app writes
+# (App._display with a screen to show) and the moment the app is ready and idle (for the
+# wargame: the default scenario loaded in its worker and the seats shown).
+PROBE = """
+import time; t0 = time.perf_counter()
+import sys
+from pathlib import Path
+{make}
+first = []
+original = App._display
+def display(self, screen, renderable):
+    if renderable is not None and not first:
+        first.append(time.perf_counter() - t0)
+    return original(self, screen, renderable)
+App._display = display
+async def ready(pilot):
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    print(first[0] if first else -1, time.perf_counter() - t0)
+    pilot.app.exit()
+app.run(headless=True, size=(120, 40), auto_pilot=ready)
+"""
+EMPTY = PROBE.format(make="from textual.app import App\napp = App()")
+WARGAME = PROBE.format(make="from wargame.tui.app import WargameApp as App\napp = App(saves_dir=Path(sys.argv[1]))")
+
+INSIDE: dict[str, list[tuple[float, float]]] = {}
+
+
+def time_start(code: str, *args: str) -> float:
+    """Wall time of the whole process; records (first frame, ready) measured inside it."""
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code, *args], check=True, cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "TEXTUAL_ANIMATIONS": "none"}).stdout.split()
+    wall = time.perf_counter() - t
+    INSIDE.setdefault(code, []).append((float(out[-2]), float(out[-1])))
+    return wall
+
+
+def bench_startup() -> None:
+    with tempfile.TemporaryDirectory() as saves:
+        time_start(EMPTY)  # warm the disk cache and the bytecode
+        time_start(WARGAME, saves)
+        empty, ours = [], []
+        for _ in range(RUNS):  # interleaved, so background load hits both alike
+            empty.append(time_start(EMPTY))
+            ours.append(time_start(WARGAME, saves))
+    e, w = statistics.median(empty), statistics.median(ours)
+
+    def med(code: str, k: int) -> float:
+        return statistics.median(x[k] for x in INSIDE[code][1:])  # the warm-up run is left out
+
+    print(f"start-up ({RUNS} runs each, medians; times from the program's first line):")
+    print("                     first frame    ready (idle)   whole process")
+    print(f"  empty Textual app  {med(EMPTY, 0) * 1000:8.0f} ms   {med(EMPTY, 1) * 1000:8.0f} ms   {e * 1000:8.0f} ms")
+    print(f"  wargame title      {med(WARGAME, 0) * 1000:8.0f} ms   {med(WARGAME, 1) * 1000:8.0f} ms   {w * 1000:8.0f} ms")
+    print(f"  ratio              {med(WARGAME, 0) / med(EMPTY, 0):8.2f}x    {med(WARGAME, 1) / med(EMPTY, 1):8.2f}x    "
+          f"{w / e:8.2f}x")
+    print("  (the wargame is ready when the default scenario has loaded in its worker and the seats show)")
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import wargame.tui.app"], cwd=ROOT,
+                         capture_output=True, text=True).stderr.splitlines()
+    total = [line for line in out if line.rstrip().endswith("wargame.tui.app")]
+    if total:
+        print(f"  import wargame.tui.app: {int(total[-1].split('|')[1]) / 1000:.0f} ms cumulative (-X importtime)")
+
+
+async def bench_keys() -> None:
+    from wargame.scenario.catalog import find_scenario
+    from wargame.scenario.loader import load_scenario
+    from wargame.tui.app import WargameApp
+    from wargame.tui.clock import FrozenTime
+
+    loaded = load_scenario(find_scenario(None))
+    timings: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as saves:
+        app = WargameApp(scenario=loaded, seed=1, saves_dir=Path(saves), time=FrozenTime())
+        app.animation_level = "none"
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+
+            async def timed(label: str, *keys: str) -> None:
+                t = time.perf_counter()
+                for k in keys:
+                    await pilot.press(k)
+                await pilot.pause()
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                timings.setdefault(label, []).append(time.perf_counter() - t)
+
+            for _ in range(3):
+                await timed("briefing -> hand-over (Enter)", "enter")
+                for _role in loaded.scenario.roles:
+                    if type(app.screen).__name__ == "HandoverScreen":
+                        await timed("hand-over -> orders (Enter)", "enter")
+                    await timed("orders: move the highlight (Down)", "down")
+                    await timed("orders: choose a move (Space)", "space")
+                    if type(app.screen).__name__ != "OrdersScreen":  # a target picker
+                        await timed("orders: pick a target (Enter)", "enter")
+                    await timed("orders: submit (S, confirm dialog)", "s")
+                    await timed("confirm -> next screen (Enter)", "enter")
+                    if type(app.screen).__name__ == "OrdersScreen":  # over budget: drop it
+                        await pilot.press("space", "s", "enter")
+                        await pilot.pause()
+                await timed("reveal -> resolution (Enter, resolves)", "enter")
+                await timed("resolution: next change + why (Down)", "down")
+                await timed("resolution -> debrief (Enter)", "enter")
+                await timed("debrief -> briefing (Enter)", "enter")
+            await timed("open console (F2)", "f2")
+            await timed("close console (Esc)", "escape")
+            await timed("open help (F1)", "f1")
+            await timed("close help (Esc)", "escape")
+    print("keypress to updated screen (median of the runs shown, ms):")
+    for label, ts in timings.items():
+        print(f"  {label:42s} {statistics.median(ts) * 1000:7.0f}   (n={len(ts)}, max {max(ts) * 1000:.0f})")
+
+
+def test_bench_app() -> None:  # pytest tests/benchmarks/bench_app.py -s
+    main()
+
+
+def main() -> None:
+    bench_startup()
+    asyncio.run(bench_keys())
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()

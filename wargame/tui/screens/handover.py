@@ -1,0 +1,47 @@
+"""The hand-over between teams: shows nothing of anyone's orders."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Middle, Vertical
+from textual.markup import escape
+from textual.widgets import Button, Static
+
+from wargame.tui.messages import HandoverDone
+from wargame.tui.screens import PhaseScreen
+from wargame.tui.widgets.dashboard import GameFooter, PhaseBar
+
+
+class HandoverScreen(PhaseScreen):
+    """"Pass the keyboard to <Team>": a blank screen between two teams' secret orders."""
+
+    BINDINGS = [Binding("enter", "ready", "Team is ready", priority=True, id="handover.ready")]
+    CONTROL_ACTIONS = frozenset({"ready"})
+
+    def __init__(self, role: str, team_name: str, position: int, count: int) -> None:
+        super().__init__()
+        self.role, self.team_name, self.position, self.count = role, team_name, position, count
+
+    def compose(self) -> ComposeResult:
+        name = escape(self.team_name)
+        yield PhaseBar()
+        with Middle(id="handover-body"):
+            with Center():
+                with Vertical(id="handover-box"):
+                    yield Static("Pass the keyboard to", classes="handover-small")
+                    yield Static(name.upper(), id="handover-team")
+                    yield Static(f"Press [b]Enter[/b] when only {name} can see the screen.", classes="handover-small")
+                    yield Static(f"Team {self.position} of {self.count} this round. Other teams: look away.",
+                                 classes="handover-note")
+                    with Center():
+                        yield Button(f"We are {name}: show our orders  \\[Enter]", id="ready", variant="primary",
+                                     classes="control")
+        yield GameFooter()
+
+    def action_ready(self) -> None:
+        self.post_message(HandoverDone(self.role))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ready":
+            self.action_ready()

@@ -1,0 +1,87 @@
+"""Help: the phases of a round, the keys, and how to use the facilitator's console."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Markdown
+
+from wargame.tui.widgets.dashboard import GameFooter
+
+HELP = """\
+## A round, phase by phase
+
+The top bar always shows the round and date, the phase, the clock (if set) and the seat.
+
+1. **Briefing**: where every sector stands (China's innovation, the effect on the world
+   sector, the quadrant), the roles' scores and budgets, policies in force, last round's news.
+   *Enter* starts the orders.
+2. **Hand-over**: between two teams. It shows nothing of anyone's orders. Pass the keyboard;
+   the team presses *Enter* when only it can see the screen.
+3. **Orders**: one team's secret orders: its moves (cost, what each does and why, with sources),
+   policies it may revoke, and standing answers to deals others *may* offer it. A move that
+   cannot be played says why. The total must fit the budget.
+   *↑ ↓* move · *Space* or *Enter* choose · *T* target · *E* evidence · *S* submit.
+4. **Reveal**: every role's orders at once, ✓ accepted or ✗ rejected with the reason, and
+   the deals. Bots' orders appear here. *Enter* resolves the round.
+5. **Resolution**: each indicator that changed: before, after, change. The **why** beside it
+   lists every cause, summing exactly to the change. *↑ ↓* select · *Tab* into the why, where
+   *Enter* opens a cause's source · *Enter* goes on to the debrief.
+6. **Debrief**: the four-quadrant map (◇ marks where the sources place a sector), the scores
+   and what drove them, charts over the rounds. *Enter* starts the next round.
+
+After the last round comes the **final debrief**: *N* new game, *Q* quit, and the command
+for the after-action report (`wargame report SAVE`).
+
+## Keys that always work
+
+- *F1* or *?*: this help
+- *F2*: the facilitator's console
+- *F3*: observer view on or off (sees everything, controls nothing)
+- *Ctrl+P*: the command palette, every game command by name
+- *Esc*: close a dialog, the console or this help
+- *Ctrl+Q*: quit (the game is saved after every step)
+
+## The facilitator's console (F2)
+
+- **Clock**: *M* sets minutes for the current phase (kept for that phase in later rounds),
+  *P* pauses or resumes, *+* adds a minute, *5* adds five. The countdown is in the top bar;
+  at zero it says **TIME!** but never moves the game on by itself.
+- **Play an event now**: select it and press *Enter* (or *I*). It fires when the current
+  round resolves.
+- **Override** (*O*): set an indicator by hand. A reason is required; the log keeps the
+  model's value beside yours, and the debrief shows where the umpire and the model parted.
+- **Undo** (*U*): removes the last resolved round. A new save file is written (the old one
+  is kept) and the game continues in it.
+- **Bookmark** (*B*) and **note** (*A*): written into the save for the after-action report.
+- **Observer view** (*V*): for a projected screen that no stray key may change.
+
+## Seats
+
+A team sees only its own orders. The facilitator sees everything and controls the game.
+An observer sees everything and controls nothing.
+
+Colours follow the Textual theme (command palette: *Toggle dark mode*), and every colour is
+doubled by a word or a symbol: ▲ up, ▼ down, ✓ accepted, ✗ rejected.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """What each phase is, the keys, and the console."""
+
+    BINDINGS = [Binding("escape,f1,question_mark,q", "close", "Close help", id="help.close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Label("Help · Esc to close", classes="dialog-title")
+            with VerticalScroll(id="help-scroll"):
+                yield Markdown(HELP)
+        yield GameFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,519 @@
+"""A team's secret order entry: its moves, revokes and standing answers to deals.
+
+What this screen shows depends only on the scenario, the state at the start of
+the round and this team's own choices: never on another team's pending orders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from wargame.tui.messages import OrdersSubmitted, ShowEvidence
+from wargame.tui.screens import PhaseScreen
+from wargame.tui.widgets.dashboard import (
+    GameFooter,
+    PhaseBar,
+    fmt,
+    indicator_label,
+    role_name,
+    target_name,
+    upkeep_of,
+)
+
+ANSWER_CYCLE = (None, "accept", "renegotiate", "reject")
+ANSWER_WORD = {None: "no answer (no deal)", "accept": "ACCEPT", "renegotiate": "RENEGOTIATE", "reject": "REJECT"}
+
+
+def describe_effect(rules: Any, e: Any, ongoing: bool = False) -> str:
+    """One effect as a sentence fragment: what, how much, when (markup)."""
+    if e.indicator.startswith("$target."):
+        name = e.indicator.split(".", 1)[1].replace("_", " ")
+        what = f"the target's {escape(name)}"
+    else:
+        what = escape(indicator_label(rules, e.indicator))
+    if e.relative:
+        amount = f"{'+' if e.change >= 0 else '−'}{abs(e.change) * 100:g}%"
+    else:
+        amount = f"{'+' if e.change >= 0 else '−'}{fmt(abs(e.change))}"
+    bits = [f"{what} [b]{amount}[/b]"]
+    if e.spread:
+        bits.append(f"± {e.spread * 100:g}%" if e.relative else f"± {fmt(e.spread)}")
+    if ongoing:
+        bits.append("every round while in force")
+    else:
+        if e.delay:
+            bits.append(f"after {e.delay} round{'s' if e.delay != 1 else ''}")
+        if e.duration > 1:
+            bits.append(f"for {e.duration} rounds")
+    if e.scale:
+        bits.append(f"scaled by [i]{escape(e.scale)}[/i]")
+    if e.when:
+        bits.append(f"only if [i]{escape(e.when)}[/i]")
+    return ", ".join(bits)
+
+
+def effects_block(rules: Any, evidence: Any, effects: list[Any], ongoing: bool = False) -> list[str]:
+    lines = []
+    for e in effects:
+        lines.append(f"• {describe_effect(rules, e, ongoing)}")
+        cites = ", ".join(escape(c) for c in e.cites)
+        lines.append(f"  [$text-muted]why:[/] {escape(e.rationale)} [$text-muted]\\[{cites}][/]")
+    return lines
+
+
+def start_ctx(rules: Any, state: Any) -> Any:
+    """What the engine's order check sees at the start of a round."""
+    from wargame.engine.resolve import start_ctx as engine_start_ctx
+
+    return engine_start_ctx(rules, state)
+
+
+def cite_text(evidence: Any, fact_id: str) -> str:
+    if evidence is not None and fact_id in evidence.facts:
+        return f"{escape(fact_id)}: {escape(evidence.facts[fact_id].locator)}"
+    return escape(fact_id)
+
+
+class OrdersScreen(PhaseScreen):
+    """Secret order entry for one team."""
+
+    BINDINGS = [
+        Binding("space", "toggle", "Choose", id="orders.toggle"),
+        Binding("t", "target", "Target", id="orders.target"),
+        Binding("w", "walk_away", "Walk away?", id="orders.walk"),
+        Binding("e", "evidence", "Evidence", id="orders.evidence"),
+        Binding("s", "submit", "Submit", id="orders.submit"),
+    ]
+    CONTROL_ACTIONS = frozenset({"toggle", "target", "walk_away", "submit"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Target and walk-away keys show only where they apply."""
+        if action in ("target", "walk_away") and self.is_mounted:
+            oid = self._highlighted_id() or ""
+            if not oid.startswith("play:"):
+                return False
+            m = self.session.rules.scenario.moves[oid.split(":", 1)[1]]
+            if action == "target" and not m.targets:
+                return False
+            if action == "walk_away" and not (oid.split(":", 1)[1] in self.plays and m.deal and m.deal.renegotiated):
+                return False
+        return super().check_action(action, parameters)
+
+    def __init__(self, role: str) -> None:
+        super().__init__()
+        self.role = role
+        self.plays: dict[str, str | None] = {}  # chosen move -> target
+        self.revokes: set[str] = set()
+        self.answers: dict[str, str | None] = {}
+        self.walk: set[str] = set()
+        self.reasons: dict[str, str] = {}  # move -> why it cannot be played ('' if it can)
+        self.valid_targets: dict[str, list[str]] = {}
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield PhaseBar()
+        with Vertical(id="orders-main"):
+            yield Static(id="orders-head")
+            yield Static(id="budget")
+            with Horizontal(id="orders-body"):
+                yield OptionList(id="order-list")
+                with VerticalScroll(id="order-detail"):
+                    yield Static(id="detail")
+            yield Static("[b]↑↓[/b] move · [b]Space[/b]/[b]Enter[/b] choose · [b]E[/b] evidence · "
+                         "[b]S[/b] submit", id="orders-hint")
+        yield GameFooter()
+
+    @property
+    def session(self) -> Any:
+        return self.game_app.session
+
+    def on_mount(self) -> None:
+        from wargame.engine.orders import Order
+        from wargame.engine.resolve import check_order
+
+        session = self.session
+        rules, state = session.rules, session.game.state
+        s = rules.scenario
+        ctx = start_ctx(rules, state)
+        for mid, m in s.moves.items():
+            if m.role != self.role:
+                continue
+            targets = m.targets or [None]
+            ok, first_reason = [], ""
+            for t in targets:
+                why = check_order(rules, state, Order(self.role, mid, "play", t), ctx)
+                if not why:
+                    ok.append(t)
+                elif not first_reason:
+                    first_reason = why
+            self.valid_targets[mid] = [t for t in ok if t is not None]
+            self.reasons[mid] = "" if ok else first_reason
+        for mid in self._offered():
+            self.answers[mid] = None
+        role = s.roles[self.role]
+        head = f"[b $text-accent]{escape(role.name)}[/]: your orders for this round. [i]Secret: only your team looks.[/i]"
+        self.query_one("#orders-head", Static).update(head)
+        self._build()
+        self._update_budget()
+        ol = self.query_one("#order-list", OptionList)
+        ol.focus()
+
+    def _offered(self) -> list[str]:
+        from wargame.engine.bots import offered_deals
+
+        return offered_deals(self.session.rules, self.role)
+
+    def _own_policies(self) -> list[Any]:
+        return [p for p in self.session.game.state.policies if p.role == self.role]
+
+    def _build(self) -> None:
+        rules = self.session.rules
+        s = rules.scenario
+        ol = self.query_one("#order-list", OptionList)
+        keep = ol.highlighted
+        ol.clear_options()
+        opts: list[Any] = [Option("[b $text-accent]YOUR MOVES[/]", id="h:moves", disabled=True)]
+        for mid, m in s.moves.items():
+            if m.role == self.role:
+                opts.append(Option(self._play_prompt(mid), id=f"play:{mid}", disabled=bool(self.reasons[mid])))
+        pols = self._own_policies()
+        if pols:
+            opts.append(Option("[b $text-accent]REVOKE A POLICY IN FORCE[/]", id="h:revoke", disabled=True))
+            seen = set()
+            for p in pols:
+                if p.move in seen:
+                    continue
+                seen.add(p.move)
+                m = s.moves[p.move]
+                revocable = bool(m.policy and m.policy.revocable)
+                opts.append(Option(self._revoke_prompt(p.move), id=f"revoke:{p.move}", disabled=not revocable))
+        offered = self._offered()
+        if offered:
+            opts.append(Option("[b $text-accent]DEALS OTHERS MAY OFFER YOU[/]", id="h:deals", disabled=True))
+            for mid in offered:
+                opts.append(Option(self._deal_prompt(mid), id=f"deal:{mid}"))
+        ol.add_options(opts)
+        if keep is not None and keep < ol.option_count and not ol.get_option_at_index(keep).disabled:
+            ol.highlighted = keep
+        else:
+            for i in range(ol.option_count):
+                if not ol.get_option_at_index(i).disabled:
+                    ol.highlighted = i
+                    break
+        self._show_detail()
+
+    def _refresh_option(self, oid: str) -> None:
+        ol = self.query_one("#order-list", OptionList)
+        kind, mid = oid.split(":", 1)
+        prompt = {"play": self._play_prompt, "revoke": self._revoke_prompt, "deal": self._deal_prompt}[kind](mid)
+        ol.replace_option_prompt(oid, prompt)
+
+    # --- prompts --------------------------------------------------------------------------
+
+    def _cost_text(self, mid: str) -> str:
+        m = self.session.rules.scenario.moves[mid]
+        c = f"{m.cost} pt{'s' if m.cost != 1 else ''}"
+        if m.policy and m.policy.upkeep:
+            c += f" + {m.policy.upkeep} upkeep"
+        return c
+
+    def _play_prompt(self, mid: str) -> str:
+        rules = self.session.rules
+        m = rules.scenario.moves[mid]
+        reason = self.reasons.get(mid, "")
+        name = escape(m.name)
+        if reason:
+            return f"✗ {name} · {self._cost_text(mid)}\n   [i]unavailable: {escape(reason)}[/i]"
+        chosen = mid in self.plays
+        mark = "[b $text-success]\\[✓][/]" if chosen else "\\[ ]"
+        kind = []
+        if m.policy:
+            kind.append("policy")
+        if m.deal:
+            kind.append(f"deal with {escape(role_name(rules, m.deal.counterparty))}")
+        if m.once:
+            kind.append("once only")
+        line = f"{mark} [b]{name}[/b] · {self._cost_text(mid)}"
+        if kind:
+            line += f" [$text-muted]({', '.join(kind)})[/]"
+        if chosen and self.plays[mid] is not None:
+            line += f"\n    → target: [b]{escape(target_name(rules, self.plays[mid]))}[/b]"
+        elif m.targets and not chosen:
+            line += "\n    [$text-muted]needs a target[/]"
+        if chosen and m.deal and m.deal.renegotiated:
+            line += ("\n    if they renegotiate: [b]walk away[/b]" if mid in self.walk
+                     else "\n    if they renegotiate: [b]take their terms[/b] (W to change)")
+        return line
+
+    def _revoke_prompt(self, mid: str) -> str:
+        m = self.session.rules.scenario.moves[mid]
+        if not (m.policy and m.policy.revocable):
+            return f"✗ {escape(m.name)}\n   [i]cannot be revoked once enacted[/i]"
+        mark = "[b $text-warning]\\[✓][/]" if mid in self.revokes else "\\[ ]"
+        up = m.policy.upkeep
+        return f"{mark} Revoke [b]{escape(m.name)}[/b]" + (f" · saves {up} upkeep" if up else "")
+
+    def _deal_prompt(self, mid: str) -> str:
+        rules = self.session.rules
+        m = rules.scenario.moves[mid]
+        assert m.deal is not None
+        a = self.answers.get(mid)
+        cost = m.deal.counterparty_cost
+        word = ANSWER_WORD[a]
+        style = {"accept": "$text-success", "renegotiate": "$text-warning", "reject": "$text-error"}.get(a or "", "$text-muted")
+        sym = {"accept": "✓", "renegotiate": "↔", "reject": "✗"}.get(a or "", "·")
+        return (f"{sym} [b]{escape(m.name)}[/b] [$text-muted]if {escape(role_name(rules, m.role))} offers it[/]\n"
+                f"    your answer: [b {style}]{word}[/]" + (f" · costs you {cost} pt{'s' if cost != 1 else ''} if made"
+                                                              if cost else ""))
+
+    # --- budget ---------------------------------------------------------------------------
+
+    def budget(self) -> tuple[int, int, int]:
+        """(budget, upkeep of policies kept, cost of the chosen orders)."""
+        rules = self.session.rules
+        s = rules.scenario
+        budget = s.roles[self.role].budget
+        upkeep = upkeep_of(rules, self.session.game.state, self.role, self.revokes)
+        cost = 0
+        for mid in self.plays:
+            m = s.moves[mid]
+            cost += m.cost + (m.policy.upkeep if m.policy else 0)
+        for mid, a in self.answers.items():
+            m = s.moves[mid]
+            if a in ("accept", "renegotiate") and m.deal:
+                cost += m.deal.counterparty_cost
+        return budget, upkeep, cost
+
+    def _update_budget(self) -> None:
+        budget, upkeep, cost = self.budget()
+        left = budget - upkeep - cost
+        parts = [f"[b]Budget {budget}[/b]"]
+        if upkeep:
+            parts.append(f"upkeep of policies in force −{upkeep}")
+        parts.append(f"chosen −{cost}")
+        if left >= 0:
+            parts.append(f"[b $text-success]✓ {left} point{'s' if left != 1 else ''} left[/]")
+        else:
+            parts.append(f"[b $text-error]✗ OVER BUDGET by {-left}: deselect a move to submit[/]")
+        w = self.query_one("#budget", Static)
+        w.update(" · ".join(parts))
+        w.set_class(left < 0, "-over")
+
+    # --- details --------------------------------------------------------------------------
+
+    def _highlighted_id(self) -> str | None:
+        ol = self.query_one("#order-list", OptionList)
+        opt = ol.highlighted_option
+        return opt.id if opt is not None else None
+
+    @on(OptionList.OptionHighlighted, "#order-list")
+    def _on_highlight(self) -> None:
+        self._show_detail()
+        self.refresh_bindings()
+
+    def _show_detail(self) -> None:
+        oid = self._highlighted_id()
+        detail = self.query_one("#detail", Static)
+        if not oid or oid.startswith("h:"):
+            detail.update("")
+            return
+        kind, mid = oid.split(":", 1)
+        detail.update("\n".join(self._detail_lines(kind, mid)))
+        self.query_one("#order-detail", VerticalScroll).scroll_home(animate=False)
+
+    def _detail_lines(self, kind: str, mid: str) -> list[str]:
+        rules = self.session.rules
+        ev = self.game_app.evidence
+        s = rules.scenario
+        m = s.moves[mid]
+        out = [f"[b $text-accent]{escape(m.name)}[/]"]
+        if kind == "deal":
+            assert m.deal is not None
+            proposer = escape(role_name(rules, m.role))
+            out.append(f"A deal {proposer} may offer you this round. You answer now, without seeing whether they do "
+                       "(a standing answer). [b]Space[/b] changes your answer.")
+            out.append(f"Your answer: [b]{ANSWER_WORD[self.answers.get(mid)]}[/b]")
+            if m.deal.counterparty_cost:
+                out.append(f"If the deal is made, it costs you {m.deal.counterparty_cost} point(s) this round.")
+            if m.summary:
+                out.append(escape(m.summary.strip()))
+            out.append("\n[b]If you accept[/b]:")
+            out += effects_block(rules, ev, m.effects) or ["• (no direct effects)"]
+            if m.deal.renegotiated:
+                out.append("\n[b]If you renegotiate[/b] (unless they walk away):")
+                out += effects_block(rules, ev, m.deal.renegotiated)
+            else:
+                out.append("\n[$text-muted]This deal has no renegotiated terms.[/]")
+            out.append("\n[b]Reject[/b] or no answer: no deal.")
+            return out
+        if kind == "revoke":
+            assert m.policy is not None
+            out.append("A policy of yours in force. Revoking it ends its ongoing effects"
+                       + (f" and saves {m.policy.upkeep} upkeep a round." if m.policy.upkeep else "."))
+            if m.policy.ongoing:
+                out.append("\n[b]What stops[/b]:")
+                out += effects_block(rules, ev, m.policy.ongoing, ongoing=True)
+            return out
+        reason = self.reasons.get(mid, "")
+        if reason:
+            out.append(f"[b $text-error]✗ Unavailable this round:[/] {escape(reason)}")
+        out.append(f"Cost: [b]{self._cost_text(mid)}[/b]" + (" (upkeep is paid every round while in force)"
+                                                            if m.policy and m.policy.upkeep else ""))
+        if m.summary:
+            out.append(escape(m.summary.strip()))
+        facts = []
+        if m.policy:
+            facts.append("It is a policy: it stays in force until revoked." if m.policy.revocable
+                         else "It is a policy that cannot be revoked.")
+        if m.once:
+            facts.append("It can be played once per game.")
+        if m.deal:
+            facts.append(f"It is a deal: made only if {escape(role_name(rules, m.deal.counterparty))} accepts this round"
+                         + (f" (it costs them {m.deal.counterparty_cost})." if m.deal.counterparty_cost else "."))
+        if facts:
+            out.append(" ".join(facts))
+        if m.targets:
+            valid = self.valid_targets.get(mid, [])
+            names = ", ".join(escape(target_name(rules, t)) + ("" if t in valid else " (not now)") for t in m.targets)
+            out.append(f"Targets: {names}. [b]T[/b] picks one.")
+        if m.effects:
+            out.append("\n[b]What it does[/b]:")
+            out += effects_block(rules, ev, m.effects)
+        if m.policy and m.policy.ongoing:
+            out.append("\n[b]While in force[/b]:")
+            out += effects_block(rules, ev, m.policy.ongoing, ongoing=True)
+        if m.deal and m.deal.renegotiated:
+            out.append("\n[b]If they renegotiate[/b] (you take these terms unless you walk away, [b]W[/b]):")
+            out += effects_block(rules, ev, m.deal.renegotiated)
+        out.append(f"\n[$text-muted]Sources: {', '.join(cite_text(ev, c) for c in m.cites)}. [b]E[/b] opens the evidence.[/]")
+        return out
+
+    # --- actions --------------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#order-list")
+    def _on_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_toggle()
+
+    def action_toggle(self) -> None:
+        oid = self._highlighted_id()
+        if not oid or oid.startswith("h:"):
+            return
+        kind, mid = oid.split(":", 1)
+        m = self.session.rules.scenario.moves[mid]
+        if kind == "play":
+            if self.reasons.get(mid):
+                self.notify(self.reasons[mid], title="Unavailable", severity="warning")
+                return
+            if mid in self.plays:
+                del self.plays[mid]
+                self.walk.discard(mid)
+            elif m.targets:
+                self.action_target()
+                return
+            else:
+                self.plays[mid] = None
+        elif kind == "revoke":
+            self.revokes.symmetric_difference_update({mid})
+        elif kind == "deal":
+            cycle = [a for a in ANSWER_CYCLE if a != "renegotiate" or (m.deal and m.deal.renegotiated)]
+            cur = self.answers.get(mid)
+            self.answers[mid] = cycle[(cycle.index(cur) + 1) % len(cycle)]
+        self._changed(oid)
+
+    def _changed(self, oid: str) -> None:
+        self._refresh_option(oid)
+        self._update_budget()
+        self._show_detail()
+        self.refresh_bindings()
+
+    def action_target(self) -> None:
+        from wargame.tui.screens.dialogs import ChoiceDialog
+
+        oid = self._highlighted_id()
+        if not oid or not oid.startswith("play:"):
+            return
+        mid = oid.split(":", 1)[1]
+        rules = self.session.rules
+        m = rules.scenario.moves[mid]
+        if not m.targets or self.reasons.get(mid):
+            return
+        choices = [(t, escape(target_name(rules, t))) for t in self.valid_targets.get(mid, [])]
+
+        def picked(target: str | None) -> None:
+            if target is not None:
+                self.plays[mid] = target
+                self._changed(oid)
+
+        self.app.push_screen(ChoiceDialog(f"{m.name}: choose a target", choices), picked)
+
+    def action_walk_away(self) -> None:
+        oid = self._highlighted_id()
+        if not oid or not oid.startswith("play:"):
+            return
+        mid = oid.split(":", 1)[1]
+        m = self.session.rules.scenario.moves[mid]
+        if mid in self.plays and m.deal and m.deal.renegotiated:
+            self.walk.symmetric_difference_update({mid})
+            self._changed(oid)
+
+    def action_evidence(self) -> None:
+        oid = self._highlighted_id()
+        if not oid or oid.startswith("h:"):
+            self.post_message(ShowEvidence(None))
+            return
+        m = self.session.rules.scenario.moves[oid.split(":", 1)[1]]
+        self.post_message(ShowEvidence(m.cites[0] if m.cites else None))
+
+    def orders(self) -> tuple[Any, ...]:
+        from wargame.engine.orders import Order
+
+        out: list[Any] = []
+        for mid, target in self.plays.items():
+            out.append(Order(self.role, mid, "play", target, walk_away=mid in self.walk))
+        for mid in sorted(self.revokes):
+            out.append(Order(self.role, mid, "revoke"))
+        for mid, a in self.answers.items():
+            if a is not None:
+                out.append(Order(self.role, mid, "respond", answer=a))  # type: ignore[arg-type]
+        return tuple(out)
+
+    def action_submit(self) -> None:
+        from wargame.tui.screens.dialogs import ConfirmDialog
+
+        budget, upkeep, cost = self.budget()
+        if cost + upkeep > budget:
+            self.notify(f"Over budget by {cost + upkeep - budget}: deselect a move before submitting.",
+                        title="Cannot submit", severity="error")
+            self._update_budget()
+            return
+        orders = self.orders()
+        rules = self.session.rules
+        s = rules.scenario
+        lines = []
+        for o in orders:
+            name = escape(s.moves[o.move].name)
+            if o.kind == "play":
+                lines.append(f"• {name}" + (f" → {escape(target_name(rules, o.target))}" if o.target else ""))
+            elif o.kind == "revoke":
+                lines.append(f"• revoke {name}")
+            else:
+                lines.append(f"• if offered {name}: {o.answer}")
+        body = ("\n".join(lines) if lines else "No orders: your team does nothing this round.") + \
+            f"\n\n{budget - upkeep - cost} point(s) left unspent (they do not carry over)."
+        team = s.roles[self.role].name
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.post_message(OrdersSubmitted(self.role, orders))
+
+        self.app.push_screen(ConfirmDialog(f"Submit {team}'s orders?", body, yes="Submit", no="Back"), done)

@@ -1,0 +1,238 @@
+"""The title screen: scenarios, seats (human or bot), seed; new game, load, replay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from wargame.tui.messages import OpenSave, ReplaySave, StartGame
+from wargame.tui.screens import PhaseScreen
+from wargame.tui.widgets.dashboard import GameFooter, PhaseBar, clip, fill_table, is_narrow
+
+
+class TitleScreen(PhaseScreen):
+    """Choose a scenario and who plays which role."""
+
+    BINDINGS = [
+        Binding("n", "new_game", "New game", id="title.new"),
+        Binding("l", "load", "Load save", id="title.load"),
+        Binding("r", "replay", "Replay save", id="title.replay"),
+        Binding("1", "seat(0)", "Seats", key_display="1-9", id="title.seat"),
+        *[Binding(str(i + 1), f"seat({i})", f"Seat {i + 1}", show=False, id=f"title.seat{i + 1}") for i in range(1, 9)],
+        Binding("q", "app.quit", "Quit", id="title.quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[Any] = []
+        self.loaded: dict[Path, Any] = {}  # path -> LoadedScenario | list of error lines
+        self.current: Any = None
+        self.seats: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield PhaseBar()
+        with Horizontal(id="title-body"):
+            with Vertical(id="title-left"):
+                yield Label("Scenarios", classes="section-title")
+                yield OptionList(id="scenario-list")
+                yield Label("Saves", classes="section-title")
+                yield Static("", id="saves-note", classes="muted")
+            with VerticalScroll(id="title-right"):
+                yield Static("Loading scenario…", id="scenario-head")
+                yield Label("Seats  (Enter or 1-9 switches human ⇄ bot)", classes="section-title")
+                yield DataTable(id="seats", cursor_type="row", zebra_stripes=True)
+                with Horizontal(id="seed-row"):
+                    yield Label("Seed", id="seed-label")
+                    yield Input(placeholder="scenario default", type="integer", id="seed")
+                with Horizontal(id="title-buttons"):
+                    yield Button("New game \\[N]", id="new", variant="primary")
+                    yield Button("Load save \\[L]", id="load")
+                    yield Button("Replay \\[R]", id="replay")
+                    yield Button("Quit \\[Q]", id="quit", variant="error")
+                yield Label("About this scenario", classes="section-title")
+                yield Static("", id="scenario-info")
+        yield GameFooter()
+
+    def on_mount(self) -> None:
+        from wargame.scenario.catalog import list_scenarios
+
+        self.entries = list_scenarios()
+        ol = self.query_one("#scenario-list", OptionList)
+        if not self.entries:
+            ol.add_option(Option("No scenarios found in ./scenarios", disabled=True))
+            self.query_one("#scenario-head", Static).update(
+                "No scenario files were found. Put one in ./scenarios, or run [b]wargame new-scenario NAME[/b].")
+        else:
+            ol.add_options([Option(escape(e.title), id=str(i)) for i, e in enumerate(self.entries)])
+            ol.highlighted = 0
+        ol.focus()
+        self.refresh_saves()
+
+    def refresh_saves(self) -> None:
+        from wargame.tui.screens.dialogs import scan_saves
+
+        saves = scan_saves(self.game_app.saves_dir)
+        unfinished = sum(1 for s in saves if s.intact and not s.finished)
+        text = (f"{len(saves)} save(s) in {self.game_app.saves_dir}/" + (f", {unfinished} unfinished" if unfinished else "")
+                if saves else f"No saves yet in {self.game_app.saves_dir}/")
+        self.query_one("#saves-note", Static).update(escape(text))
+
+    # --- scenario details -------------------------------------------------------------
+
+    @on(OptionList.OptionHighlighted, "#scenario-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id is None:
+            return
+        entry = self.entries[int(event.option.id)]
+        if entry.path in self.loaded:
+            self._show(entry)
+        else:
+            self.query_one("#scenario-head", Static).update(f"Loading [b]{escape(entry.title)}[/b]…")
+            # Start loading once the screen is painted: the first frame is not kept waiting.
+            self.call_after_refresh(self._load, entry)
+
+    @on(OptionList.OptionSelected, "#scenario-list")
+    def _selected(self) -> None:
+        self.query_one("#seats", DataTable).focus()
+
+    @work(thread=True, exclusive=True, group="scenario-load")
+    def _load(self, entry: Any) -> None:
+        from wargame.scenario.loader import load_scenario
+        from wargame.scenario.yamlsafe import InputError
+
+        try:
+            result: Any = load_scenario(entry.path)
+        except InputError as exc:
+            result = [str(d) for d in exc.diagnostics]
+        except OSError as exc:  # pragma: no cover
+            result = [f"{entry.path}: {exc}"]
+        self.app.call_from_thread(self._loaded, entry, result)
+
+    def _loaded(self, entry: Any, result: Any) -> None:
+        self.loaded[entry.path] = result
+        ol = self.query_one("#scenario-list", OptionList)
+        opt = ol.highlighted_option
+        if opt is not None and opt.id is not None and self.entries[int(opt.id)] is entry:
+            self._show(entry)
+
+    def _show(self, entry: Any) -> None:
+        result = self.loaded[entry.path]
+        head = self.query_one("#scenario-head", Static)
+        info = self.query_one("#scenario-info", Static)
+        table = self.query_one("#seats", DataTable)
+        table.clear(columns=True)
+        if isinstance(result, list):
+            self.current = None
+            lines = "\n".join(escape(x) for x in result[:8])
+            more = f"\n… and {len(result) - 8} more" if len(result) > 8 else ""
+            head.update(f"[b]{escape(entry.title)}[/b]\n[$text-error]✗ This scenario does not validate:[/]\n{lines}{more}\n"
+                        f"Run [b]wargame validate {escape(str(entry.path))}[/b] for the full list.")
+            info.update("")
+            self.query_one("#new", Button).disabled = True
+            return
+        self.current = result
+        s = result.scenario
+        self.query_one("#new", Button).disabled = False
+        last = s.round_label(s.rounds)
+        roles = ", ".join(f"{r.name} ({r.short})" for r in s.roles.values())
+        head.update(
+            f"[b $text-accent]{escape(s.title)}[/]\n"
+            f"{s.rounds} rounds of {s.round_months} months ({s.round_label(1)} to {last}) · {len(s.roles)} roles · "
+            f"{len(s.sectors)} sectors · {len(s.moves)} moves · {len(s.events)} events")
+        info.update(
+            f"{escape(s.summary.strip())}\n\n"
+            f"[b]Roles:[/b] {escape(roles)}\n"
+            f"[b]Sectors:[/b] {escape(', '.join(sec.name for sec in s.sectors.values()))}")
+        self.query_one("#seed", Input).placeholder = f"scenario default: {s.seed}"
+        if set(self.seats) != set(s.roles):
+            self.seats = {r: "human" for r in s.roles}
+        narrow = is_narrow(self)
+        rows = [(rid, [str(i + 1), escape(f"{clip(role.name, 24) if narrow else role.name} ({role.short})"),
+                       self._seat_cell(rid).ljust(7)])
+                for i, (rid, role) in enumerate(s.roles.items())]
+        fill_table(table, [("n", "#"), ("role", "Role"), ("seat", "Seat")], rows)
+
+    def _seat_cell(self, rid: str) -> str:
+        return "● HUMAN" if self.seats.get(rid) == "human" else "○ BOT"
+
+    def _toggle(self, rid: str) -> None:
+        self.seats[rid] = "bot" if self.seats.get(rid) == "human" else "human"
+        table = self.query_one("#seats", DataTable)
+        table.update_cell(rid, "seat", self._seat_cell(rid))
+
+    @on(DataTable.RowSelected, "#seats")
+    def _seat_selected(self, event: DataTable.RowSelected) -> None:
+        self._toggle(str(event.row_key.value))
+
+    def action_seat(self, i: int) -> None:
+        if self.current is None:
+            return
+        roles = list(self.current.scenario.roles)
+        if i < len(roles):
+            self._toggle(roles[i])
+            table = self.query_one("#seats", DataTable)
+            table.move_cursor(row=i)
+
+    # --- actions ------------------------------------------------------------------------
+
+    def action_new_game(self) -> None:
+        if self.current is None:
+            self.notify("Choose a scenario that validates first.", severity="warning")
+            return
+        raw = self.query_one("#seed", Input).value.strip()
+        try:
+            seed = int(raw) if raw else None
+        except ValueError:
+            self.notify("The seed must be a whole number.", severity="error")
+            return
+        self.post_message(StartGame(self.current, seed, dict(self.seats)))
+
+    @on(Input.Submitted, "#seed")
+    def _seed_done(self) -> None:
+        self.action_new_game()
+
+    def action_load(self) -> None:
+        from wargame.tui.screens.dialogs import SavePicker, scan_saves
+
+        saves = scan_saves(self.game_app.saves_dir)
+
+        def done(path: Path | None) -> None:
+            if path is not None:
+                self.post_message(OpenSave(path))
+
+        self.app.push_screen(SavePicker(saves, "Load a saved game"), done)
+
+    def action_replay(self) -> None:
+        from wargame.tui.screens.dialogs import SavePicker, scan_saves
+
+        saves = scan_saves(self.game_app.saves_dir)
+
+        def done(path: Path | None) -> None:
+            if path is not None:
+                self.post_message(ReplaySave(path))
+
+        self.app.push_screen(SavePicker(saves, "Replay a saved game", allow_damaged=True), done)
+
+    @on(Button.Pressed, "#new")
+    def _new(self) -> None:
+        self.action_new_game()
+
+    @on(Button.Pressed, "#load")
+    def _load_pressed(self) -> None:
+        self.action_load()
+
+    @on(Button.Pressed, "#replay")
+    def _replay_pressed(self) -> None:
+        self.action_replay()
+
+    @on(Button.Pressed, "#quit")
+    def _quit(self) -> None:
+        self.app.exit(0)

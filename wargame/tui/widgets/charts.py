@@ -1,0 +1,97 @@
+"""Charts over the rounds (textual-plotext): a sector's or role's indicators, and the scores.
+
+Series are told apart by marker and legend, not by colour alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual_plotext import PlotextPlot
+
+MARKERS = ("●", "■", "▲", "◆", "✚", "✱", "○", "□")
+COLOURS = ("cyan+", "orange+", "magenta+", "green+", "blue+", "yellow+", "red+", "white")
+
+
+def y_range(values: list[float], lo: float = 0.0, hi: float = 100.0) -> tuple[float, float]:
+    """A y range around the data (so movement shows), padded, within the indicator bounds."""
+    if not values:
+        return lo, hi
+    a, b = min(values), max(values)
+    pad = max(5.0, (b - a) * 0.2)
+    return max(lo, a - pad), min(hi, b + pad)
+
+
+def draw(plt, xs: list[int], ys: list[float], label: str, k: int) -> None:
+    """A line, with its own symbol at every round so series differ without colour."""
+    marker, colour = MARKERS[k % len(MARKERS)], COLOURS[k % len(COLOURS)]
+    plt.plot(xs, ys, marker="braille", color=colour, label=f"{marker} {label}")
+    plt.scatter(xs, ys, marker=marker, color=colour)
+
+
+def round_labels(session: Any) -> tuple[list[int], list[str]]:
+    xs = list(range(len(session.game.states)))
+    labels = ["start" if i == 0 else f"R{i}" for i in xs]
+    return xs, labels
+
+
+def series(session: Any, indicator: str) -> list[float]:
+    i = session.rules.index[indicator]
+    return [st.values[i] / 10_000 for st in session.game.states]
+
+
+def subject_indicators(rules: Any, subject: str) -> tuple[list[str], list[str]]:
+    """(indicators drawn on the 0-100 chart, indicators listed as numbers) for a sector or role."""
+    drawn, listed = [], []
+    for ind in rules.ids:
+        if ind.split(".", 1)[0] != subject:
+            continue
+        meta = rules.indicator[ind]
+        (drawn if meta.min >= 0 and meta.max <= 100 else listed).append(ind)
+    return drawn, listed
+
+
+class IndicatorChart(PlotextPlot):
+    """One sector's or role's indicators over the rounds."""
+
+    def plot(self, session: Any, subject: str) -> None:
+        rules = session.rules
+        s = rules.scenario
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        drawn, _ = subject_indicators(rules, subject)
+        xs, labels = round_labels(session)
+        name = s.sectors[subject].name if subject in s.sectors else s.roles[subject].name
+        plt.title(name)
+        everything: list[float] = []
+        for k, ind in enumerate(drawn):
+            ys = series(session, ind)
+            everything += ys
+            draw(plt, xs, ys, rules.indicator[ind].name, k)
+        plt.xticks(xs, labels)
+        plt.ylim(*y_range(everything))
+        self.refresh()
+
+
+class ScoreChart(PlotextPlot):
+    """Every role's score (0-100) over the rounds."""
+
+    def plot(self, session: Any) -> None:
+        from wargame.engine.scoring import scores
+
+        rules = session.rules
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        xs, labels = round_labels(session)
+        plt.title("Scores (0-100)")
+        per = [scores(rules, st.values) for st in session.game.states]
+        everything: list[float] = []
+        for k, rid in enumerate(rules.roles):
+            ys = [p[rid] for p in per]
+            everything += ys
+            draw(plt, xs, ys, rules.scenario.roles[rid].short, k)
+        plt.xticks(xs, labels)
+        plt.ylim(*y_range(everything))
+        self.refresh()

@@ -116,6 +116,8 @@ class OrdersScreen(PhaseScreen):
         self.walk: set[str] = set()
         self.reasons: dict[str, str] = {}  # move -> why it cannot be played ('' if it can)
         self.valid_targets: dict[str, list[str]] = {}
+        self._contextual_keys: tuple[bool, bool] | None = None
+        self._detail_cache: dict[tuple[str, str, str], str] = {}
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -318,7 +320,18 @@ class OrdersScreen(PhaseScreen):
     @on(OptionList.OptionHighlighted, "#order-list")
     def _on_highlight(self) -> None:
         self._show_detail()
-        self.refresh_bindings()
+        self._refresh_contextual_keys()
+
+    def _refresh_contextual_keys(self) -> None:
+        """Redraw the footer only when the target / walk-away keys come or go.
+
+        Refreshing bindings rebuilds the footer's widgets; doing it on every
+        highlight cost most of a keypress.
+        """
+        key = (self.check_action("target", ()) is not False, self.check_action("walk_away", ()) is not False)
+        if key != self._contextual_keys:
+            self._contextual_keys = key
+            self.refresh_bindings()
 
     def _show_detail(self) -> None:
         oid = self._highlighted_id()
@@ -327,7 +340,12 @@ class OrdersScreen(PhaseScreen):
             detail.update("")
             return
         kind, mid = oid.split(":", 1)
-        detail.update("\n".join(self._detail_lines(kind, mid)))
+        # The text depends on the move, and for a deal on the answer chosen; build it once.
+        key = (kind, mid, str(self.answers.get(mid)) if kind == "deal" else "")
+        text = self._detail_cache.get(key)
+        if text is None:
+            text = self._detail_cache[key] = "\n".join(self._detail_lines(kind, mid))
+        detail.update(text)
         self.query_one("#order-detail", VerticalScroll).scroll_home(animate=False)
 
     def _detail_lines(self, kind: str, mid: str) -> list[str]:
@@ -434,7 +452,7 @@ class OrdersScreen(PhaseScreen):
         self._refresh_option(oid)
         self._update_budget()
         self._show_detail()
-        self.refresh_bindings()
+        self._refresh_contextual_keys()
 
     def action_target(self) -> None:
         from wargame.tui.screens.dialogs import ChoiceDialog

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 EXIT_OK, EXIT_BAD, EXIT_USAGE = 0, 1, 2
 
@@ -397,8 +397,3 @@ _COMMANDS = {
     "app": cmd_app, "play": cmd_play, "replay": cmd_replay, "validate": cmd_validate,
     "simulate": cmd_simulate, "report": cmd_report, "new-scenario": cmd_new_scenario, "schema": cmd_schema,
 }
-
-
-def die(msg: str) -> NoReturn:  # pragma: no cover - used by scripts
-    _err(msg)
-    raise SystemExit(EXIT_BAD)

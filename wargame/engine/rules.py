@@ -260,10 +260,3 @@ def fast_compile(formula: Formula, index: dict[str, int]) -> Compiled | None:
         return None
     fn = env["_formula"]
     return fn  # type: ignore[return-value]
-
-
-def compile_rules(loaded: LoadedScenario) -> Rules:
-    return Rules(loaded)
-
-
-Scorer = Callable[[list[float]], float]

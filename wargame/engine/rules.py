@@ -8,7 +8,6 @@ log is the same bytes on every machine.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 from wargame.scenario.formula import _UNARY_FN, Binary, Call, Compiled, Formula, Node, Num, Ref, Str, Unary, _div, _pow
 from wargame.scenario.loader import LoadedScenario, indicator_ids

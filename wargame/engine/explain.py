@@ -143,3 +143,34 @@ def fmt_amount(n: int, nplaces: int, unit: str = "", sign: bool = True) -> str:
     if unit == "%":
         return s + "%"
     return f"{s} {unit}"
+
+
+def formula_words(rules: Rules, text: str) -> str:
+    """What a formula depends on, in words, for players: 'how many roles apply export
+    controls; U.S. alliance cohesion'. The exact formula stays in the scenario and guide."""
+    from wargame.scenario.formula import Formula, FormulaError
+
+    try:
+        f = Formula.parse(text)
+    except FormulaError:
+        return text
+    s = rules.scenario
+    parts: list[str] = []
+    for sid in f.ids:
+        before = f.text[: sid.offset].rstrip()
+        if before.endswith("acting("):
+            parts.append(f"how many roles apply {sid.value.replace('_', ' ')}")
+        elif before.endswith("active("):
+            name = s.moves[sid.value].name if sid.value in s.moves else sid.value
+            parts.append(f"whether {name} is in force")
+        elif before.endswith("played("):
+            name = s.moves[sid.value].name if sid.value in s.moves else sid.value
+            parts.append(f"whether {name} is ordered this round")
+    for ref in f.refs:
+        if ref.name == "round":
+            parts.append("the round")
+        elif ref.name in rules.indicator:
+            parts.append(rules.indicator[ref.name].name)
+    seen: set[str] = set()
+    unique = [p for p in parts if not (p in seen or seen.add(p))]
+    return "; ".join(unique) if unique else text

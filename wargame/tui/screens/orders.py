@@ -53,10 +53,17 @@ def describe_effect(rules: Any, e: Any, ongoing: bool = False) -> str:
             bits.append(f"after {e.delay} round{'s' if e.delay != 1 else ''}")
         if e.duration > 1:
             bits.append(f"for {e.duration} rounds")
+    # Players read what a multiplier or condition depends on, in words; the exact
+    # formula is in the scenario, and the rationale below says how it was set.
+    from wargame.engine.explain import formula_words
+
     if e.scale:
-        bits.append(f"scaled by [i]{escape(e.scale)}[/i]")
+        try:
+            bits.append(f"× {float(e.scale):g}")
+        except ValueError:
+            bits.append(f"scaled by [i]{escape(formula_words(rules, e.scale))}[/i]")
     if e.when:
-        bits.append(f"only if [i]{escape(e.when)}[/i]")
+        bits.append(f"conditional on [i]{escape(formula_words(rules, e.when))}[/i]")
     return ", ".join(bits)
 
 

@@ -25,6 +25,15 @@ def _err(msg: str) -> None:
     print(msg, file=sys.stderr)
 
 
+def _emit(text: str, output: str | None) -> None:
+    """Write a command's result to -o FILE, or to standard output."""
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        _err(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
 def _roles_arg(text: str) -> list[str]:
     return [r.strip() for r in text.split(",") if r.strip()]
 
@@ -352,12 +361,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     replay = load(args.save)
     for line in replay.problems():
         _err(f"warning: {line}")
-    text = render_report(replay, args.format, source=Path(args.save).name)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        _err(f"wrote {args.output}")
-    else:
-        sys.stdout.write(text)
+    _emit(render_report(replay, args.format, source=Path(args.save).name), args.output)
     return EXIT_OK
 
 
@@ -384,12 +388,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     schema = Scenario.model_json_schema()
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema,
               "title": "wargame scenario"}
-    text = json.dumps(schema, indent=2) + "\n"
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        _err(f"wrote {args.output}")
-    else:
-        sys.stdout.write(text)
+    _emit(json.dumps(schema, indent=2) + "\n", args.output)
     return EXIT_OK
 
 

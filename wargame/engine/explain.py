@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from wargame.engine.rules import SCALE, Rules, to_float
+from wargame.engine.rules import SCALE, Rules, to_fixed, to_float
 from wargame.engine.state import Contribution, RoundTrace
 
 KIND_WORD = {
@@ -57,11 +57,7 @@ class Why:
 
     @property
     def places(self) -> int:
-        return places([*(r.fixed for r in self.rows), to_fixed_exact(self.before), to_fixed_exact(self.after)])
-
-
-def to_fixed_exact(x: float) -> int:
-    return int(round(x * SCALE))
+        return places([*(r.fixed for r in self.rows), to_fixed(self.before), to_fixed(self.after)])
 
 
 def _label(rules: Rules, c: Contribution) -> str:

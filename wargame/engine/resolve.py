@@ -47,6 +47,7 @@ import random
 from collections.abc import Iterable, Sequence
 
 from wargame.engine.orders import Order
+from wargame.engine.fixed import to_fixed, to_fixed_or_zero
 from wargame.engine.rules import SCALE, CRule, Rules
 from wargame.engine.scoring import quadrants, scores
 from wargame.engine.state import (
@@ -333,10 +334,7 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ra
         amount = start_vals[idx] * change if e.relative else change
         if e.scale is not None:
             amount *= e.scale(ctx)
-        try:
-            fixed = int(round(amount * SCALE))
-        except (OverflowError, ValueError):  # a formula gave inf or NaN: no change, as for x / 0
-            fixed = 0
+        fixed = to_fixed_or_zero(amount)
         if fixed == 0:
             continue
         values[idx] += fixed
@@ -352,10 +350,7 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ra
             continue
         x = rule.formula(dctx)
         delta = x - snap[rule.slot] if rule.is_set else x
-        try:
-            fixed = int(round(delta * SCALE))
-        except (OverflowError, ValueError):  # a formula gave inf or NaN: no change, as for x / 0
-            fixed = 0
+        fixed = to_fixed_or_zero(delta)
         if fixed:
             deltas.append((rule.slot, fixed, rule))
     for slot, fixed, rule in deltas:
@@ -393,7 +388,7 @@ def override(rules: Rules, state: State, indicator: str, value: float, reason: s
     i = rules.index[indicator]
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError(f"an override needs a finite number, not {value!r}")
-    new = min(max(int(round(value * SCALE)), rules.lo[i]), rules.hi[i])
+    new = min(max(to_fixed(value), rules.lo[i]), rules.hi[i])
     values = list(state.values)
     c = Contribution(indicator, new - values[i], "override", "facilitator", None, None, (), reason)
     values[i] = new

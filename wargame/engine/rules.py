@@ -13,15 +13,9 @@ from wargame.scenario.formula import _UNARY_FN, Binary, Call, Compiled, Formula,
 from wargame.scenario.loader import LoadedScenario, indicator_ids
 from wargame.scenario.model import Effect, Scenario
 
-SCALE = 10_000
+from wargame.engine.fixed import SCALE, to_fixed, to_float
 
-
-def to_fixed(x: float) -> int:
-    return int(round(x * SCALE))
-
-
-def to_float(n: int) -> float:
-    return n / SCALE
+__all__ = ["SCALE", "Rules", "to_fixed", "to_float"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wargame.engine.orders import Order
-from wargame.engine.rules import Rules, to_float
+from wargame.engine.rules import Rules, to_fixed, to_float
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -68,7 +68,7 @@ def initial_state(rules: Rules, setup: dict[str, float] | None = None) -> State:
     values = list(rules.start)
     for ind, v in (setup or {}).items():
         i = rules.index[ind]
-        values[i] = min(max(int(round(v * 10_000)), rules.lo[i]), rules.hi[i])
+        values[i] = min(max(to_fixed(v), rules.lo[i]), rules.hi[i])
     return State(0, tuple(values))
 
 

@@ -27,7 +27,7 @@ from typing import Any
 from wargame import __version__
 from wargame.engine.game import Game
 from wargame.engine.orders import Order, OrderSpecError, Script, parse_order
-from wargame.engine.rules import Rules
+from wargame.engine.rules import Rules, to_float
 from wargame.engine.state import RoundTrace
 from wargame.saves.log import LogRead, SaveError, SaveWriter, file_sha256, read_log, write_log
 from wargame.scenario.loader import LoadedScenario, scenario_from_canonical
@@ -91,7 +91,6 @@ class Session:
         self.pending: dict[str, tuple[Order, ...]] = {}
         self.pending_by: dict[str, str] = {}
         self.pending_injects: list[str] = []
-        self.notes: list[dict[str, Any]] = [e for e in self.events if e["type"] == "note"]
 
     @classmethod
     def new(cls, loaded: LoadedScenario, seed: int | None = None, seats: dict[str, str] | None = None,
@@ -103,6 +102,11 @@ class Session:
         header = header_for(loaded, game.seed, seats, parent)
         writer = SaveWriter.create(path, header) if path is not None else None
         return cls(loaded, rules, game, seats, writer, [], header)
+
+    @property
+    def notes(self) -> list[dict[str, Any]]:
+        """Notes and bookmarks, in the order they were logged."""
+        return [e for e in self.events if e["type"] == "note"]
 
     @property
     def path(self) -> Path | None:
@@ -162,7 +166,7 @@ class Session:
         # Held within the indicator's bounds here as the engine would, so that a huge
         # number cannot overflow its fixed-point arithmetic.
         i = self.rules.index[indicator]
-        value = min(max(value, self.rules.lo[i] / 10_000), self.rules.hi[i] / 10_000)
+        value = min(max(value, to_float(self.rules.lo[i])), to_float(self.rules.hi[i]))
         ov = self.game.override(indicator, value, reason)
         self._log({"type": "override", "round": self.game.state.round, "indicator": indicator,
                    "value": ov.value, "model_value": ov.model_value, "reason": reason,
@@ -171,7 +175,6 @@ class Session:
     def note(self, text: str, bookmark: bool = False) -> None:
         ev = {"type": "note", "round": self.game.state.round, "text": text, "bookmark": bookmark}
         self._log(ev)
-        self.notes.append(ev)
 
     def close(self) -> None:
         if self.writer is not None:
@@ -268,7 +271,6 @@ def rebuild(read: LogRead, writer: SaveWriter | None = None) -> Replay:
             break
         replay.steps.append(Step(line, ev, game.state.round))
     session.events = list(read.events[: len(replay.steps)])
-    session.notes = [e for e in session.events if e["type"] == "note"]
     session.writer = writer
     return replay
 
@@ -319,7 +321,7 @@ def _explain(rules: Rules, ev: dict[str, Any], got: tuple[int, ...], digest_ok: 
         if digest_ok:
             return "the values recorded for this round are missing or malformed"
         return "the state digest differs from the one recorded (the rules now give a different result)"
-    diffs = [f"{rules.ids[i]} recorded {_num(a)}, now {b / 10_000:g}"
+    diffs = [f"{rules.ids[i]} recorded {_num(a)}, now {to_float(b):g}"
              for i, (a, b) in enumerate(zip(recorded, got)) if a != b]
     if not diffs:
         return "the state digest differs (policies or scheduled effects changed) though every value matches"
@@ -331,7 +333,7 @@ def _explain(rules: Rules, ev: dict[str, Any], got: tuple[int, ...], digest_ok: 
 
 
 def _num(fixed: Any) -> str:
-    return f"{fixed / 10_000:g}" if isinstance(fixed, int | float) and not isinstance(fixed, bool) else repr(fixed)
+    return f"{to_float(fixed):g}" if isinstance(fixed, int | float) and not isinstance(fixed, bool) else repr(fixed)
 
 
 def load(path: str | Path) -> Replay:

@@ -13,6 +13,7 @@ from textual.markup import escape
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from wargame.engine.fixed import to_fixed
 from wargame.tui.messages import Advance, NewGame
 from wargame.tui.screens import PhaseScreen
 from wargame.tui.widgets.charts import IndicatorChart, ScoreChart, series, subject_indicators
@@ -39,7 +40,7 @@ def drivers(session: Any) -> dict[str, list[tuple[str, float, tuple[str, ...]]]]
             if o.goal == "min":
                 sign = -1.0
             elif o.goal == "target":
-                sign = 1.0 if final[o.slot] < (o.target or 0) * 10_000 else -1.0
+                sign = 1.0 if final[o.slot] < to_fixed(o.target or 0) else -1.0
             c[o.slot] = c.get(o.slot, 0.0) + 100.0 * o.weight / wsum * sign / span
         coef[rid] = c
     contributions = [c for t in session.game.traces for c in t.contributions]

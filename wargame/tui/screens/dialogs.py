@@ -16,6 +16,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from wargame.engine.fixed import to_float
+
 # --- saves on disk ----------------------------------------------------------------------
 
 
@@ -302,7 +304,7 @@ class OverrideDialog(Dialog):
                          classes="dialog-body")
             choices = []
             for ind in rules.ids:
-                v = self.state.values[rules.index[ind]] / 10_000
+                v = to_float(self.state.values[rules.index[ind]])
                 choices.append(Option(f"{escape(indicator_label(rules, ind))}  = {fmt(v)}", id=ind))
             yield OptionList(*choices, id="ind-list")
             yield Static("", id="ind-chosen", classes="dialog-body")
@@ -334,7 +336,7 @@ class OverrideDialog(Dialog):
         if ind is None:
             return
         meta = self.rules.indicator[ind]
-        v = self.state.values[self.rules.index[ind]] / 10_000
+        v = to_float(self.state.values[self.rules.index[ind]])
         self.query_one("#ind-chosen", Static).update(
             f"[b]{escape(indicator_label(self.rules, ind))}[/b]: now {fmt(v)} {escape(meta.unit)} "
             f"(bounds {fmt(meta.min)} to {fmt(meta.max)})")

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.widgets import DataTable, Label, Static
 
+from wargame.engine.fixed import to_float
 from wargame.tui.messages import Advance, ShowEvidence
 from wargame.tui.screens import PhaseScreen
 from wargame.tui.widgets.dashboard import (
@@ -131,7 +132,7 @@ class ResolutionScreen(PhaseScreen):
                 owner = ind.split(".", 1)[0]
                 heading = s.roles[owner].name if owner in s.roles else owner_name(rules, ind)
                 rows.append((f"h:{owner}", ["", "", Text(heading, style=f"bold {theme_var(self, 'text-accent')}")]))
-            a, b = trace.before[i] / 10_000, trace.after[i] / 10_000
+            a, b = to_float(trace.before[i]), to_float(trace.after[i])
             d = b - a
             verdict = good_or_bad(rules, ind, d)
             style = {"good": "text-success", "bad": "text-error"}.get(verdict, "text-primary")

@@ -9,6 +9,8 @@ from typing import Any
 
 from textual_plotext import PlotextPlot
 
+from wargame.engine.fixed import to_float
+
 MARKERS = ("●", "■", "▲", "◆", "✚", "✱", "○", "□")
 COLOURS = ("cyan+", "orange+", "magenta+", "green+", "blue+", "yellow+", "red+", "white")
 
@@ -37,7 +39,7 @@ def round_labels(session: Any) -> tuple[list[int], list[str]]:
 
 def series(session: Any, indicator: str) -> list[float]:
     i = session.rules.index[indicator]
-    return [st.values[i] / 10_000 for st in session.game.states]
+    return [to_float(st.values[i]) for st in session.game.states]
 
 
 def subject_indicators(rules: Any, subject: str) -> tuple[list[str], list[str]]:

@@ -1,0 +1,28 @@
+"""Fixed-point numbers: how indicator values are stored.
+
+Values are integers, ``SCALE`` units per 1.0, so that the contributions in a
+trace add up to a change exactly and a game's log is the same bytes on every
+machine. This module imports nothing, so the app can use it without loading
+the engine.
+"""
+
+from __future__ import annotations
+
+import math
+
+SCALE = 10_000
+
+
+def to_fixed(x: float) -> int:
+    return int(round(x * SCALE))
+
+
+def to_float(n: int) -> float:
+    return n / SCALE
+
+
+def to_fixed_or_zero(x: float) -> int:
+    """As :func:`to_fixed`, but an infinite or NaN amount (a formula gone wild) is no change,
+    as a division by zero in a formula is 0: a zero beats a crash mid-game."""
+    y = x * SCALE  # a huge finite amount can overflow here too
+    return int(round(y)) if math.isfinite(y) else 0

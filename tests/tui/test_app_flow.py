@@ -109,7 +109,7 @@ async def test_default_scenario_all_human_to_final_debrief(tmp_path: Path) -> No
         # The default scenario comes first and every seat starts human.
         assert app.screen.current is not None and app.screen.current.scenario.id == DEFAULT_ID
         assert set(app.screen.seats.values()) == {"human"}
-        await pilot.click("#new")
+        await pilot.click("#title-actions", offset=(3, 0))  # "New game", a clickable label
         await settle(pilot)
         for rnd in range(1, s.rounds + 1):
             assert screen_name(app) == "BriefingScreen", rnd

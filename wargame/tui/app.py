@@ -15,12 +15,14 @@ from typing import Any
 from textual import work
 from textual.app import App
 from textual.binding import Binding
-from textual.events import Resize
+from textual.events import Event, Key, MouseDown, Resize
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.signal import Signal
 
 from wargame.tui import messages as msg
 from wargame.tui.clock import PhaseClock, SystemTime, TimeSource
+from wargame.tui.gcpause import IdleCollector
 
 # Actions that change the game: hidden and disabled in the observer view.
 CONTROL_ACTIONS = frozenset({
@@ -68,13 +70,16 @@ class WargameApp(App[int]):
                  replay_path: Path | None = None, saves_dir: Path | str | None = None,
                  time: TimeSource | None = None, offer_resume: bool = True) -> None:
         super().__init__()
+        self.bar_changed: Signal[None] = Signal(self, "bar-changed")  # the PhaseBar listens
         self.start_scenario, self.start_seed, self.start_seats = scenario, seed, seats
         self.replay_path = Path(replay_path) if replay_path else None
         self.replay_only = self.replay_path is not None
         self.saves_dir = Path(saves_dir) if saves_dir is not None else default_saves_dir()
         self.time: TimeSource = time or SystemTime()
         self.clock = PhaseClock(self.time)
+        self.collector = IdleCollector()  # full garbage collections while nobody waits
         self.offer_resume = offer_resume
+        self._resume_offered = False
         self.session: Any = None
         self.evidence: Any = None
         self.last_trace: Any = None
@@ -89,7 +94,8 @@ class WargameApp(App[int]):
     # --- start-up ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.set_interval(0.25, self._tick_clock)
+        self.set_interval(0.25, self._tick)
+        self.call_after_refresh(self.collector.install)
         self.set_timer(1.5, self._prewarm)
         self.screen_change_signal.subscribe(self, self._screen_changed)
         if self.replay_path is not None:
@@ -98,8 +104,6 @@ class WargameApp(App[int]):
             self.new_game(self.start_scenario, self.start_seed, self.start_seats)
         else:
             self.show_title()
-            if self.offer_resume:
-                self.call_after_refresh(self._offer_resume)
 
     @work(thread=True, group="prewarm", name="prewarm")
     def _prewarm(self) -> None:
@@ -109,7 +113,7 @@ class WargameApp(App[int]):
         for name in ("wargame.engine.bots", "wargame.saves.session", "wargame.tui.screens.briefing",
                      "wargame.tui.screens.handover", "wargame.tui.screens.orders", "wargame.tui.screens.reveal",
                      "wargame.tui.screens.resolution", "wargame.tui.screens.debrief", "wargame.tui.screens.console",
-                     "wargame.tui.screens.help", "textual.widgets._markdown", "wargame.tui.commands"):
+                     "wargame.tui.screens.help", "wargame.tui.commands"):
             try:
                 importlib.import_module(name)
             except Exception:  # noqa: BLE001 - a warm-up only; the real import reports errors
@@ -119,12 +123,30 @@ class WargameApp(App[int]):
         self.set_class(event.size.width < NARROW, "-narrow")
 
     def on_unmount(self) -> None:
+        self.collector.uninstall()
         self._close_session()
 
-    def _offer_resume(self) -> None:
-        from wargame.tui.screens.dialogs import ResumeDialog, scan_saves
+    async def on_event(self, event: Event) -> None:
+        if isinstance(event, (Key, MouseDown)):
+            self.collector.input_seen()
+        await super().on_event(event)
 
-        unfinished = [s for s in scan_saves(self.saves_dir) if s.intact and s.rounds_total and not s.finished]
+    def _tick(self) -> None:
+        self._tick_clock()
+        self.collector.tick()
+
+    def saves_scanned(self, saves: list[Any]) -> None:
+        """The title screen has read the saves folder: at start-up, offer to resume the newest
+        unfinished game (once; the title's Load button reaches the others)."""
+        from wargame.tui.screens.dialogs import ResumeDialog
+        from wargame.tui.screens.title import TitleScreen
+
+        if not self.offer_resume or self._resume_offered:
+            return
+        self._resume_offered = True
+        if not isinstance(self.screen, TitleScreen):  # the user moved on before the scan finished
+            return
+        unfinished = [s for s in saves if s.intact and s.rounds_total and not s.finished]
         if not unfinished:
             return
         info = unfinished[0]
@@ -470,7 +492,13 @@ class WargameApp(App[int]):
         else:
             self.notify("Facilitator view: controls are back.", timeout=3)
 
+    def _bar_watch(self) -> None:
+        self.bar_changed.publish(None)
+
+    watch_phase = watch_phase_note = watch_round_text = watch_clock_text = _bar_watch
+
     def watch_observer(self, observer: bool) -> None:
+        self.bar_changed.publish(None)
         self.set_class(observer, "-observer")
         self.refresh_bindings()
         for screen in self.screen_stack:

@@ -11,7 +11,6 @@ from textual.widgets import Button, Label, Static
 from wargame.tui.messages import Advance
 from wargame.tui.screens import PhaseScreen
 from wargame.tui.widgets.dashboard import (
-    GameFooter,
     PhaseBar,
     RoleTable,
     SectorTable,
@@ -19,6 +18,7 @@ from wargame.tui.widgets.dashboard import (
     policies_markup,
     role_name,
 )
+from wargame.tui.widgets.keybar import KeyBar
 
 
 class BriefingScreen(PhaseScreen):
@@ -45,7 +45,7 @@ class BriefingScreen(PhaseScreen):
                     yield Static(id="policies")
             yield Static(id="briefing-next", classes="next-hint")
             yield Button("Start orders  \\[Enter]", id="advance", variant="primary", classes="control")
-        yield GameFooter()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.refresh_view()

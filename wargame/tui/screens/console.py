@@ -12,7 +12,8 @@ from textual.markup import escape
 from textual.widgets import Button, DataTable, Label, Static
 
 from wargame.tui.screens import PhaseScreen
-from wargame.tui.widgets.dashboard import GameFooter, PhaseBar, fmt, indicator_label, role_name
+from wargame.tui.widgets.dashboard import PhaseBar, fmt, indicator_label, role_name
+from wargame.tui.widgets.keybar import KeyBar
 
 
 def log_lines(session: Any, limit: int = 10) -> list[str]:
@@ -95,7 +96,7 @@ class ConsoleScreen(PhaseScreen):
             yield Label("Log (latest last)", classes="section-title")
             yield Static(id="log")
             yield Static(id="view-info")
-        yield GameFooter()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         session = self.game_app.session

@@ -17,8 +17,9 @@ from wargame.engine.fixed import to_fixed
 from wargame.tui.messages import Advance, NewGame
 from wargame.tui.screens import PhaseScreen
 from wargame.tui.widgets.charts import IndicatorChart, ScoreChart, series, subject_indicators
-from wargame.tui.widgets.dashboard import GameFooter, PhaseBar, arrow, fmt, fmt_delta, indicator_label
+from wargame.tui.widgets.dashboard import PhaseBar, arrow, fmt, fmt_delta, indicator_label
 from wargame.tui.widgets.quadrants import QuadrantMap
+from wargame.tui.widgets.keybar import KeyBar
 
 
 def drivers(session: Any) -> dict[str, list[tuple[str, float, tuple[str, ...]]]]:
@@ -118,7 +119,7 @@ class DebriefScreen(PhaseScreen):
                 yield Button("Next round  \\[Enter]", id="advance", variant="primary", classes="control")
                 yield Button("New game  \\[N]", id="new", classes="control")
                 yield Button("Quit  \\[Q]", id="quit", variant="error")
-        yield GameFooter()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         from wargame.engine.scoring import scores

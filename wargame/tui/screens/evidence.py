@@ -9,11 +9,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Select, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TabPane
 
 from wargame.engine.rules import Rules
 from wargame.evidence.base import Evidence, Fact, Source
 from wargame.evidence.index import Citation, citations, filter_facts, prefixes
+from wargame.tui.widgets.keybar import KeyBar
 
 
 def _cell(text: str, style: str = "") -> Text:
@@ -126,7 +127,7 @@ class EvidenceScreen(Screen):
                     yield st
                     with VerticalScroll(classes="ev-detail", id="ev-source-scroll"):
                         yield Static(id="ev-source-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         counts: dict[str, int] = {}

@@ -10,7 +10,8 @@ from textual.widgets import Button, Static
 
 from wargame.tui.messages import HandoverDone
 from wargame.tui.screens import PhaseScreen
-from wargame.tui.widgets.dashboard import GameFooter, PhaseBar
+from wargame.tui.widgets.dashboard import PhaseBar
+from wargame.tui.widgets.keybar import KeyBar
 
 
 class HandoverScreen(PhaseScreen):
@@ -37,7 +38,7 @@ class HandoverScreen(PhaseScreen):
                     with Center():
                         yield Button(f"We are {name}: show our orders  \\[Enter]", id="ready", variant="primary",
                                      classes="control")
-        yield GameFooter()
+        yield KeyBar()
 
     def action_ready(self) -> None:
         self.post_message(HandoverDone(self.role))

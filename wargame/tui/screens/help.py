@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
+from rich.console import Group, RenderableType
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label, Markdown
+from textual.widgets import Label, Static
 
-from wargame.tui.widgets.dashboard import GameFooter
+from wargame.tui.widgets.keybar import KeyBar
+
 
 HELP = """\
 ## A round, phase by phase
@@ -21,7 +28,7 @@ The top bar always shows the round and date, the phase, the clock (if set) and t
 2. **Hand-over**: between two teams. It shows nothing of anyone's orders. Pass the keyboard;
    the team presses *Enter* when only it can see the screen.
 3. **Orders**: one team's secret orders: its moves (cost, what each does and why, with sources),
-   policies it may revoke, and standing answers to deals others *may* offer it. A move that
+   policies it may revoke, and standing answers to deals others may offer it. A move that
    cannot be played says why. The total must fit the budget.
    *↑ ↓* move · *Space* or *Enter* choose · *T* target · *E* evidence · *S* submit.
 4. **Reveal**: every role's orders at once, ✓ accepted or ✗ rejected with the reason, and
@@ -68,6 +75,79 @@ doubled by a word or a symbol: ▲ up, ▼ down, ✓ accepted, ✗ rejected.
 """
 
 
+# The help is a small, fixed subset of Markdown (## headings, paragraphs, numbered and
+# bulleted lists, **bold**, *keys*, `code`). It is drawn as one Rich renderable in a
+# Static: Textual's Markdown widget builds a widget per block, and took 200+ ms to open.
+_INLINE = re.compile(r"\*\*(.+?)\*\*|\*(.+?)\*|`(.+?)`")
+_ITEM = re.compile(r"^(\d+\.|-) ")
+
+
+def _inline(text: str, key: Style, code: Style) -> Text:
+    out = Text()
+    pos = 0
+    for m in _INLINE.finditer(text):
+        out.append(text[pos:m.start()])
+        bold, k, c = m.groups()
+        if bold is not None:
+            out.append(bold, Style(bold=True))
+        elif k is not None:
+            out.append(k, key)
+        else:
+            out.append(c, code)
+        pos = m.end()
+    out.append(text[pos:])
+    return out
+
+
+def help_renderable(source: str, colors: dict[str, str]) -> RenderableType:
+    """``source`` (the Markdown subset above) as Rich text, coloured from the Textual theme."""
+    heading = Style(bold=True, color=colors.get("text-accent"))
+    key = Style(bold=True, color=colors.get("text-accent"))
+    code = Style(color=colors.get("text-primary") or colors.get("primary"), italic=True)
+    blocks: list[list[str]] = []
+    for line in source.splitlines():
+        if not line.strip():
+            blocks.append([])
+        elif line.startswith("## ") or _ITEM.match(line) or not blocks or not blocks[-1]:
+            blocks.append([line])
+        else:  # a continuation line: part of the paragraph or list item above
+            blocks[-1].append(line.strip())
+    parts: list[RenderableType] = []
+    table: Table | None = None
+    gap = False  # a blank line is due before the next paragraph or list
+
+    def start_block() -> None:
+        nonlocal gap
+        if gap:
+            parts.append(Text(""))
+        gap = False
+
+    for block in blocks:
+        if not block:
+            table, gap = None, bool(parts) and parts[-1] != Text("")
+            continue
+        text = " ".join(block)
+        if text.startswith("## "):
+            if parts:
+                parts.append(Text(""))
+            parts.extend([Text(text[3:], heading), Text("")])
+            table, gap = None, False
+        elif m := _ITEM.match(text):
+            if table is None:
+                start_block()
+                table = Table.grid(padding=(0, 1))
+                table.add_column(no_wrap=True, justify="right")
+                table.add_column()
+                parts.append(table)
+            marker = m.group(1) if m.group(1) != "-" else "•"
+            table.add_row(Text(marker, key), _inline(text[m.end():], key, code))
+        else:
+            start_block()
+            parts.append(_inline(text, key, code))
+            table = None
+    return Group(*parts)
+
+
 class HelpScreen(ModalScreen[None]):
     """What each phase is, the keys, and the console."""
 
@@ -77,11 +157,21 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="help-box"):
             yield Label("Help · Esc to close", classes="dialog-title")
             with VerticalScroll(id="help-scroll"):
-                yield Markdown(HELP)
-        yield GameFooter()
+                yield Static(id="help-text")
+        yield KeyBar()
 
     def on_mount(self) -> None:
+        self._draw()
+        # Colours come from the theme: redraw on a change. (A signal, not watch(app, "theme"),
+        # so that a closed help screen is not kept alive by the app's watcher list.)
+        self.app.theme_changed_signal.subscribe(self, self._draw)
         self.query_one("#help-scroll").focus()
+
+    def on_unmount(self) -> None:
+        self.app.theme_changed_signal.unsubscribe(self)
+
+    def _draw(self, _: object = None) -> None:
+        self.query_one("#help-text", Static).update(help_renderable(HELP, self.app.theme_variables))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -19,7 +19,6 @@ from textual.widgets.option_list import Option
 from wargame.tui.messages import OrdersSubmitted, ShowEvidence
 from wargame.tui.screens import PhaseScreen
 from wargame.tui.widgets.dashboard import (
-    GameFooter,
     PhaseBar,
     fmt,
     indicator_label,
@@ -27,6 +26,7 @@ from wargame.tui.widgets.dashboard import (
     target_name,
     upkeep_of,
 )
+from wargame.tui.widgets.keybar import KeyBar
 
 ANSWER_CYCLE = (None, "accept", "renegotiate", "reject")
 ANSWER_WORD = {None: "no answer (no deal)", "accept": "ACCEPT", "renegotiate": "RENEGOTIATE", "reject": "REJECT"}
@@ -139,7 +139,7 @@ class OrdersScreen(PhaseScreen):
                     yield Static(id="detail")
             yield Static("[b]↑↓[/b] move · [b]Space[/b]/[b]Enter[/b] choose · [b]E[/b] evidence · "
                          "[b]S[/b] submit", id="orders-hint")
-        yield GameFooter()
+        yield KeyBar()
 
     @property
     def session(self) -> Any:

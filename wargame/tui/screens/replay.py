@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import Button, DataTable, Input, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from wargame.engine.explain import changed
@@ -21,6 +21,7 @@ from wargame.engine.rules import SCALE, Rules
 from wargame.engine.scoring import scores
 from wargame.evidence.base import Evidence
 from wargame.tui.replaynav import Line, Timeline
+from wargame.tui.widgets.keybar import KeyBar
 from wargame.tui.widgets.why import WhyPanel
 
 _LINE_STYLE = {"title": "bold", "muted": "$text-muted", "warn": "bold $warning", "quote": "italic"}
@@ -286,7 +287,7 @@ class ReplayScreen(Screen):
                 ch.add_columns("Indicator", "Before", "After", "Change")
                 yield ch
                 yield WhyPanel(None, None, id="rp-why")  # type: ignore[arg-type]  # rules set on load
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_class(self.app.size.height < 32, "-short")

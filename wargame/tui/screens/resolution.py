@@ -16,7 +16,6 @@ from wargame.engine.fixed import to_float
 from wargame.tui.messages import Advance, ShowEvidence
 from wargame.tui.screens import PhaseScreen
 from wargame.tui.widgets.dashboard import (
-    GameFooter,
     PhaseBar,
     arrow,
     fill_table,
@@ -28,6 +27,7 @@ from wargame.tui.widgets.dashboard import (
     quadrant_markup,
     theme_var,
 )
+from wargame.tui.widgets.keybar import KeyBar
 
 
 def why_panel(rules: Any, evidence: Any) -> Any:
@@ -102,7 +102,7 @@ class ResolutionScreen(PhaseScreen):
                     yield why_panel(app.session.rules, app.evidence)
             yield Static("[b]Next → DEBRIEF: Enter[/b] · Tab: into the why, where Enter opens a source",
                          classes="next-hint")
-        yield GameFooter()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         session = self.game_app.session

@@ -12,7 +12,8 @@ from textual.widgets import Button, LoadingIndicator, Static
 
 from wargame.tui.messages import Advance
 from wargame.tui.screens import PhaseScreen
-from wargame.tui.widgets.dashboard import GameFooter, PhaseBar, role_name, seat_word, target_name
+from wargame.tui.widgets.dashboard import PhaseBar, role_name, seat_word, target_name
+from wargame.tui.widgets.keybar import KeyBar
 
 OUTCOME = {
     "made": ("✓", "MADE", "$text-success"),
@@ -72,7 +73,7 @@ class RevealScreen(PhaseScreen):
             yield Static(id="reveal-deals", classes="card")
             yield Static(id="reveal-next", classes="next-hint")
             yield Button("Resolve the round  \\[Enter]", id="advance", variant="primary", classes="control")
-        yield GameFooter()
+        yield KeyBar()
 
     def waiting(self, roles: list[str], done: list[str]) -> None:
         """Bots are still choosing: a progress note (the screen stays live)."""

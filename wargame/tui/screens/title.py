@@ -10,12 +10,31 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
-from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wargame.tui.messages import OpenSave, ReplaySave, StartGame
 from wargame.tui.screens import PhaseScreen
-from wargame.tui.widgets.dashboard import GameFooter, PhaseBar, clip, fill_table, is_narrow
+from wargame.tui.widgets.dashboard import PhaseBar, clip, fill_table, is_narrow
+from wargame.tui.widgets.keybar import KeyBar
+
+
+# The title's actions, as one line of clickable labels rather than four Buttons: the
+# title is the first screen, and Buttons' styles were a tenth of its start-up cost.
+ACTIONS = (("screen.new_game", "New game", "N"), ("screen.load", "Load", "L"), ("screen.replay", "Replay", "R"),
+           ("app.quit", "Quit", "Q"))
+
+
+def actions_markup(can_start: bool) -> str:
+    parts = []
+    for action, label, key in ACTIONS:
+        text = f" {label} \\[{key}] "
+        if action == "screen.new_game" and not can_start:
+            parts.append(f"[$text-disabled on $panel]{text}[/]")
+        else:
+            style = "b $text on $primary" if action == "screen.new_game" else "b $text on $panel"
+            parts.append(f"[@click={action}][{style}]{text}[/][/]")
+    return "  ".join(parts)
 
 
 class TitleScreen(PhaseScreen):
@@ -41,25 +60,21 @@ class TitleScreen(PhaseScreen):
         yield PhaseBar()
         with Horizontal(id="title-body"):
             with Vertical(id="title-left"):
-                yield Label("Scenarios", classes="section-title")
+                yield Static("Scenarios", classes="section-title")
                 yield OptionList(id="scenario-list")
-                yield Label("Saves", classes="section-title")
+                yield Static("Saves", classes="section-title")
                 yield Static("", id="saves-note", classes="muted")
             with VerticalScroll(id="title-right"):
                 yield Static("Loading scenario…", id="scenario-head")
-                yield Label("Seats  (Enter or 1-9 switches human ⇄ bot)", classes="section-title")
+                yield Static("Seats  (Enter or 1-9 switches human ⇄ bot)", classes="section-title")
                 yield DataTable(id="seats", cursor_type="row", zebra_stripes=True)
                 with Horizontal(id="seed-row"):
-                    yield Label("Seed", id="seed-label")
+                    yield Static("Seed", id="seed-label")
                     yield Input(placeholder="scenario default", type="integer", id="seed")
-                with Horizontal(id="title-buttons"):
-                    yield Button("New game \\[N]", id="new", variant="primary")
-                    yield Button("Load save \\[L]", id="load")
-                    yield Button("Replay \\[R]", id="replay")
-                    yield Button("Quit \\[Q]", id="quit", variant="error")
-                yield Label("About this scenario", classes="section-title")
+                yield Static(actions_markup(False), id="title-actions")
+                yield Static("About this scenario", classes="section-title")
                 yield Static("", id="scenario-info")
-        yield GameFooter()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         from wargame.scenario.catalog import list_scenarios
@@ -74,16 +89,23 @@ class TitleScreen(PhaseScreen):
             ol.add_options([Option(escape(e.title), id=str(i)) for i, e in enumerate(self.entries)])
             ol.highlighted = 0
         ol.focus()
-        self.refresh_saves()
+        self.call_after_refresh(self._scan_saves)  # after the first frame, like the scenario's load
 
-    def refresh_saves(self) -> None:
+    @work(thread=True, exclusive=True, group="saves-scan")
+    def _scan_saves(self) -> None:
+        """Read the saves folder off the main thread: every save is read and its hash chain
+        checked, which takes a while with many saves, and must not hold up the first frame."""
         from wargame.tui.screens.dialogs import scan_saves
 
         saves = scan_saves(self.game_app.saves_dir)
+        self.app.call_from_thread(self._saves_scanned, saves)
+
+    def _saves_scanned(self, saves: list[Any]) -> None:
         unfinished = sum(1 for s in saves if s.intact and not s.finished)
         text = (f"{len(saves)} save(s) in {self.game_app.saves_dir}/" + (f", {unfinished} unfinished" if unfinished else "")
                 if saves else f"No saves yet in {self.game_app.saves_dir}/")
         self.query_one("#saves-note", Static).update(escape(text))
+        self.game_app.saves_scanned(saves)
 
     # --- scenario details -------------------------------------------------------------
 
@@ -136,11 +158,11 @@ class TitleScreen(PhaseScreen):
             head.update(f"[b]{escape(entry.title)}[/b]\n[$text-error]✗ This scenario does not validate:[/]\n{lines}{more}\n"
                         f"Run [b]wargame validate {escape(str(entry.path))}[/b] for the full list.")
             info.update("")
-            self.query_one("#new", Button).disabled = True
+            self.query_one("#title-actions", Static).update(actions_markup(False))
             return
         self.current = result
         s = result.scenario
-        self.query_one("#new", Button).disabled = False
+        self.query_one("#title-actions", Static).update(actions_markup(True))
         last = s.round_label(s.rounds)
         roles = ", ".join(f"{r.name} ({r.short})" for r in s.roles.values())
         head.update(
@@ -220,19 +242,3 @@ class TitleScreen(PhaseScreen):
                 self.post_message(ReplaySave(path))
 
         self.app.push_screen(SavePicker(saves, "Replay a saved game", allow_damaged=True), done)
-
-    @on(Button.Pressed, "#new")
-    def _new(self) -> None:
-        self.action_new_game()
-
-    @on(Button.Pressed, "#load")
-    def _load_pressed(self) -> None:
-        self.action_load()
-
-    @on(Button.Pressed, "#replay")
-    def _replay_pressed(self) -> None:
-        self.action_replay()
-
-    @on(Button.Pressed, "#quit")
-    def _quit(self) -> None:
-        self.app.exit(0)

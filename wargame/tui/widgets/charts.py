@@ -53,7 +53,19 @@ def subject_indicators(rules: Any, subject: str) -> tuple[list[str], list[str]]:
     return drawn, listed
 
 
-class IndicatorChart(PlotextPlot):
+class Chart(PlotextPlot):
+    """A PlotextPlot that lets go of the theme signal when removed.
+
+    PlotextPlot subscribes to ``theme_changed_signal`` in ``on_mount`` with a closure over
+    itself and never unsubscribes, so every chart ever shown stayed alive, caches and all,
+    until the theme next changed.
+    """
+
+    def on_unmount(self) -> None:
+        self.app.theme_changed_signal.unsubscribe(self)
+
+
+class IndicatorChart(Chart):
     """One sector's or role's indicators over the rounds."""
 
     def plot(self, session: Any, subject: str) -> None:
@@ -76,7 +88,7 @@ class IndicatorChart(PlotextPlot):
         self.refresh()
 
 
-class ScoreChart(PlotextPlot):
+class ScoreChart(Chart):
     """Every role's score (0-100) over the rounds."""
 
     def plot(self, session: Any) -> None:

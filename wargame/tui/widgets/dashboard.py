@@ -10,12 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.markup import escape
 from textual.widget import Widget
-from textual import events
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 if TYPE_CHECKING:
     from wargame.engine.rules import Rules
@@ -84,7 +81,9 @@ def fill_table(table: DataTable, columns: list[tuple[str, str]], rows: list[tupl
 
 
 def clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    if len(text) <= width:
+        return text
+    return text[: width - 1].rstrip() + "…" if width > 1 else ""
 
 
 def is_narrow(widget: Widget) -> bool:
@@ -152,56 +151,59 @@ def target_name(rules: "Rules", target: str | None) -> str:
     return target
 
 
-class GameFooter(Footer):
-    """The key bar: compact on narrow terminals, so more keys fit in 80 columns."""
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.compact = event.size.width < 110
-
-
 class PhaseBar(Widget):
-    """One line, always on top: round and date, the phase, the clock, the seat."""
+    """One line, always on top: round and date, the phase, the clock, the seat.
 
-    DEFAULT_CSS = """
-    PhaseBar { dock: top; height: 1; background: $primary; color: $text; }
-    PhaseBar > Horizontal { height: 1; }
-    PhaseBar #bar-round { width: 1fr; padding: 0 1; text-style: bold; }
-    PhaseBar #bar-phase { width: auto; padding: 0 1; background: $accent; color: $text; text-style: bold; }
-    PhaseBar #bar-clock { width: auto; padding: 0 1; text-style: bold; }
-    PhaseBar #bar-clock.-expired { background: $error; color: $text; text-style: bold reverse; }
-    PhaseBar #bar-seat { width: auto; padding: 0 1; text-style: bold; }
-    PhaseBar #bar-seat.-observer { background: $warning; color: $text; }
+    Drawn as one line of text rather than four widgets: it sits on every screen, and
+    fewer widgets make every screen change cheaper.
     """
 
-    def compose(self) -> ComposeResult:
-        with Horizontal():
-            yield Static(id="bar-round", markup=False)
-            yield Static(id="bar-phase", markup=False)
-            yield Static(id="bar-clock", markup=False)
-            yield Static(id="bar-seat", markup=False)
+    COMPONENT_CLASSES = {"phasebar--phase", "phasebar--clock", "phasebar--expired", "phasebar--seat",
+                         "phasebar--observer"}
+    DEFAULT_CSS = """
+    PhaseBar {
+        dock: top; height: 1; width: 1fr; background: $primary; color: $text; text-style: bold;
+        & > .phasebar--phase { background: $accent; color: $text; text-style: bold; }
+        & > .phasebar--clock { text-style: bold; }
+        & > .phasebar--expired { background: $error; color: $text; text-style: bold reverse; }
+        & > .phasebar--seat { text-style: bold; }
+        & > .phasebar--observer { background: $warning; color: $text; text-style: bold; }
+    }
+    """
+
+    # The app publishes ``bar_changed`` when any of these change. A signal rather than
+    # ``watch(app, ...)``: Textual drops a removed widget's watchers only when that attribute
+    # next changes, so every bar on every screen ever shown stayed alive.
 
     def on_mount(self) -> None:
-        app = self.app
-        for name in ("round_text", "phase", "phase_note", "clock_text", "observer"):
-            if hasattr(app, name):
-                self.watch(app, name, self._changed, init=False)
-        self._changed()
+        signal = getattr(self.app, "bar_changed", None)
+        if signal is not None:
+            signal.subscribe(self, self._changed, immediate=True)
 
-    def _changed(self, *_: object) -> None:
+    def on_unmount(self) -> None:
+        signal = getattr(self.app, "bar_changed", None)
+        if signal is not None:
+            signal.unsubscribe(self)
+
+    def _changed(self, _: object = None) -> None:
+        self.refresh()
+
+    def render(self) -> Text:
         app: Any = self.app
-        self.query_one("#bar-round", Static).update(getattr(app, "round_text", "") or "wargame")
-        phase = getattr(app, "phase", "")
-        note = getattr(app, "phase_note", "")
-        self.query_one("#bar-phase", Static).update(f"{phase}: {note}" if note else phase)
-        clock = self.query_one("#bar-clock", Static)
-        text = getattr(app, "clock_text", "")
-        clock.update(text)
-        clock.display = bool(text)
-        clock.set_class(text.startswith("TIME!"), "-expired")
-        seat = self.query_one("#bar-seat", Static)
+        phase, note = getattr(app, "phase", ""), getattr(app, "phase_note", "")
+        clock = getattr(app, "clock_text", "")
         observer = bool(getattr(app, "observer", False))
-        seat.update("OBSERVER" if observer else "FACILITATOR")
-        seat.set_class(observer, "-observer")
+        style = self.get_component_rich_style
+        right = Text(no_wrap=True, end="")
+        right.append(f" {phase}: {note} " if note else f" {phase} ", style("phasebar--phase"))
+        if clock:
+            right.append(f" {clock} ", style("phasebar--expired" if clock.startswith("TIME!") else "phasebar--clock"))
+        right.append(" OBSERVER " if observer else " FACILITATOR ",
+                     style("phasebar--observer" if observer else "phasebar--seat"))
+        room = max(self.size.width - right.cell_len - 2, 0)
+        left = Text(" " + clip(getattr(app, "round_text", "") or "wargame", room), no_wrap=True, end="")
+        left.pad_right(max(self.size.width - left.cell_len - right.cell_len, 0))
+        return Text.assemble(left, right, no_wrap=True, overflow="crop", end="")
 
 
 # --- the dashboard ------------------------------------------------------------------

@@ -100,6 +100,7 @@ async def bench_keys() -> None:
     loaded = load_scenario(find_scenario(None))
     timings: dict[str, list[float]] = {}
     frame_timings: dict[str, list[float]] = {}
+    last_timings: dict[str, list[float]] = {}
     # Every frame the app draws, by time: "keypress to updated screen" is the first frame
     # after the key. "Until idle" adds Pilot's own waiting (about 100 ms even for an
     # empty app, measured below as the baseline).
@@ -124,6 +125,7 @@ async def bench_keys() -> None:
         after = [f for f in frames if f > t]
         if after:
             frame_timings.setdefault(label, []).append(after[0] - t)
+            last_timings.setdefault(label, []).append(after[-1] - t)
 
     from textual.binding import Binding
     from textual.widgets import Footer, Static
@@ -177,11 +179,12 @@ async def bench_keys() -> None:
             await timed("open help (F1)", "f1")
             await timed("close help (Esc)", "escape")
     App._display = original  # type: ignore[method-assign]
-    print("keypress to updated screen (medians, ms): first frame after the key | until idle (Pilot)")
+    print("keypress to updated screen (medians, ms): first frame after the key | last frame before idle | until idle (Pilot)")
     for label, ts in timings.items():
-        fr = frame_timings.get(label, [])
+        fr, la = frame_timings.get(label, []), last_timings.get(label, [])
         first = f"{statistics.median(fr) * 1000:7.0f}" if fr else "      -"
-        print(f"  {label:48s} {first}   | {statistics.median(ts) * 1000:5.0f}   (n={len(ts)}, max idle {max(ts) * 1000:.0f})")
+        last = f"{statistics.median(la) * 1000:7.0f}" if la else "      -"
+        print(f"  {label:48s} {first}   | {last}   | {statistics.median(ts) * 1000:5.0f}   (n={len(ts)}, max idle {max(ts) * 1000:.0f})")
 
 
 def test_bench_app() -> None:  # pytest tests/benchmarks/bench_app.py -s

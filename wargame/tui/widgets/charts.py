@@ -24,11 +24,20 @@ def y_range(values: list[float], lo: float = 0.0, hi: float = 100.0) -> tuple[fl
     return max(lo, a - pad), min(hi, b + pad)
 
 
-def draw(plt, xs: list[int], ys: list[float], label: str, k: int) -> None:
-    """A line, with its own symbol at every round so series differ without colour."""
+def draw(plt, xs: list[int], ys: list[float], k: int) -> None:
+    """A line, with its own symbol at every round so series differ without colour.
+
+    No plotext legend: plotext draws it in the plot's top-left corner, over the data (a
+    line that started high vanished under it). The key goes in the title (:func:`key`).
+    """
     marker, colour = MARKERS[k % len(MARKERS)], COLOURS[k % len(COLOURS)]
-    plt.plot(xs, ys, marker="braille", color=colour, label=f"{marker} {label}")
+    plt.plot(xs, ys, marker="braille", color=colour)
     plt.scatter(xs, ys, marker=marker, color=colour)
+
+
+def key(labels: list[str]) -> str:
+    """The series' symbols and names, for the title: "● US  ■ CN  ▲ EU"."""
+    return "  ".join(f"{MARKERS[k % len(MARKERS)]} {label}" for k, label in enumerate(labels))
 
 
 def round_labels(session: Any) -> tuple[list[int], list[str]]:
@@ -77,12 +86,12 @@ class IndicatorChart(Chart):
         drawn, _ = subject_indicators(rules, subject)
         xs, labels = round_labels(session)
         name = s.sectors[subject].name if subject in s.sectors else s.roles[subject].name
-        plt.title(name)
+        plt.title(f"{name}: {key([rules.indicator[ind].name for ind in drawn])}")
         everything: list[float] = []
         for k, ind in enumerate(drawn):
             ys = series(session, ind)
             everything += ys
-            draw(plt, xs, ys, rules.indicator[ind].name, k)
+            draw(plt, xs, ys, k)
         plt.xticks(xs, labels)
         plt.ylim(*y_range(everything))
         self.refresh()
@@ -99,13 +108,13 @@ class ScoreChart(Chart):
         plt.clear_data()
         plt.clear_figure()
         xs, labels = round_labels(session)
-        plt.title("Scores (0-100)")
+        plt.title(f"Scores (0-100): {key([rules.scenario.roles[rid].short for rid in rules.roles])}")
         per = [scores(rules, st.values) for st in session.game.states]
         everything: list[float] = []
         for k, rid in enumerate(rules.roles):
             ys = [p[rid] for p in per]
             everything += ys
-            draw(plt, xs, ys, rules.scenario.roles[rid].short, k)
+            draw(plt, xs, ys, k)
         plt.xticks(xs, labels)
         plt.ylim(*y_range(everything))
         self.refresh()

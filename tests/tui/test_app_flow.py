@@ -388,6 +388,26 @@ async def test_title_seats_seed_and_load(tmp_path: Path) -> None:
         assert app.session.rules.scenario.id == "mini"
 
 
+async def test_title_seed_dialog_sets_the_games_seed(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "saves", offer_resume=False)
+    async with app.run_test(size=BIG) as pilot:
+        await settle(pilot)
+        title = app.screen
+        default = title.current.scenario.seed
+        assert f"{default} (the scenario's default)" in str(title.query_one("#seed-info").render())
+        await pilot.press("s")
+        await settle(pilot)
+        assert screen_name(app) == "TextDialog"
+        await pilot.press("4", "2", "enter")
+        await settle(pilot)
+        assert screen_name(app) == "TitleScreen" and title.seed == 42
+        assert "42 (chosen)" in str(title.query_one("#seed-info").render())
+        await pilot.press("n")
+        await settle(pilot)
+        assert screen_name(app) == "BriefingScreen"
+        assert app.session.game.seed == 42 and app.session.header["seed"] == 42
+
+
 async def test_help_and_command_palette(tmp_path: Path) -> None:
     loaded = mini()
     app = make_app(tmp_path, scenario=loaded, seats={r: "bot" for r in loaded.scenario.roles})

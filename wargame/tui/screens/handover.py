@@ -17,6 +17,43 @@ from wargame.tui.widgets.keybar import KeyBar
 class HandoverScreen(PhaseScreen):
     """"Pass the keyboard to <Team>": a blank screen between two teams' secret orders."""
 
+    # This screen's look, loaded when it is first shown (not at start-up). Not scoped:
+    # some rules hang off the app's -narrow class.
+    SCOPED_CSS = False
+    DEFAULT_CSS = """
+        #handover-body {
+            height: 1fr;
+        }
+
+        #handover-box {
+            width: 72;
+            max-width: 96%;
+            height: auto;
+            border: heavy $accent;
+            padding: 1 2;
+        }
+
+        #handover-team {
+            text-style: bold;
+            color: $text-accent;
+            text-align: center;
+            width: 100%;
+            padding: 1 0;
+        }
+
+        .handover-small {
+            text-align: center;
+            width: 100%;
+        }
+
+        .handover-note {
+            text-align: center;
+            width: 100%;
+            color: $text-muted;
+            margin-top: 1;
+        }
+    """
+
     BINDINGS = [Binding("enter", "ready", "Team is ready", priority=True, id="handover.ready")]
     CONTROL_ACTIONS = frozenset({"ready"})
 

@@ -92,6 +92,52 @@ def cite_text(evidence: Any, fact_id: str) -> str:
 class OrdersScreen(PhaseScreen):
     """Secret order entry for one team."""
 
+    # This screen's look, loaded when it is first shown (not at start-up). Not scoped:
+    # some rules hang off the app's -narrow class.
+    SCOPED_CSS = False
+    DEFAULT_CSS = """
+        #orders-main {
+            height: 1fr;
+            padding: 0 1;
+        }
+
+        #orders-head {
+            height: auto;
+        }
+
+        #budget {
+            height: auto;
+            padding: 0 1;
+            background: $boost;
+            border-left: thick $success;
+        }
+
+        #budget.-over {
+            border-left: thick $error;
+        }
+
+        #orders-body {
+            height: 1fr;
+        }
+
+        #order-list {
+            width: 1fr;
+            height: 1fr;
+        }
+
+        #order-detail {
+            width: 1fr;
+            height: 1fr;
+            padding: 0 1;
+            border: round $primary;
+        }
+
+        #orders-hint {
+            height: auto;
+            color: $text-muted;
+        }
+    """
+
     BINDINGS = [
         Binding("space", "toggle", "Choose", id="orders.toggle"),
         Binding("t", "target", "Target", id="orders.target"),

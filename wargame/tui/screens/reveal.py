@@ -56,6 +56,32 @@ def order_line(rules: Any, r: Any, proposed: set[str]) -> str:
 class RevealScreen(PhaseScreen):
     """All orders of all roles, shown together."""
 
+    # This screen's look, loaded when it is first shown (not at start-up). Not scoped:
+    # some rules hang off the app's -narrow class.
+    SCOPED_CSS = False
+    DEFAULT_CSS = """
+        .cards {
+            grid-size: 2;
+            grid-gutter: 0 1;
+            grid-rows: auto;
+            height: auto;
+        }
+
+        .-narrow .cards {
+            grid-size: 1;
+        }
+
+        .card {
+            height: auto;
+            border: round $primary;
+            padding: 0 1;
+        }
+
+        #reveal-wait {
+            height: 3;
+        }
+    """
+
     BINDINGS = [Binding("enter", "advance", "Resolve round", priority=True, id="reveal.resolve")]
     CONTROL_ACTIONS = frozenset({"advance"})
 

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
-from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wargame.tui.messages import OpenSave, ReplaySave, StartGame
@@ -45,6 +45,7 @@ class TitleScreen(PhaseScreen):
         Binding("l", "load", "Load save", id="title.load"),
         Binding("r", "replay", "Replay save", id="title.replay"),
         Binding("1", "seat(0)", "Seats", key_display="1-9", id="title.seat"),
+        Binding("s", "seed", "Seed", id="title.seed"),
         *[Binding(str(i + 1), f"seat({i})", f"Seat {i + 1}", show=False, id=f"title.seat{i + 1}") for i in range(1, 9)],
         Binding("q", "app.quit", "Quit", id="title.quit"),
     ]
@@ -55,6 +56,7 @@ class TitleScreen(PhaseScreen):
         self.loaded: dict[Path, Any] = {}  # path -> LoadedScenario | list of error lines
         self.current: Any = None
         self.seats: dict[str, str] = {}
+        self.seed: int | None = None  # None: the scenario's default
 
     def compose(self) -> ComposeResult:
         yield PhaseBar()
@@ -68,9 +70,7 @@ class TitleScreen(PhaseScreen):
                 yield Static("Loading scenario…", id="scenario-head")
                 yield Static("Seats  (Enter or 1-9 switches human ⇄ bot)", classes="section-title")
                 yield DataTable(id="seats", cursor_type="row", zebra_stripes=True)
-                with Horizontal(id="seed-row"):
-                    yield Static("Seed", id="seed-label")
-                    yield Input(placeholder="scenario default", type="integer", id="seed")
+                yield Static(id="seed-info")
                 yield Static(actions_markup(False), id="title-actions")
                 yield Static("About this scenario", classes="section-title")
                 yield Static("", id="scenario-info")
@@ -89,6 +89,7 @@ class TitleScreen(PhaseScreen):
             ol.add_options([Option(escape(e.title), id=str(i)) for i, e in enumerate(self.entries)])
             ol.highlighted = 0
         ol.focus()
+        self._show_seed()
         self.call_after_refresh(self._scan_saves)  # after the first frame, like the scenario's load
 
     @work(thread=True, exclusive=True, group="saves-scan")
@@ -173,7 +174,7 @@ class TitleScreen(PhaseScreen):
             f"{escape(s.summary.strip())}\n\n"
             f"[b]Roles:[/b] {escape(roles)}\n"
             f"[b]Sectors:[/b] {escape(', '.join(sec.name for sec in s.sectors.values()))}")
-        self.query_one("#seed", Input).placeholder = f"scenario default: {s.seed}"
+        self._show_seed()
         if set(self.seats) != set(s.roles):
             self.seats = {r: "human" for r in s.roles}
         narrow = is_narrow(self)
@@ -209,17 +210,33 @@ class TitleScreen(PhaseScreen):
         if self.current is None:
             self.notify("Choose a scenario that validates first.", severity="warning")
             return
-        raw = self.query_one("#seed", Input).value.strip()
-        try:
-            seed = int(raw) if raw else None
-        except ValueError:
-            self.notify("The seed must be a whole number.", severity="error")
-            return
-        self.post_message(StartGame(self.current, seed, dict(self.seats)))
+        self.post_message(StartGame(self.current, self.seed, dict(self.seats)))
 
-    @on(Input.Submitted, "#seed")
-    def _seed_done(self) -> None:
-        self.action_new_game()
+    def _show_seed(self) -> None:
+        # A line and a dialog rather than an Input on the first screen: the seed is rarely
+        # changed, and an Input (with its cursor timer) was a noticeable part of start-up.
+        default = self.current.scenario.seed if self.current is not None else None
+        value = f"[b]{self.seed}[/b] (chosen)" if self.seed is not None else (
+            f"[b]{default}[/b] (the scenario's default)" if default is not None else "the scenario's default")
+        self.query_one("#seed-info", Static).update(
+            f"[b]Seed[/b] {value} · [@click=screen.seed]change \\[S][/] (same seed and orders, same game)")
+
+    def action_seed(self) -> None:
+        from wargame.tui.screens.dialogs import TextDialog
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                self.seed = int(text) if text else None
+            except ValueError:
+                self.notify("The seed must be a whole number.", severity="error")
+                return
+            self._show_seed()
+
+        self.app.push_screen(TextDialog("Seed", "A whole number; empty for the scenario's default.",
+                                        value="" if self.seed is None else str(self.seed), required=False,
+                                        number=True), done)
 
     def action_load(self) -> None:
         from wargame.tui.screens.dialogs import SavePicker, scan_saves

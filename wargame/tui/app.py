@@ -23,6 +23,7 @@ from textual.signal import Signal
 from wargame.tui import messages as msg
 from wargame.tui.clock import PhaseClock, SystemTime, TimeSource
 from wargame.tui.gcpause import IdleCollector
+from wargame.tui.widgets.dashboard import NARROW
 
 # Actions that change the game: hidden and disabled in the observer view.
 CONTROL_ACTIONS = frozenset({
@@ -35,7 +36,6 @@ GAME_ACTIONS = frozenset({
     "set_clock", "pause_clock", "extend_clock",
 })
 ADVANCING = ("BRIEFING", "REVEAL", "RESOLUTION", "DEBRIEF")
-NARROW = 110
 
 
 def _game_commands() -> Any:

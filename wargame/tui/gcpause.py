@@ -8,7 +8,8 @@ stalled for a tenth of a second.
 
 So the app takes the timing into its own hands:
 - at start-up, once imports are done, ``gc.freeze()`` moves what exists (modules,
-  classes, the scenario) out of the collector's sight: it is never garbage anyway;
+  classes, and the scenario if one was given on the command line) out of the collector's
+  sight: it is never garbage anyway;
 - automatic full collections are made rare (a large third threshold); the young
   generations are still collected as usual, which is cheap (under 3 ms);
 - :meth:`IdleCollector.tick`, called by the app's clock, runs a full collection once the

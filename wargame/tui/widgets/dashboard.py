@@ -86,9 +86,14 @@ def clip(text: str, width: int) -> str:
     return text[: width - 1].rstrip() + "…" if width > 1 else ""
 
 
+# Under this many columns the app lays out for a narrow terminal (the app's -narrow class,
+# clipped names, a compact key bar).
+NARROW = 110
+
+
 def is_narrow(widget: Widget) -> bool:
     try:
-        return widget.app.size.width < 110
+        return widget.app.size.width < NARROW
     except Exception:  # pragma: no cover
         return False
 

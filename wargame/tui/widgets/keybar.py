@@ -22,11 +22,12 @@ from textual import events
 from textual.screen import Screen
 from textual.widget import Widget
 
+from wargame.tui.widgets.dashboard import is_narrow
+
 # Never dropped when the bar is too narrow: the way to help (which lists every key) and
 # the way back (Esc).
 KEEP = frozenset({"help", "app.help"})
 KEEP_KEYS = frozenset({"escape"})
-NARROW = 110
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,7 @@ def key_items(screen: Screen) -> tuple[list[KeyItem], KeyItem | None]:
     items: list[KeyItem] = []
     seen: set[str] = set()
     palette: KeyItem | None = None
-    group_of: list[object] = []
+    last_group: object = None  # the group of the item last added
     for key, (_node, binding, enabled, _tip) in screen.active_bindings.items():
         k = Key(binding.key, app.get_key_display(binding), enabled)
         if key == app.COMMAND_PALETTE_BINDING and app.ENABLE_COMMAND_PALETTE:
@@ -67,12 +68,12 @@ def key_items(screen: Screen) -> tuple[list[KeyItem], KeyItem | None]:
             continue
         seen.add(binding.action)
         group = binding.group
-        if group is not None and group_of and group_of[-1] is group:
+        if group is not None and group is last_group:
             last = items[-1]
             items[-1] = KeyItem(last.keys + (k,), group.description, last.keep)
             continue
         items.append(KeyItem((k,), binding.description, binding.action in KEEP or binding.key in KEEP_KEYS))
-        group_of.append(group)
+        last_group = group
     return items, palette
 
 
@@ -92,7 +93,7 @@ def fit(items: list[KeyItem], width: int, gap: int) -> list[KeyItem]:
 
 
 class KeyBar(Widget, can_focus=False):
-    """One line of keys, docked at the bottom; compact under 110 columns."""
+    """One line of keys, docked at the bottom; compact on a narrow terminal."""
 
     ALLOW_SELECT = False
     COMPONENT_CLASSES = {"keybar--key", "keybar--description", "keybar--hover"}
@@ -123,8 +124,7 @@ class KeyBar(Widget, can_focus=False):
 
     def render(self) -> Text:
         width = self.size.width
-        narrow = width < NARROW
-        gap, pad = (1, 0) if narrow else (2, 1)
+        gap, pad = (1, 0) if is_narrow(self) else (2, 1)
         items, palette = key_items(self.screen)
         right = palette.width + 2 * pad + 2 if palette else 0  # a space, the "▏" and the key
         shown = fit(items, max(width - right - pad, 0), gap)

@@ -110,10 +110,17 @@ def _load(ref: str | None):  # -> LoadedScenario
     from wargame.scenario.catalog import NotFound, find_scenario
     from wargame.scenario.loader import load_scenario
 
+    _not_empty(ref)
     try:
         return load_scenario(find_scenario(ref))
     except NotFound as exc:
         raise _Bad([str(exc)]) from None
+
+
+def _not_empty(ref: str | None) -> None:
+    """An empty argument ('') is a mistake, not a request for the default scenario."""
+    if ref is not None and not ref.strip():
+        raise UsageError("an empty scenario name or path was given")
 
 
 class _Bad(Exception):
@@ -206,6 +213,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from wargame.scenario.loader import load_scenario
     from wargame.scenario.yamlsafe import InputError
 
+    for ref in args.paths:
+        _not_empty(ref)
     failed = 0
     for ref in args.paths:
         try:
@@ -222,7 +231,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             _err(f"{path}: {len(exc.diagnostics)} error(s)")
             failed += 1
             continue
-        results = run_expectations(Rules(loaded), base=path.parent)
+        results = run_expectations(Rules(loaded), base=loaded.base or path.parent)
         bad = [r for r in results if not r.ok]
         for r in bad:
             where = f"{path}:{r.line}:{r.col}: expectations[{r.index}]"

@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from wargame.engine.fixed import FIXED_LIMIT
 from wargame.evidence import Evidence, default_seeds_dir, load_evidence
 from wargame.scenario.formula import Formula, FormulaError
 from wargame.scenario.model import Effect, Scenario
@@ -43,6 +44,9 @@ class LoadedScenario:
     canonical: dict[str, Any]
     evidence: Evidence | None
     document: Document | None = None
+    # The folder the scenario's relative paths (evidence, orders_file) are read from:
+    # the folder of the real file, when the scenario was opened through a symbolic link.
+    base: Path | None = None
 
     @cached_property
     def canonical_text(self) -> str:
@@ -65,7 +69,13 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     except (OSError, ValueError) as exc:
         raise InputError([Diagnostic(display, 1, 1, "", f"cannot read file: {exc}")]) from None
     text = read_text(p, display)
-    return load_scenario_text(text, display, base=p.parent)
+    # Relative paths inside a scenario are written by its author next to the real file;
+    # a symbolic link to it (in another scenarios folder, say) must not change what they name.
+    try:
+        base = Path(os.path.realpath(p)).parent
+    except (OSError, ValueError):
+        base = p.parent
+    return load_scenario_text(text, display, base=base)
 
 
 def load_scenario_bytes(raw: bytes, file: str = "<input>", base: Path | None = None) -> LoadedScenario:
@@ -89,7 +99,7 @@ def load_scenario_text(text: str, file: str = "<input>", base: Path | None = Non
         raise InputError(_sorted(problems))
     canonical = scenario.model_dump(mode="json")
     digest = hashlib.sha256(canonical_json(canonical).encode()).hexdigest()
-    return LoadedScenario(scenario, Path(file) if base else None, digest, canonical, evidence, doc)
+    return LoadedScenario(scenario, Path(file) if base else None, digest, canonical, evidence, doc, base)
 
 
 def scenario_from_canonical(data: dict[str, Any]) -> LoadedScenario:
@@ -121,8 +131,10 @@ def _describe(value: Any) -> str:
         return "nothing (the value is empty)"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int) and abs(value) >= 10**40:
+        return _plain(value)
     if isinstance(value, int | float):
-        return f"the number {value:g}" if isinstance(value, float) else f"the number {value}"
+        return f"the number {_plain(value)}"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"the text {shown!r}"
@@ -354,6 +366,8 @@ def _diagnostic(e: _Err, doc: Document) -> Diagnostic:
         msg = f"expected a number, found {found}"
     elif kind in ("bool_type", "bool_parsing"):
         msg = f"expected true or false, found {found}"
+        if isinstance(value, str) and value.strip().lower() in ("true", "false", "yes", "no", "on", "off"):
+            msg += " (a quoted value is text: write true or false without quotes)"
     elif kind == "list_type":
         msg = f"expected a list, found {found}"
         if isinstance(value, str):
@@ -411,8 +425,11 @@ def _plain(value: Any) -> str:
         return repr(value)
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int):
+        # A huge whole number is shown by its size (str() refuses over 4,300 digits anyway).
+        return str(value) if abs(value) < 10**40 else f"a number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
     return _describe(value)
 
 
@@ -627,6 +644,7 @@ class _Checker:
         for sid, sec in s.sectors.items():
             base = ("sectors", sid)
             for axis in ("innovation", "global_effect"):
+                self.fixed_range(base + ("axes", axis, "threshold"), getattr(sec.axes, axis).threshold, "threshold")
                 name = getattr(sec.axes, axis).indicator
                 if name not in sec.indicators:
                     self.err(base + ("axes", axis, "indicator"),
@@ -663,8 +681,18 @@ class _Checker:
         for i, ex in enumerate(s.expectations):
             self.expectation(("expectations", i), ex)
 
+    def fixed_range(self, path: Path_, value: float, what: str) -> bool:
+        """Values are fixed-point integers in the engine: a bound past FIXED_LIMIT is an error here,
+        with its position, rather than an overflow when the rules are compiled."""
+        if math.isfinite(value) and abs(value) <= FIXED_LIMIT:
+            return True
+        self.err(path, f"{what} {_plain(value)} is out of range: indicator values, bounds and thresholds must lie "
+                       f"within ±{FIXED_LIMIT:,.0f} (they are kept to 4 decimal places)")
+        return False
+
     def indicator(self, path: Path_, ind: Any) -> None:
-        if not ind.min <= ind.start <= ind.max:
+        ok = all([self.fixed_range(path + (f,), getattr(ind, f), f) for f in ("min", "max", "start")])
+        if ok and not ind.min <= ind.start <= ind.max:
             self.err(path + ("start",), f"start value {ind.start:g} is outside the bounds [{ind.min:g}, {ind.max:g}] "
                                         f"(set by min and max)")
         self.cites(path + ("cites",), ind.cites)

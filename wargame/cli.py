@@ -25,10 +25,16 @@ def _err(msg: str) -> None:
     print(msg, file=sys.stderr)
 
 
-def _emit(text: str, output: str | None) -> None:
-    """Write a command's result to -o FILE, or to standard output."""
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
+def _emit(text: str, output: str | None, force: bool = False) -> None:
+    """Write a command's result to -o FILE, or to standard output.
+
+    An existing file is replaced only with --force, and a symbolic link is never
+    written through (see wargame.safeio.write_output); path problems exit 1.
+    """
+    if output is not None:
+        from wargame.safeio import write_output
+
+        write_output(output, text, force)
         _err(f"wrote {output}")
     else:
         sys.stdout.write(text)
@@ -74,13 +80,16 @@ def build_parser() -> argparse.ArgumentParser:
     rpt.add_argument("save")
     rpt.add_argument("--format", choices=["md", "html"], default="md")
     rpt.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+    rpt.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
     new = sub.add_parser("new-scenario", help="write a commented scenario template that validates")
     new.add_argument("name", help="the new scenario's name")
     new.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: scenarios/NAME.yaml)")
+    new.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
     sch = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     sch.add_argument("-o", "--output", metavar="FILE")
+    sch.add_argument("--force", action="store_true", help="replace FILE if it exists")
     return p
 
 
@@ -89,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)  # exits 2 on usage errors
     command = args.command or "app"
     try:
+        for opt in ("output", "save", "orders"):
+            if getattr(args, opt, None) == "":
+                raise UsageError(f"--{opt} needs a file name, not an empty one")
         return int(_COMMANDS[command](args) or 0)
     except UsageError as exc:
         parser.print_usage(sys.stderr)
@@ -133,11 +145,15 @@ def _guard(fn):  # type: ignore[no-untyped-def]
     """Turn bad-input exceptions into messages and exit 1."""
 
     def run(args: argparse.Namespace) -> int:
+        from wargame.safeio import UnsafeOutput
         from wargame.saves.log import SaveError
         from wargame.scenario.yamlsafe import InputError
 
         try:
             return fn(args)
+        except UnsafeOutput as exc:
+            _err(f"wargame: {exc}")
+            return EXIT_BAD
         except InputError as exc:
             for d in exc.diagnostics:
                 _err(str(d))
@@ -231,6 +247,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             _err(f"{path}: {len(exc.diagnostics)} error(s)")
             failed += 1
             continue
+        for w in loaded.warnings:
+            _err(str(w))
         results = run_expectations(Rules(loaded), base=loaded.base or path.parent)
         bad = [r for r in results if not r.ok]
         for r in bad:
@@ -243,7 +261,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         s = loaded.scenario
         summary = (f"{path}: {'ok' if not bad else 'FAILED'}: {len(s.sectors)} sectors, {len(s.roles)} roles, "
                    f"{len(s.moves)} moves, {len(s.events)} events, {len(s.dynamics)} dynamics; "
-                   f"expectations {len(results) - len(bad)}/{len(results)} pass")
+                   f"expectations {len(results) - len(bad)}/{len(results)} pass"
+                   + (f"; {len(loaded.warnings)} warning(s)" if loaded.warnings else ""))
         print(summary)
         failed += bool(bad)
     return EXIT_BAD if failed else EXIT_OK
@@ -274,8 +293,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from wargame import simulate
 
     if args.runs == 1:
-        if args.save and Path(args.save).exists():
-            raise _Bad([f"{args.save}: already exists; choose another name (saves are never overwritten)"])
+        if args.save is not None:
+            _check_save_path(args.save)
         result = simulate.run_one(loaded, seed, script, args.save)
         result.pop("_played", None)
         if args.json:
@@ -305,6 +324,19 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     else:
         _print_many(loaded, result)
     return EXIT_OK
+
+
+def _check_save_path(path: str) -> None:
+    """A save is never overwritten, so there is no --force: history is not replaced by accident."""
+    from wargame.safeio import UnsafeOutput, check_output
+
+    try:
+        check_output(path, force=False)
+    except UnsafeOutput as exc:
+        msg = str(exc).replace("(use --force to replace it)", "(saves are never overwritten: choose another name)")
+        if "symbolic link" in msg:
+            msg = msg.split(";")[0] + "; a save is not written through a link (give the real path)"
+        raise _Bad([f"wargame: {msg}"]) from None
 
 
 def _stderr_console():  # -> rich Console
@@ -370,7 +402,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     replay = load(args.save)
     for line in replay.problems():
         _err(f"warning: {line}")
-    _emit(render_report(replay, args.format, source=Path(args.save).name), args.output)
+    if args.output is not None:
+        from wargame.safeio import check_output
+
+        check_output(args.output, args.force)  # before the work, so a bad path is said at once
+    _emit(render_report(replay, args.format, source=Path(args.save).name), args.output, args.force)
     return EXIT_OK
 
 
@@ -381,23 +417,33 @@ def cmd_new_scenario(args: argparse.Namespace) -> int:
     name = args.name.strip()
     if not slug(name):
         raise UsageError(f"{name!r} is not a usable name: use letters, digits and dashes")
-    out = Path(args.output) if args.output else Path("scenarios") / f"{slug(name)}.yaml"
-    if out.exists():
-        raise _Bad([f"{out}: already exists; not overwritten (choose another name or -o FILE)"])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "x", encoding="utf-8") as fh:
-        fh.write(render_template(name))
+    from wargame.safeio import UnsafeOutput, write_output
+
+    if args.output is not None:
+        out = args.output
+    else:
+        out = str(Path("scenarios") / f"{slug(name)}.yaml")
+        if not Path("scenarios").exists():
+            Path("scenarios").mkdir()  # the default folder only; a -o folder must exist
+    try:
+        write_output(out, render_template(name, out), args.force)
+    except UnsafeOutput as exc:
+        msg = str(exc)
+        if args.output is None and "already exists" in msg:
+            msg = msg.replace("(use --force to replace it)", "(choose another name, -o FILE, or --force)")
+        raise _Bad([f"wargame: {msg}"]) from None
     print(f"wrote {out}; check it with: wargame validate {out}")
     return EXIT_OK
 
 
+@_guard
 def cmd_schema(args: argparse.Namespace) -> int:
     from wargame.scenario.model import Scenario
 
     schema = Scenario.model_json_schema()
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema,
               "title": "wargame scenario"}
-    _emit(json.dumps(schema, indent=2) + "\n", args.output)
+    _emit(json.dumps(schema, indent=2) + "\n", args.output, args.force)
     return EXIT_OK
 
 

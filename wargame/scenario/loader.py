@@ -47,6 +47,8 @@ class LoadedScenario:
     # The folder the scenario's relative paths (evidence, orders_file) are read from:
     # the folder of the real file, when the scenario was opened through a symbolic link.
     base: Path | None = None
+    # Problems that do not stop the scenario from loading (a template placeholder left in).
+    warnings: tuple[Diagnostic, ...] = ()
 
     @cached_property
     def canonical_text(self) -> str:
@@ -99,7 +101,19 @@ def load_scenario_text(text: str, file: str = "<input>", base: Path | None = Non
         raise InputError(_sorted(problems))
     canonical = scenario.model_dump(mode="json")
     digest = hashlib.sha256(canonical_json(canonical).encode()).hexdigest()
-    return LoadedScenario(scenario, Path(file) if base else None, digest, canonical, evidence, doc, base)
+    return LoadedScenario(scenario, Path(file) if base else None, digest, canonical, evidence, doc, base,
+                          tuple(_warnings(scenario, doc)))
+
+
+def _warnings(scenario: Scenario, doc: Document) -> list[Diagnostic]:
+    from wargame.scenario.template import PLACEHOLDER_SUMMARY
+
+    out = []
+    if PLACEHOLDER_SUMMARY.rstrip(".") in " ".join(scenario.summary.split()):
+        d = doc.diag(("summary",), "still the template's placeholder text: say in one or two sentences what the "
+                                   "scenario is about (the title screen shows it)")
+        out.append(Diagnostic(d.file, d.line, d.col, d.path, d.message, "warning"))
+    return out
 
 
 def scenario_from_canonical(data: dict[str, Any]) -> LoadedScenario:

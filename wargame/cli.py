@@ -216,8 +216,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return EXIT_BAD
     from wargame.saves.log import file_sha256
 
-    print(f"{args.save}: intact: {len(replay.read.events) + 1} lines, {rounds} round(s) replayed, "
-          f"every digest matches; log_sha256 {file_sha256(args.save)}")
+    ended = "; the game is finished" if replay.read.ended else ""
+    print(f"{args.save}: intact: {replay.read.line_count} lines, {rounds} round(s) replayed, "
+          f"every digest matches{ended}; log_sha256 {file_sha256(args.save)}")
     return EXIT_OK
 
 

@@ -77,7 +77,7 @@ async def test_step_by_event_and_by_round(tmp_path: Path) -> None:
         assert tl is not None and len(tl) == len(tl.replay.steps) > 0
         assert screen.k == 0
         assert f"Event 1 of {len(tl)}" in _text(screen, "#rp-position")
-        assert "line 2" in _text(screen, "#rp-position")
+        assert "line 3" in _text(screen, "#rp-position")  # line 2 holds the scenario (save format 2)
         assert "Orders of" in _text(screen, "#rp-event")
         await pilot.press("right", "n")
         assert screen.k == 2
@@ -278,10 +278,10 @@ async def test_damaged_save_shows_the_damage_and_the_recovered_events(tmp_path: 
         banner = _text(screen, "#rp-problems")
         assert "DAMAGED SAVE" in banner and "damaged at line 10" in banner
         tl = screen.timeline
-        assert len(tl) == 8  # lines 2..9
+        assert len(tl) == 7  # lines 3..9 (line 2 is the scenario)
         assert f"Event 1 of {len(tl)}" in _text(screen, "#rp-position")
         await pilot.press("end")
-        assert screen.k == 7
+        assert screen.k == 6
         assert tl.rounds == 2
 
 

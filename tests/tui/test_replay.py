@@ -268,7 +268,7 @@ async def test_damaged_save_shows_the_damage_and_the_recovered_events(tmp_path: 
     path = bots_save(tmp_path / "game.jsonl")
     raw = path.read_bytes()
     lines = raw.splitlines(keepends=True)
-    keep = b"".join(lines[:9]) + lines[9][: len(lines[9]) // 2]  # cut line 10 in half
+    keep = b"".join(lines[:10]) + lines[10][: len(lines[10]) // 2]  # cut line 11 in half
     path.write_bytes(keep)
     app = _host(path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -276,12 +276,12 @@ async def test_damaged_save_shows_the_damage_and_the_recovered_events(tmp_path: 
         screen = app.screen
         assert screen.has_class("-damaged")
         banner = _text(screen, "#rp-problems")
-        assert "DAMAGED SAVE" in banner and "damaged at line 10" in banner
+        assert "DAMAGED SAVE" in banner and "damaged at line 11" in banner
         tl = screen.timeline
-        assert len(tl) == 7  # lines 3..9 (line 2 is the scenario)
+        assert len(tl) == 8  # lines 3..10 (line 2 is the scenario)
         assert f"Event 1 of {len(tl)}" in _text(screen, "#rp-position")
         await pilot.press("end")
-        assert screen.k == 6
+        assert screen.k == 7
         assert tl.rounds == 2
 
 

@@ -12,6 +12,7 @@ formulas, orders), which need the shape to be right first.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -93,7 +94,8 @@ def load_scenario_text(text: str, file: str = "<input>", base: Path | None = Non
     try:
         scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
-        raise InputError(_sorted(yaml_problems + _map_validation(exc, doc))) from None
+        shape = _map_validation(exc, doc)
+        raise InputError(_sorted(yaml_problems + shape + _references_despite(exc, doc, base))) from None
     problems = yaml_problems + _non_finite(scenario, doc)
     evidence, ev_problems = _evidence_for(scenario, doc, base)
     problems += ev_problems + check(scenario, doc, evidence, base)
@@ -113,6 +115,123 @@ def _warnings(scenario: Scenario, doc: Document) -> list[Diagnostic]:
         d = doc.diag(("summary",), "still the template's placeholder text: say in one or two sentences what the "
                                    "scenario is about (the title screen shows it)")
         out.append(Diagnostic(d.file, d.line, d.col, d.path, d.message, "warning"))
+    return out
+
+
+# --- reference checks on a scenario with shape errors ---------------------------------
+#
+# An author with a type error, an unknown key and a misspelt id should hear of all three
+# in one run. The cross-reference checks need a well-shaped scenario, so the entries with
+# shape errors are set aside (a sector, role, move, event, rule or indicator is removed
+# whole; a bad top-level value gets a neutral stand-in) and the rest is checked. Messages
+# that name a removed entry are dropped: "unknown move 'x'" is not news when move x is
+# the one with the type error.
+
+_ENTRY_GROUPS = ("sectors", "roles", "moves", "events", "dynamics", "indicators")
+_STAND_INS: dict[str, Any] = {"format": 1, "id": "x", "title": "x", "summary": "", "start": dt.date(2000, 1, 1),
+                              "round_months": 6, "rounds": 200, "seed": 1}
+_OPTIONAL_GROUPS = ("moves", "events", "dynamics", "expectations", "evidence")
+
+
+def _references_despite(exc: ValidationError, doc: Document, base: Path | None) -> list[Diagnostic]:
+    if not isinstance(doc.data, dict):
+        return []
+    data = copy.deepcopy(doc.data)
+    removed: list[Path_] = []
+    tried: set[Path_] = set()
+    scenario = None
+    for _ in range(8):  # each pass sets aside what pydantic reported; a few passes reach a valid shape
+        progress = False
+        for err in exc.errors(include_url=False):
+            loc, _, _ = _split_loc(data, tuple(err["loc"]), err["type"])
+            progress |= _drop_leaf(data, loc, err["type"], tried) or _set_aside(data, loc, removed)
+        if not progress:
+            return []
+        try:
+            scenario = Scenario.model_validate(data)
+            break
+        except ValidationError as again:
+            exc = again
+    if scenario is None:
+        return []
+    tokens = _removed_ids(doc.data, removed)
+    evidence, ev_problems = (None, []) if ("evidence",) in removed else _evidence_for(scenario, doc, base)
+    found = ev_problems + check(scenario, doc, evidence, base)
+    return [d for d in found if not any(t in d.message for t in tokens)]
+
+
+_LEAF_STAND_INS: dict[type, Any] = {int: 1, float: 1.0, str: "x", bool: False}
+
+
+def _drop_leaf(data: dict[str, Any], loc: Path_, kind: str, tried: set[Path_]) -> bool:
+    """Fix just the bad value when that loses nothing: remove an unknown key or a field with a
+    default; give a required plain field (a number, a text) a stand-in, once."""
+    if not loc or not isinstance(loc[-1], str) or loc in tried:
+        return False
+    if len(loc) == 1 and kind != "extra_forbidden":
+        return False  # a top-level value: _set_aside gives it a stand-in that misleads no check
+    parent = _value_at(data, loc[:-1])
+    if not isinstance(parent, dict):
+        return False
+    tried.add(loc)
+    if kind == "extra_forbidden":
+        parent.pop(loc[-1], None)
+        return True
+    models = [t for t in _types_at(Scenario, loc[:-1]) if isinstance(t, type) and issubclass(t, BaseModel)]
+    field = next((m.model_fields[loc[-1]] for m in models if loc[-1] in m.model_fields), None)
+    if field is None:
+        return False
+    if not field.is_required():
+        parent.pop(loc[-1], None)
+        return True
+    kinds = [t for t in _unwrap(field.annotation) if t in _LEAF_STAND_INS]
+    if len(kinds) != 1:
+        return False
+    parent[loc[-1]] = _LEAF_STAND_INS[kinds[0]]
+    return True
+
+
+def _set_aside(data: dict[str, Any], loc: Path_, removed: list[Path_]) -> bool:
+    """Remove (or stand in for) the smallest entry holding ``loc``. False if nothing changed."""
+    if not loc:
+        return False
+    # the deepest entry of a group (sectors.x, moves.y, sectors.x.indicators.z) above the error
+    for k in range(len(loc), 1, -1):
+        parent = _value_at(data, loc[: k - 1])
+        if loc[k - 2] in _ENTRY_GROUPS and isinstance(loc[k - 2], str) and isinstance(parent, dict) \
+                and loc[k - 1] in parent:
+            if not any(isinstance(x, int) for x in loc[: k - 1]):  # never inside a list: its indices are positions
+                del parent[loc[k - 1]]
+                removed.append(loc[:k])
+                return True
+    top = loc[0]
+    if top in _STAND_INS and data.get(top) != _STAND_INS[top]:
+        data[top] = _STAND_INS[top]
+        return True
+    if top in _OPTIONAL_GROUPS and top in data:
+        del data[top]
+        removed.append((top,))
+        return True
+    if top in _ENTRY_GROUPS and len(loc) == 1 and data.get(top) != {}:
+        return False  # 'sectors: 5': nothing is left to check against
+    return False
+
+
+def _removed_ids(data: Any, removed: list[Path_]) -> list[str]:
+    """The quoted ids a message would use for what was set aside: 'x', 'x.y'."""
+    out: list[str] = []
+    for path in removed:
+        if len(path) == 1:  # a whole optional group: every id in it
+            group = _value_at(data, path)
+            if isinstance(group, dict):
+                out += [f"'{k}'" for k in group]
+            continue
+        if path[-2] == "indicators" and len(path) >= 4:
+            out.append(f"'{path[-3]}.{path[-1]}'")
+            continue
+        out.append(f"'{path[-1]}'")
+        if path[0] in ("sectors", "roles"):
+            out.append(f"'{path[-1]}.")  # its indicators
     return out
 
 

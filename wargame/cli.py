@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -433,7 +434,7 @@ def cmd_new_scenario(args: argparse.Namespace) -> int:
         if args.output is None and "already exists" in msg:
             msg = msg.replace("(use --force to replace it)", "(choose another name, -o FILE, or --force)")
         raise _Bad([f"wargame: {msg}"]) from None
-    print(f"wrote {out}; check it with: wargame validate {out}")
+    print(f"wrote {out}; check it with: wargame validate {shlex.quote(out)}")
     return EXIT_OK
 
 

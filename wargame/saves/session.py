@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -293,6 +294,14 @@ def _short(text: str, limit: int = 400) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _rel(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
 def _scenario_by_hash(read: LogRead) -> tuple[str, str]:
     """The damaged save's scenario, found again by its content hash among the scenario files
     (./scenarios and the project's own). The events chain from the header, which names the
@@ -309,7 +318,7 @@ def _scenario_by_hash(read: LogRead) -> tuple[str, str]:
         except (InputError, OSError):
             continue
         if loaded.sha256 == want:
-            return loaded.canonical_text, (f"its {len(read.events)} event(s) were replayed with {entry.path}, "
+            return loaded.canonical_text, (f"its {len(read.events)} event(s) were replayed with {_rel(entry.path)}, "
                                            f"which has the same content hash ({str(want)[:12]}…)")
     raise SaveError(f"{read.path}:2: the scenario stored in this save is damaged ({read.scenario_damage.split(': ', 1)[-1]}), "
                     f"and no scenario file with its content hash ({str(want)[:12]}…) was found in ./scenarios; "

@@ -819,7 +819,8 @@ class _Checker:
         with its position, rather than an overflow when the rules are compiled."""
         if math.isfinite(value) and abs(value) <= FIXED_LIMIT:
             return True
-        self.err(path, f"{what} {_plain(value)} is out of range: indicator values, bounds and thresholds must lie "
+        shown = f"{value:,.15g}" if abs(value) < 1e15 else f"{value:g}"
+        self.err(path, f"{what} {shown} is out of range: indicator values, bounds and thresholds must lie "
                        f"within ±{FIXED_LIMIT:,.0f} (they are kept to 4 decimal places)")
         return False
 

@@ -72,11 +72,11 @@ def save_info(p: Path, mtime: float = 0.0) -> SaveInfo:
         title = "(empty: never started)" if "0 bytes" in msg else "(unreadable)"
         return SaveInfo(p, "?", title, 0, 0, False, msg, mtime)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one bad file, not a dead app
-        return SaveInfo(p, "?", "(unreadable)", 0, 0, False, f"{p}: cannot be read: {type(exc).__name__}: {exc}", mtime)
+        return SaveInfo(p, "?", "(unreadable)", 0, 0, False, f"{p}: unexpected error while reading it: {type(exc).__name__}: {exc}", mtime)
     try:
         return _info(p, read, mtime)
     except Exception as exc:  # noqa: BLE001 - as above
-        return SaveInfo(p, "?", "(unreadable)", 0, 0, False, f"{p}: cannot be listed: {type(exc).__name__}: {exc}", mtime)
+        return SaveInfo(p, "?", "(unreadable)", 0, 0, False, f"{p}: unexpected error while listing it: {type(exc).__name__}: {exc}", mtime)
 
 
 def _info(p: Path, read: LogRead, mtime: float) -> SaveInfo:

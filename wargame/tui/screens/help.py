@@ -33,9 +33,10 @@ The top bar always shows the round and date, the phase, the clock (if set) and t
    *↑ ↓* move · *Space* or *Enter* choose · *T* target · *E* evidence · *S* submit.
 4. **Reveal**: every role's orders at once, ✓ accepted or ✗ rejected with the reason, and
    the deals. Bots' orders appear here. *Enter* resolves the round.
-5. **Resolution**: each indicator that changed: before, after, change. The **why** beside it
-   lists every cause, summing exactly to the change. *↑ ↓* select · *Tab* into the why, where
-   *Enter* opens a cause's source · *Enter* goes on to the debrief.
+5. **Resolution**: each indicator that changed: before, after, change. The **why** below it
+   lists every cause, summing exactly to the change. *↑ ↓* select · *Home End PgUp PgDn*
+   jump · *Tab* between the list and the why · *E* opens a cause's source · *Enter* goes
+   on to the debrief.
 6. **Debrief**: the four-quadrant map (◇ marks where the sources place a sector), the scores
    and what drove them, charts over the rounds. *Enter* starts the next round.
 

@@ -75,6 +75,42 @@ Colours follow the Textual theme (command palette: *Toggle dark mode*), and ever
 doubled by a word or a symbol: ▲ up, ▼ down, ✓ accepted, ✗ rejected.
 """
 
+REPLAY_HELP = """\
+## The replay viewer
+
+A saved game, event by event: each team's orders, each inject, each resolution, each
+override and note, in the order they happened. The top lines say where you are: the event,
+its line in the save, the round, and how many rounds are resolved at that point.
+
+## Moving
+
+- *← →* (or *P* *N*): the previous or next event
+- *[ ]* (or *Shift+← →*): back or on to a round's resolution
+- *Home* *End*: the first or the last event
+- *G*: jump to a round (0 is before the first round)
+- *B*: the next bookmark (the facilitator's marks; it cycles back to the first)
+
+## What you see at each event
+
+- *S* **State**: every sector's two axes and quadrant, each role's score and change, and
+  the policies in force, as they stood after the event.
+- *O* **Orders**: the round's orders. Once the round is resolved, each is ✓ accepted or
+  REJECTED with the reason; before that, what each team had submitted so far.
+- *T* **Trace**: every indicator that changed in the last resolved round. *↑ ↓* choose one;
+  the **why** below lists every cause, summing exactly to the change. *Enter* on the list
+  moves into the why, where *Enter* or *E* opens a cause's source and *C* steps through its
+  cites.
+
+The tabs can also be clicked.
+
+## Other keys
+
+- *E*: the evidence browser (the facts behind the rules)
+- *F*: fork: a new game from this round on, with the seats you choose (human or bot),
+  in a new save; the replayed save is not changed
+- *F1* or *?*: this help · *Esc* or *Q*: leave the replay
+"""
+
 
 # The help is a small, fixed subset of Markdown (## headings, paragraphs, numbered and
 # bulleted lists, **bold**, *keys*, `code`). It is drawn as one Rich renderable in a
@@ -150,13 +186,17 @@ def help_renderable(source: str, colors: dict[str, str]) -> RenderableType:
 
 
 class HelpScreen(ModalScreen[None]):
-    """What each phase is, the keys, and the console."""
+    """What each phase is, the keys, and the console; or another screen's own help text."""
 
     BINDINGS = [Binding("escape,f1,question_mark,q", "close", "Close help", id="help.close")]
 
+    def __init__(self, source: str = HELP, title: str = "Help") -> None:
+        super().__init__()
+        self.source, self.title_text = source, title
+
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
-            yield Label("Help · Esc to close", classes="dialog-title")
+            yield Label(f"{self.title_text} · Esc to close", classes="dialog-title")
             with VerticalScroll(id="help-scroll"):
                 yield Static(id="help-text")
         yield KeyBar()
@@ -172,7 +212,7 @@ class HelpScreen(ModalScreen[None]):
         self.app.theme_changed_signal.unsubscribe(self)
 
     def _draw(self, _: object = None) -> None:
-        self.query_one("#help-text", Static).update(help_renderable(HELP, self.app.theme_variables))
+        self.query_one("#help-text", Static).update(help_renderable(self.source, self.app.theme_variables))
 
     def action_close(self) -> None:
         self.dismiss(None)

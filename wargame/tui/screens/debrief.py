@@ -15,6 +15,7 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wargame.engine.fixed import to_fixed
+from wargame.text import count
 from wargame.tui.messages import Advance, NewGame
 from wargame.tui.screens import PhaseScreen
 from wargame.tui.widgets.charts import IndicatorChart, ScoreChart, legend, marker_text, series, subject_indicators
@@ -138,7 +139,7 @@ class DebriefScreen(PhaseScreen):
             now = scores(rules, game.state.values)
             ranked = sorted(rules.roles, key=lambda r: -now[r])
             ranking = " · ".join(f"{i + 1}. {escape(s.roles[r].name)} {now[r]:.1f}" for i, r in enumerate(ranked))
-            intro = (f"[b]FINAL DEBRIEF[/b] · {escape(s.title)}: {rnd} round{'s' if rnd != 1 else ''} played, "
+            intro = (f"[b]FINAL DEBRIEF[/b] · {escape(s.title)}: {count(rnd, 'round')} played, "
                      f"{s.round_label(1)} to {s.round_label(rnd)}.\nFinal scores: [b]{ranking}[/b]")
         else:
             intro = f"[b]Debrief after round {rnd} of {s.rounds}[/b] · {s.round_label(rnd)}."

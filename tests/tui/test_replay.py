@@ -77,7 +77,7 @@ async def test_step_by_event_and_by_round(tmp_path: Path) -> None:
         assert tl is not None and len(tl) == len(tl.replay.steps) > 0
         assert screen.k == 0
         assert f"Event 1 of {len(tl)}" in _text(screen, "#rp-position")
-        assert "line 2" in _text(screen, "#rp-position")
+        assert "line 3" in _text(screen, "#rp-position")  # line 2 holds the scenario (save format 2)
         assert "Orders of" in _text(screen, "#rp-event")
         await pilot.press("right", "n")
         assert screen.k == 2
@@ -269,7 +269,7 @@ async def test_damaged_save_shows_the_damage_and_the_recovered_events(tmp_path: 
     path = bots_save(tmp_path / "game.jsonl")
     raw = path.read_bytes()
     lines = raw.splitlines(keepends=True)
-    keep = b"".join(lines[:9]) + lines[9][: len(lines[9]) // 2]  # cut line 10 in half
+    keep = b"".join(lines[:10]) + lines[10][: len(lines[10]) // 2]  # cut line 11 in half
     path.write_bytes(keep)
     app = _host(path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -277,9 +277,9 @@ async def test_damaged_save_shows_the_damage_and_the_recovered_events(tmp_path: 
         screen = app.screen
         assert screen.has_class("-damaged")
         banner = _text(screen, "#rp-problems")
-        assert "DAMAGED SAVE" in banner and "damaged at line 10" in banner
+        assert "DAMAGED SAVE" in banner and "damaged at line 11" in banner
         tl = screen.timeline
-        assert len(tl) == 8  # lines 2..9
+        assert len(tl) == 8  # lines 3..10 (line 2 is the scenario)
         assert f"Event 1 of {len(tl)}" in _text(screen, "#rp-position")
         await pilot.press("end")
         assert screen.k == 7

@@ -690,4 +690,6 @@ def run_app(scenario: Any = None, seed: int | None = None, seats: dict[str, str]
     """Run the app. ``scenario`` (a LoadedScenario) starts a game at once; ``replay_path`` opens the viewer."""
     app = WargameApp(scenario=scenario, seed=seed, seats=seats, replay_path=replay_path, saves_dir=saves_dir)
     result = app.run()
+    if app.return_code:  # the app failed (an unhandled error): say so to the shell, not 0
+        return app.return_code
     return result if isinstance(result, int) else 0

@@ -20,8 +20,9 @@ import pytest
 from wargame.cli import main
 from wargame.saves.catalog import save_info, scan_saves
 from wargame.saves.log import SaveWriter, encode, parse_log, read_log
-from wargame.saves.session import Session, play_session
+from wargame.saves.session import Session
 from wargame.scenario.loader import load_scenario
+from savegen import bot_game
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -172,7 +173,7 @@ def rechain(src: Path, dst: Path, change) -> None:
 def game(tmp_path_factory) -> Path:
     loaded = load_scenario(DATA / "mini.yaml")
     path = tmp_path_factory.mktemp("game") / "game.jsonl"
-    play_session(loaded, 5, None, path)
+    bot_game(loaded, 5, path)
     return path
 
 

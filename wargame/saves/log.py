@@ -166,11 +166,10 @@ class SaveWriter:
         if read.damage or read.scenario_damage:
             raise SaveError(f"{p}: {read.damage or read.scenario_damage}; recover it first "
                             "(wargame replay --verify says where)")
-        if read.format != FORMAT:
-            raise SaveError(f"{p}: a format {read.format} save is not continued in place: "
-                            "fork it (a new file in the current format) to play on")
         fh = open(p, "ab", buffering=0)
-        return cls(p, fh, read.last_hash, read.line_count, read.rounds)
+        # A format-1 save is continued in format 1: its events chain the same way, and it
+        # has no end line (so none is written to it).
+        return cls(p, fh, read.last_hash, read.line_count, read.rounds if read.format >= 2 else None)
 
     def append(self, event: dict[str, Any]) -> str:
         """Write one event and return its hash once it is on disk (written and fsynced).

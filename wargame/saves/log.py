@@ -363,12 +363,20 @@ def parse_log(raw: bytes, p: Path) -> LogRead:
     return out
 
 
+_v1_rounds_cache: dict[str, int | None] = {}
+
+
 def _v1_rounds(header: dict[str, Any]) -> int | None:
-    try:
-        rounds = json.loads(header["scenario"]).get("rounds")
-    except (ValueError, TypeError, AttributeError, RecursionError):
-        return None
-    return rounds if isinstance(rounds, int) and not isinstance(rounds, bool) else None
+    """A format-1 header's number of rounds, from its scenario text (parsed once per header)."""
+    key = header["hash"]
+    if key not in _v1_rounds_cache:
+        try:
+            rounds = json.loads(header["scenario"]).get("rounds")
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            rounds = None
+        _v1_rounds_cache.clear()
+        _v1_rounds_cache[key] = rounds if isinstance(rounds, int) and not isinstance(rounds, bool) else None
+    return _v1_rounds_cache[key]
 
 
 def _order_problem(out: LogRead, event: dict[str, Any], resolved: int) -> str:

@@ -107,16 +107,60 @@ def classify(fn) -> str:  # type: ignore[no-untyped-def]
         signal.alarm(0)
 
 
+def cli(*args: str) -> str:
+    """Run a command in-process, as a user would; classify by its exit code."""
+    import contextlib
+    import io
+
+    from wargame.cli import main as wargame
+
+    signal.alarm(60)
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            code = wargame(list(args))
+    except Hang:
+        return "hang"
+    finally:
+        signal.alarm(0)
+    if code == 3 or "Traceback" in err.getvalue():
+        print(err.getvalue()[-600:], file=sys.stderr)
+        return "traceback"
+    return {0: "ok", 1: "clean error"}.get(code, f"exit {code}")
+
+
 def fuzz_scenarios(n: int, rng: random.Random) -> Counter:
+    """Fuzzed scenarios through `wargame validate` (load, compile, expectations), and each one
+    that validates through `wargame simulate` (a whole game against bots)."""
     sources = [(DATA / "mini.yaml").read_bytes(), TECH.read_bytes()]
     c: Counter = Counter()
+    played: Counter = Counter()
     t0 = time.monotonic()
-    for k in range(n):
-        raw = mutate(sources[k % 2], rng)
-        base = DATA if k % 2 == 0 else TECH.parent
-        c[classify(lambda: load_scenario_bytes(raw, "fuzz.yaml", base=base))] += 1
-    print(f"scenarios: {n} fuzzed (half mini, half tech-contest): {dict(c)} in {time.monotonic() - t0:.0f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        # each scenario next to its own evidence (and tech-contest's orders files), as in the project
+        shutil.copytree(DATA / "seeds", Path(tmp) / "mini" / "seeds")
+        shutil.copytree(ROOT / "seeds", Path(tmp) / "tech" / "seeds")
+        shutil.copytree(TECH.parent / "orders", Path(tmp) / "tech" / "scenarios" / "orders")
+        where = [Path(tmp) / "mini" / "fuzz.yaml", Path(tmp) / "tech" / "scenarios" / "fuzz.yaml"]
+        for k in range(n):
+            raw = mutate(sources[k % 2], rng)
+            p = where[k % 2]
+            p.write_bytes(raw)
+            got = cli("validate", str(p))
+            c[got] += 1
+            if got == "ok" or (got == "clean error" and _loads(p)):
+                played[cli("simulate", str(p), "--json")] += 1
+    print(f"scenarios: {n} fuzzed (half mini, half tech-contest) through validate: {dict(c)}; "
+          f"those that load, through simulate: {dict(played)}; {time.monotonic() - t0:.0f} s")
     return c
+
+
+def _loads(p: Path) -> bool:
+    try:
+        load_scenario(p)
+        return True
+    except InputError:
+        return False
 
 
 def fuzz_orders(n: int, rng: random.Random) -> Counter:

@@ -729,8 +729,10 @@ def test_report_markdown(mini_save, capsys):
                     "## What drove the outcome", "## Sources"):
         assert heading in out
     # the quadrant map is a 2x2 table
-    assert "| **China's innovation succeeds** | **A Win-win**" in out
-    assert "| **China's innovation fails** | **C Harmless failure**" in out
+    # Kennedy's Figure 1.1: innovation in China on the columns, the global effect on the rows.
+    assert "|  | Innovation in China: success | Innovation in China: failure |" in out
+    assert "| **Constructive for the global sector** | **A Win-Win**" in out
+    assert "| **Destructive for the global sector** | **B Destructive Victory**" in out
     # move names, not ids; the override beside the model's value with its reason; notes and bookmarks
     assert "Export controls" in out and "The model's value" in out
     assert "The room judged the model too pessimistic; firms stockpiled." in out

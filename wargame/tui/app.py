@@ -219,7 +219,7 @@ class WargameApp(App[int]):
         return r.name if len(r.name) <= 16 else r.short
 
     def _next_turn(self) -> None:
-        from wargame.tui.screens.handover import HandoverScreen
+        from wargame.tui.screens.handover import HandoverScreen, team_turn
 
         if not self._turns:
             self.show_reveal()
@@ -227,7 +227,8 @@ class WargameApp(App[int]):
         role = self._turns[0]
         name = self.session.rules.scenario.roles[role].name
         self._enter_phase("HAND-OVER", self._team_label(role))
-        self._goto(HandoverScreen(role, name, self._turn_total - len(self._turns) + 1, self._turn_total))
+        position, count = team_turn(self.session.rules.roles, self.session.seats, role)
+        self._goto(HandoverScreen(role, name, position, count))
 
     def show_reveal(self) -> None:
         from wargame.tui.screens.reveal import RevealScreen

@@ -499,3 +499,14 @@ def test_a_any_finite_bounds_load_and_play_or_fail_cleanly(lo, hi, start, thresh
         return
     game = Game.new(Rules(loaded), 1)
     game.play([], [])
+
+
+def test_g_a_temporary_header_left_by_a_killed_program_is_removed(tmp_path) -> None:
+    loaded = load_scenario(DATA / "mini.yaml")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".old.jsonl.{dead.stdout.strip()}.tmp"  # that process has exited
+    stale.write_bytes(b'{"type":"header"')
+    live = tmp_path / f".other.jsonl.{os.getppid()}.tmp"  # a live process's: left alone
+    live.write_bytes(b"")
+    Session.new(loaded, 1, None, tmp_path / "new.jsonl").close()
+    assert not stale.exists() and live.exists()

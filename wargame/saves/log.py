@@ -130,6 +130,7 @@ class SaveWriter:
             raise SaveError(f"{p}: cannot create the save: a part of {p.parent} is a file, not a folder") from None
         except OSError as exc:
             raise SaveError(f"{p}: cannot create the save: {exc.strerror or exc}") from None
+        _sweep_stale_temps(p.parent)
         tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
         try:
             with open(tmp, "xb") as out:
@@ -210,6 +211,36 @@ class SaveWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _sweep_stale_temps(folder: Path) -> None:
+    """Remove the temporary first lines a killed program left (``.NAME.PID.tmp`` of a dead PID):
+    they never became a save. Another live program's are left alone."""
+    try:
+        temps = list(folder.glob(".*.jsonl.*.tmp"))
+    except OSError:
+        return
+    for t in temps:
+        try:
+            pid = int(t.name.rsplit(".", 2)[-2])
+        except ValueError:
+            continue
+        if pid == os.getpid() or _alive(pid):
+            continue
+        try:
+            t.unlink()
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process: assume alive
+    return True
 
 
 def _fsync_dir(folder: Path) -> None:

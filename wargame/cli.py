@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--save", metavar="FILE", help="write the game's log (one run only)")
     sim.add_argument("--json", action="store_true", help="print one JSON object")
     sim.add_argument("--workers", type=int, default=1, help="processes to use for --runs")
+    sim.add_argument("--cluster", metavar="ADDRESS", help="run --runs on a Dask scheduler (tcp://host:port); same results")
+    sim.add_argument("--results", metavar="FILE", help="stream each chunk's results to FILE; run again to resume")
 
     rpt = sub.add_parser("report", help="write the after-action report of a saved game")
     rpt.add_argument("save")
@@ -287,7 +289,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             bar.advance(task, n)
 
     try:
-        result = simulate.run_many(loaded, seed, args.runs, script_data, args.workers, progress)
+        result = simulate.run_many(loaded, seed, args.runs, script_data, args.workers, progress,
+                                   cluster=args.cluster, results_path=args.results)
+    except (OSError, ValueError, RuntimeError) as exc:  # a results file of another batch; no scheduler there
+        where = f"--cluster {args.cluster}: " if args.cluster and not isinstance(exc, ValueError) else ""
+        raise _Bad([f"{where}{exc}"]) from None
     finally:
         if bar is not None:
             bar.stop()

@@ -164,10 +164,13 @@ def _local(payload: dict[str, Any], todo: list[tuple[int, int]], workers: int) -
 
     from joblib.externals.loky import get_reusable_executor
 
+    from wargame.orphans import exit_with_parent
+
     # loky (joblib's process pool): workers reused between chunks and batches. Each
-    # worker watches its parent from the moment it starts (_watch_parent), so none is
-    # left behind if this process is killed, idle or busy (tests/test_batch.py).
-    executor = get_reusable_executor(max_workers=workers, initializer=_watch_parent, initargs=(os.getpid(),),
+    # worker watches its parent from the moment it starts (wargame.orphans; the parent's
+    # pid is passed in, as a worker still starting when its parent died is already
+    # reparented), so none is left behind if this process is killed (tests/test_batch.py).
+    executor = get_reusable_executor(max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),),
                                       reuse="auto")
     futures = [executor.submit(_tagged_chunk, payload, first, stop) for first, stop in todo]
     try:
@@ -180,70 +183,3 @@ def _local(payload: dict[str, Any], todo: list[tuple[int, int]], workers: int) -
 
 def _tagged_chunk(payload: dict[str, Any], first: int, stop: int) -> tuple[int, int, list[Result]]:
     return first, stop, run_chunk(payload, first, stop)
-
-
-_WATCHING = False
-
-
-def _watch_parent(parent: int) -> None:
-    """Exit this worker when its parent dies.
-
-    A loky worker whose parent is killed outright (SIGKILL, the OOM killer) is reparented
-    and would otherwise wait for work that never comes, holding memory, for minutes. A
-    daemon thread notices the new parent within half a second and ends the process.
-    Only local workers watch: a Dask worker belongs to its cluster, not to a client.
-    """
-    global _WATCHING
-    if _WATCHING:
-        return
-    _WATCHING = True
-    import threading
-    import time
-
-    # The parent's pid comes from the parent: a worker still starting when its parent
-    # died has already been reparented, and its getppid() would look like the parent.
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="wargame-parent-watch", daemon=True).start()
-
-
-def _cluster(payload: dict[str, Any], todo: list[tuple[int, int]], address: str) -> Iterator[tuple[int, int, list[Result]]]:
-    try:
-        from distributed import Client, as_completed
-    except ImportError:  # pragma: no cover - the optional extra is not installed
-        raise RuntimeError("--cluster needs Dask: pip install 'wargame[cluster]'") from None
-    with Client(address, timeout="10s") as client:
-        # The scenario goes to the workers once, not once per chunk.
-        shared = client.scatter(payload, broadcast=True)
-        futures = [client.submit(_tagged_chunk, shared, first, stop, pure=False) for first, stop in todo]
-        for fut in as_completed(futures):
-            yield fut.result()
-
-
-def run_batch(spec: BatchSpec, workers: int = 1, cluster: str | None = None, progress: Progress | None = None,
-              results_path: str | Path | None = None) -> list[Result]:
-    """Every run's result, in run order. Chunks already in ``results_path`` are not run again."""
-    payload = spec.payload()
-    store = ResultsFile(Path(results_path), spec) if results_path is not None else None
-    done: dict[tuple[int, int], list[Result]] = {}
-    try:
-        if store is not None:
-            store.open()
-            done.update(store.done)
-            if progress and done:
-                progress(sum(len(v) for v in done.values()))
-        todo = [c for c in spec.chunks() if c not in done]
-        source = _cluster(payload, todo, cluster) if cluster else _local(payload, todo, workers)
-        for first, stop, results in source:
-            done[(first, stop)] = results
-            if store is not None:
-                store.add(first, stop, results)
-            if progress:
-                progress(len(results))
-    finally:
-        if store is not None:
-            store.close()
-    return [r for c in spec.chunks() for r in done[c]]

@@ -49,9 +49,22 @@ def test_log_sha256_is_the_hash_of_the_log_bytes(scripted: bool) -> None:
         assert log_sha256(session.header, session.events) == want
 
 
-def test_log_sha256_falls_back_for_a_header_without_scenario_text() -> None:
+def test_log_sha256_of_a_header_without_scenario_text_is_log_bytes_behaviour() -> None:
+    from wargame.saves.log import SaveError
+
     header = {"engine": "x", "scenario": {"not": "text"}, "seed": 1}
-    assert log_sha256(header, []) == hashlib.sha256(log_bytes(header, [])).hexdigest()
+    with pytest.raises(SaveError):
+        log_bytes(header, [])
+    with pytest.raises(SaveError):
+        log_sha256(header, [])
+
+
+def test_log_sha256_of_a_fork_header_and_notes() -> None:
+    loaded = load_scenario(MINI)
+    session = play_session(loaded, 4, None)
+    header = {**session.header, "parent": {"file": "x.jsonl", "sha256": "0" * 64, "round": 1}}
+    events = [*session.events, {"type": "note", "round": 4, "text": "after the end \u0000 \"quoted\"", "bookmark": True}]
+    assert log_sha256(header, events) == hashlib.sha256(log_bytes(header, events)).hexdigest()
 
 
 # --- the same results every way -------------------------------------------------------------

@@ -183,3 +183,42 @@ def _local(payload: dict[str, Any], todo: list[tuple[int, int]], workers: int) -
 
 def _tagged_chunk(payload: dict[str, Any], first: int, stop: int) -> tuple[int, int, list[Result]]:
     return first, stop, run_chunk(payload, first, stop)
+
+
+def _cluster(payload: dict[str, Any], todo: list[tuple[int, int]], address: str) -> Iterator[tuple[int, int, list[Result]]]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:  # pragma: no cover - the optional extra is not installed
+        raise RuntimeError("--cluster needs Dask: pip install 'wargame[cluster]'") from None
+    with Client(address, timeout="10s") as client:
+        # The scenario goes to the workers once, not once per chunk.
+        shared = client.scatter(payload, broadcast=True)
+        futures = [client.submit(_tagged_chunk, shared, first, stop, pure=False) for first, stop in todo]
+        for fut in as_completed(futures):
+            yield fut.result()
+
+
+def run_batch(spec: BatchSpec, workers: int = 1, cluster: str | None = None, progress: Progress | None = None,
+              results_path: str | Path | None = None) -> list[Result]:
+    """Every run's result, in run order. Chunks already in ``results_path`` are not run again."""
+    payload = spec.payload()
+    store = ResultsFile(Path(results_path), spec) if results_path is not None else None
+    done: dict[tuple[int, int], list[Result]] = {}
+    try:
+        if store is not None:
+            store.open()
+            done.update(store.done)
+            if progress and done:
+                progress(sum(len(v) for v in done.values()))
+        todo = [c for c in spec.chunks() if c not in done]
+        source = _cluster(payload, todo, cluster) if cluster else _local(payload, todo, workers)
+        for first, stop, results in source:
+            done[(first, stop)] = results
+            if store is not None:
+                store.add(first, stop, results)
+            if progress:
+                progress(len(results))
+    finally:
+        if store is not None:
+            store.close()
+    return [r for c in spec.chunks() for r in done[c]]

@@ -208,7 +208,7 @@ def cmd_play(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from wargame.saves.session import load
 
-    replay = load(args.save)
+    replay = load(args.save, trace=not args.verify)  # verifying needs the states, not the traces
     if not args.verify:
         from wargame.tui.app import run_app
 

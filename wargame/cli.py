@@ -355,7 +355,7 @@ def _print_many(loaded: Any, result: dict[str, Any]) -> None:
 
 @_guard
 def cmd_report(args: argparse.Namespace) -> int:
-    from wargame.saves.report import render_report
+    from wargame.report import render_report
     from wargame.saves.session import load
 
     replay = load(args.save)

@@ -1,0 +1,87 @@
+"""The report package: the after-action hand-out puts the summary first and keeps
+internals (hashes, engine version, quadrant codes) out of its body."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+from test_saves import MINI, play_rich
+from wargame.report import render_report
+from wargame.saves.log import file_sha256
+from wargame.saves.session import load
+from wargame.scenario.loader import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+HISTORY = ROOT / "saves" / "history-2016-2020.jsonl"
+
+
+@pytest.fixture(scope="module")
+def rich_save(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("saves") / "mini.jsonl"
+    play_rich(load_scenario(MINI), path).close()
+    return path
+
+
+def _body_and_appendix(html_text: str) -> tuple[str, str, str]:
+    summary = html_text.index('<section class="part-summary">')
+    details = html_text.index('<section class="part-details">')
+    appendix = html_text.index('<section class="part-appendix">')
+    assert summary < details < appendix  # summary first, then details, then the appendix
+    return html_text[summary:details], html_text[details:appendix], html_text[appendix:]
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_summary_comes_first_and_the_body_has_no_internals(rich_save: Path, fmt: str) -> None:
+    replay = load(rich_save)
+    text = render_report(replay, fmt, source=rich_save.name)
+    hdr = replay.session.header
+    secrets = [hdr["scenario_sha256"], file_sha256(rich_save)]
+    from wargame.saves.log import log_bytes
+
+    secrets.append(hashlib.sha256(log_bytes(hdr, replay.session.events)).hexdigest())
+    if fmt == "html":
+        summary, details, appendix = _body_and_appendix(text)
+        body = summary + details
+    else:
+        cut = text.index("## Appendix")
+        body, appendix = text[:cut], text[cut:]
+        summary = body[: body.index("## Round by round")]
+    # the summary: what officials read, in this order
+    order = ["Exercise", "Seats", "Key decisions and rulings", "Each team", "departed from the model",
+             "Each sector on Kennedy"]
+    at = [summary.index(word) for word in order]
+    assert at == sorted(at), at
+    # the override is in the summary with the model's own value beside it
+    assert "The room judged the model too pessimistic" in summary
+    assert "The model&#x27;s value" in summary or "The model's value" in summary
+    for h in secrets:
+        assert h[:12] not in body, "a hash in the body"
+    assert hdr["scenario_sha256"] in appendix
+    assert not re.search(r"\bengine\b[^.<]{0,20}\d+\.\d+\.\d+", body), "an engine version in the body"
+    # quadrant codes (ids and letter paths) stay in the appendix; the body says quadrants in words
+    for code in ("destructive-victory", "harmless-failure"):
+        assert code not in body, code
+    assert not re.search(r"`[ABCD]{3,}`|<code>[ABCD]{3,}</code>", body)
+    assert re.search(r"`[ABCD]{3,}`|<code>[ABCD]{3,}</code>", appendix)
+
+
+def test_html_is_print_ready(rich_save: Path) -> None:
+    text = render_report(load(rich_save), "html")
+    assert "@media print" in text and "@page" in text
+    assert "section.part-details" in text and "break-before: page" in text
+
+
+@pytest.mark.skipif(not HISTORY.is_file(), reason="the history save is not written yet")
+def test_history_report_renders_quickly_in_process() -> None:
+    import time
+
+    replay = load(HISTORY)
+    t0 = time.perf_counter()
+    text = render_report(replay, "html", source=HISTORY.name)
+    took = time.perf_counter() - t0
+    assert text.count("<svg") >= 10
+    assert took < 0.5, f"rendering took {took:.2f} s"  # generous: the machine is shared

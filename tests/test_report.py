@@ -85,3 +85,31 @@ def test_history_report_renders_quickly_in_process() -> None:
     took = time.perf_counter() - t0
     assert text.count("<svg") >= 10
     assert took < 0.5, f"rendering took {took:.2f} s"  # generous: the machine is shared
+
+
+def test_handout_for_drc_lists_every_drc_move_with_its_sources(capsys) -> None:
+    from test_saves import run_cli
+
+    from wargame.evidence import default_seeds_dir, load_evidence
+    from wargame.scenario.catalog import find_scenario
+
+    s = load_scenario(find_scenario("tech-contest")).scenario
+    ev = load_evidence(default_seeds_dir())
+    for fmt in ("md", "html"):
+        code, out, err = run_cli("handout", "tech-contest", "--role", "drc", "--format", fmt, capsys=capsys)
+        assert code == 0, err
+        assert "Briefing pack: Democratic Republic of the Congo" in out
+        assert "Briefing pack: United States" not in out  # one role only
+        drc = [m for m in s.moves.values() if m.role == "drc"]
+        assert drc
+        for m in drc:
+            name = m.name if fmt == "md" else m.name.replace("'", "&#x27;")
+            assert name in out, m.name
+            for fid in m.cites:  # each source behind the move, as a fact with its locator
+                assert ev.facts[fid].locator.replace("'", "&#x27;" if fmt == "html" else "'") in out, fid
+        assert "4 points a round" in out
+        assert "not found in the evidence base" not in out
+    code, out, err = run_cli("handout", "tech-contest", "--format", "md", capsys=capsys)
+    assert code == 0 and all(f"Briefing pack: {r.name}" in out for r in s.roles.values())
+    code, _, err = run_cli("handout", "tech-contest", "--role", "nobody", capsys=capsys)
+    assert code == 2 and "unknown role" in err

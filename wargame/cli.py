@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     rpt.add_argument("--format", choices=["md", "html"], default="md")
     rpt.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
 
+    hnd = sub.add_parser("handout", help="write team briefing packs (print-ready) for a scenario")
+    hnd.add_argument("scenario", help="scenario id or path")
+    hnd.add_argument("--role", action="append", metavar="ROLE", help="the role's pack (repeatable; default: every role)")
+    hnd.add_argument("--format", choices=["html", "md"], default="html")
+    hnd.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+
     new = sub.add_parser("new-scenario", help="write a commented scenario template that validates")
     new.add_argument("name", help="the new scenario's name")
     new.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: scenarios/NAME.yaml)")
@@ -366,6 +372,22 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 @_guard
+def cmd_handout(args: argparse.Namespace) -> int:
+    from wargame.engine.rules import Rules
+    from wargame.report import default_evidence, render
+    from wargame.report.handout import build_handout
+
+    loaded = _load(args.scenario)
+    roles = list(loaded.scenario.roles)
+    for r in args.role or []:
+        if r not in roles:
+            raise UsageError(f"unknown role {r!r} (roles: {', '.join(roles)})")
+    doc = build_handout(Rules(loaded), args.role, default_evidence())
+    _emit(render(doc, args.format), args.output)
+    return EXIT_OK
+
+
+@_guard
 def cmd_new_scenario(args: argparse.Namespace) -> int:
     from wargame.scenario.template import render_template, slug
 
@@ -394,5 +416,5 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 _COMMANDS = {
     "app": cmd_app, "play": cmd_play, "replay": cmd_replay, "validate": cmd_validate,
-    "simulate": cmd_simulate, "report": cmd_report, "new-scenario": cmd_new_scenario, "schema": cmd_schema,
+    "simulate": cmd_simulate, "report": cmd_report, "handout": cmd_handout, "new-scenario": cmd_new_scenario, "schema": cmd_schema,
 }

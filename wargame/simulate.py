@@ -39,6 +39,14 @@ def outcome(session: Any) -> dict[str, Any]:
               "indicators": {n: round(game.value(f"{rid}.{n}"), 4) for n in role.indicators}}
         for rid, role in s.roles.items()
     }
+    # Each role against documented history (same scenario and seed, history's orders): the one
+    # score that compares across roles. Absent when the scenario names no history file.
+    from wargame.engine.baseline import vs_history
+
+    vs = vs_history(rules, game.seed, scores)
+    if vs is not None:
+        for rid in roles:
+            roles[rid]["vs_history"] = vs[rid]
     log = log_bytes(session.header, session.events)
     return {"scenario": s.id, "seed": game.seed, "rounds": game.state.round,
             "log_sha256": hashlib.sha256(log).hexdigest(), "sectors": sectors, "roles": roles}
@@ -125,6 +133,10 @@ def aggregate(loaded: LoadedScenario, seed: int, results: list[dict[str, Any]]) 
                                 "p50": round(_pct(xs, 0.5), 4), "p95": round(_pct(xs, 0.95), 4),
                                 "min": round(min(xs), 4), "max": round(max(xs), 4)},
                       "moves": moves, "strategies": top}
+        vs = [r["roles"][rid]["vs_history"] for r in results if "vs_history" in r["roles"][rid]]
+        if vs:  # score minus history's score, each run against history under its own seed
+            roles[rid]["vs_history"] = {"mean": round(statistics.fmean(vs), 4), "p5": round(_pct(vs, 0.05), 4),
+                                        "p50": round(_pct(vs, 0.5), 4), "p95": round(_pct(vs, 0.95), 4)}
     sectors = {}
     for sid in s.sectors:
         c = Counter(r["sectors"][sid]["quadrant"] for r in results)

@@ -14,7 +14,7 @@ which keeps orders simultaneous and secret.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -136,6 +136,9 @@ class Script:
 
     rounds: dict[int, dict[str, tuple[Order, ...]]]
     roles: frozenset[str]
+    # (round, role, index of the order) -> the fact ids an order cites (`cites:` in a mapping order).
+    # Kept beside the orders, not in them: a citation documents an order, it does not change it.
+    cites: dict[tuple[int, str, int], tuple[str, ...]] = field(default_factory=dict)
 
     def orders(self, rnd: int, role: str) -> tuple[Order, ...]:
         return self.rounds.get(rnd, {}).get(role, ())
@@ -146,6 +149,7 @@ def script_from_data(s: Scenario, data: Any, doc: Any = None) -> Script:
     problems: list[Diagnostic] = []
     rounds: dict[int, dict[str, tuple[Order, ...]]] = {}
     roles: set[str] = set()
+    cites: dict[tuple[int, str, int], tuple[str, ...]] = {}
 
     def bad(path: tuple, msg: str, key: bool = False) -> None:
         if doc is None:
@@ -178,6 +182,14 @@ def script_from_data(s: Scenario, data: Any, doc: Any = None) -> Script:
                 specs = [specs]
             parsed: list[Order] = []
             for i, spec in enumerate(specs):
+                if isinstance(spec, dict) and "cites" in spec:
+                    # `cites: [fact ids]` on a mapping order says which facts record it (the history file).
+                    spec = dict(spec)
+                    ids = spec.pop("cites")
+                    if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
+                        bad(base + (rnd, role, i, "cites"), "cites must be a list of fact ids, like [semi.ic_fund_2015]")
+                        continue
+                    cites[(rnd, role, len(parsed))] = tuple(ids)
                 try:
                     parsed.append(parse_order(s, role, spec))
                 except OrderSpecError as exc:
@@ -185,7 +197,7 @@ def script_from_data(s: Scenario, data: Any, doc: Any = None) -> Script:
             rounds.setdefault(rnd, {})[role] = tuple(parsed)
     if problems:
         raise InputError(problems)
-    return Script(rounds, frozenset(roles))
+    return Script(rounds, frozenset(roles), cites)
 
 
 def load_script(s: Scenario, path: str | Path) -> Script:

@@ -241,6 +241,9 @@ class Expectation(Strict):
     orders_file: str | None = Field(None, description="An orders file (path relative to the scenario) instead of inline orders.")
     versus: dict[Annotated[int, Field(ge=1)], RoundOrders] | None = None
     check: list[Check] = Field(min_length=1)
+    unmet: Annotated[str, Field(min_length=1, max_length=600)] | None = Field(
+        None, description="Knowingly unmet: why the rules cannot honestly reach this documented outcome yet. "
+                          "validate reports it without failing, and says so if it starts to pass.")
 
 
 class Scenario(Strict):
@@ -253,6 +256,8 @@ class Scenario(Strict):
     rounds: Annotated[int, Field(ge=1, le=200)]
     seed: int = 1
     evidence: str | None = Field(None, description="Folder holding facts.yaml, relative to this file; by default the nearest seeds/.")
+    history: str | None = Field(None, description="The orders file of documented history, relative to this file: the "
+                                "baseline each role's vs_history is measured against; every order in it cites facts.")
     sectors: dict[Id, Sector] = Field(min_length=1)
     roles: dict[Id, Role] = Field(min_length=1)
     moves: dict[Id, Move] = {}

@@ -682,7 +682,7 @@ def test_report_markdown(mini_save, capsys):
     assert code == 0 and err == ""
     s = load(mini_save).session.rules.scenario
     assert out.startswith(f"# After-action report: {s.title}")
-    for heading in ("## Key decisions and rulings", "## Each team's result", "## Where the facilitator departed",
+    for heading in ("## Key decisions and rulings", "## Each team against documented history", "## Where the facilitator departed",
                     "## Each sector on Kennedy's grid", "## Round by round", "### Round 1: 2016 H2",
                     "### Round 4: 2018 H1", "## Sectors over time", "## Team scores over time",
                     "## What drove the outcome", "## Sources", "## Appendix: the record"):

@@ -54,6 +54,11 @@ def delta(x: float) -> str:
     return ("+" if x > 0 else "−") + compact(abs(x))
 
 
+def points(x: float, sign: bool = False) -> str:
+    """A score (0-100) or a change in one, always to one decimal: 51.3, +7.5, -0.4."""
+    return f"{x:+.1f}" if sign else f"{x:.1f}"
+
+
 def with_unit(text: str, unit: str) -> str:
     """A formatted number and its unit: '41.5' (index), '12%', '30,000 USD/t'."""
     if unit in ("", "index"):

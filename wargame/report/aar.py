@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from wargame.engine.rules import SCALE
 from wargame.engine.scoring import quadrants as engine_quadrants
 from wargame.engine.scoring import scores as engine_scores
-from wargame.numbers import readable, readable_unit, signed
+from wargame.numbers import points, readable, readable_unit, signed
 from wargame.report.doc import (Anchor, Br, Bullets, Cite, Document, Figure, GridChart, GridPath, Heading, Inline,
                                 LineChart, Override, PageBreak, Panel, Para, Part, PathPoint, Refs, Series, Span, Table, Warn, b,
                                 code, i)
@@ -332,28 +332,45 @@ class AfterAction:
         rows = [[[b(ROWS[r])], cells[LAYOUT[r][0]], cells[LAYOUT[r][1]]] for r in range(2)]
         self.add(Table(head, rows, "quad"))
 
+    def vs_history(self) -> dict[str, float] | None:
+        """Each team's final score minus its score under documented history (same scenario and seed), from the
+        model's own baseline; None when the scenario names no history or the game stopped early."""
+        if self.R != self.s.rounds:
+            return None
+        from wargame.engine.baseline import vs_history
+
+        try:
+            return vs_history(self.rules, self.game.seed, self.scores[-1])
+        except Exception:  # a history file that no longer fits the stored scenario: no baseline, said below
+            return None
+
     def teams(self) -> None:
         s = self.s
-        self.add(Heading(2, "Each team's result", "teams"))
+        self.add(Heading(2, "Each team against documented history", "teams"))
         sc0, sc = self.scores[0], self.scores[-1]
+        vs = self.vs_history()
         rows: list[list[Inline]] = []
         for rid, role in s.roles.items():
-            best = max(range(len(self.scores)), key=lambda k: self.scores[k][rid])
-            rows.append([[b(role.name)], [readable(sc0[rid])], [b(readable(sc[rid]))], [signed(sc[rid] - sc0[rid])],
-                         [f"{readable(self.scores[best][rid])} ({self.x_labels[best]})"]])
-        self.add(Table([["Team"], ["Score at the start"], ["At the end"], ["Change"], ["Best"]], rows, "num"))
-        self.add(Para(["A score (0-100) is how well a team met its own objectives; the objectives differ, so a score "
-                       "compares a team with itself, not with another team. ",
-                       *self.history_note()], "note"))
-
-    def history_note(self) -> Inline:
-        hdr = self.session.header
-        seats = hdr.get("seats") or {}
-        if seats and all(v == "script" for v in seats.values()):
-            return ["Every team here followed documented history, so this game is the reference other games are "
-                    "measured against."]
-        return ["Documented history is in the sector table above: where the sources place each sector beside "
-                "where this game took it."]
+            row: list[Inline] = [[b(role.name)], [points(sc0[rid])], [b(points(sc[rid]))],
+                                 [points(sc[rid] - sc0[rid], sign=True)]]
+            if vs is not None:
+                row.append([b(points(vs[rid], sign=True)) if abs(vs[rid]) >= 0.05 else "same as history"])
+            rows.append(row)
+        head: list[Inline] = [["Team"], ["Score at the start"], ["At the end"], ["Change"]]
+        if vs is not None:
+            head.append(["Against documented history"])
+        self.add(Table(head, rows, "num"))
+        note: Inline = ["A score (0-100) is how well a team met its own objectives; the objectives differ, so a score "
+                        "compares a team with itself, not with another team. "]
+        if vs is not None:
+            note.append("Against documented history: the team's final score minus what it scored when the "
+                        "recorded moves are played with the same seed; above zero, it did better for itself than "
+                        "history did.")
+        elif self.R != s.rounds:
+            note.append("Documented history is measured over a whole game; this one stopped early.")
+        else:
+            note.append("This scenario names no documented history to measure the teams against.")
+        self.add(Para(note, "note"))
 
     def departures(self) -> None:
         self.add(Heading(2, "Where the facilitator departed from the model", "departures"))

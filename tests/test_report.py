@@ -113,3 +113,77 @@ def test_handout_for_drc_lists_every_drc_move_with_its_sources(capsys) -> None:
     assert code == 0 and all(f"Briefing pack: {r.name}" in out for r in s.roles.values())
     code, _, err = run_cli("handout", "tech-contest", "--role", "nobody", capsys=capsys)
     assert code == 2 and "unknown role" in err
+
+
+# --- wargame compare ------------------------------------------------------------------
+
+NODENIAL = ROOT / "scenarios" / "orders" / "compare-no-entity-list.yaml"
+
+
+def _compare(capsys, *extra: str, runs: int = 24) -> dict:
+    import json
+
+    from test_saves import run_cli
+
+    code, out, err = run_cli("compare", str(HISTORY), "--at", "5", "--branch", f"nodenial={NODENIAL}",
+                             "--runs", str(runs), "--json", *extra, capsys=capsys)
+    assert code == 0, err
+    return json.loads(out)
+
+
+@pytest.mark.skipif(not HISTORY.is_file(), reason="the history save is not written yet")
+def test_compare_json_shape_self_comparison_and_attribution(capsys) -> None:
+    from wargame.scenario.model import QUADRANTS
+
+    result = _compare(capsys)
+    assert set(result) == {"save", "at", "runs", "branches"}
+    assert result["save"] == HISTORY.name and result["at"] == 5 and result["runs"] == 24
+    assert [b["name"] for b in result["branches"]] == ["as played", "nodenial"]
+    s = load(HISTORY).game.rules.scenario
+    for br in result["branches"]:
+        assert {"name", "roles", "sectors", "attribution"} <= set(br)
+        assert set(br["roles"]) == set(s.roles)
+        for entry in br["roles"].values():
+            for key in ("score", "vs_history"):
+                d = entry[key]
+                assert set(d) == {"mean", "p5", "p50", "p95"} and d["p5"] <= d["p50"] <= d["p95"]
+            assert set(entry["delta"]) == {"mean", "lo", "hi"}
+        assert set(br["sectors"]) == set(s.sectors)
+        for sec in br["sectors"].values():
+            assert list(sec["quadrants"]) == list(QUADRANTS)
+            assert abs(sum(sec["quadrants"].values()) - 1) < 1e-3
+        for ind, items in br["attribution"].items():
+            assert all(set(it) == {"source", "kind", "mean"} for it in items)
+            total = sum(it["mean"] for it in items)
+            # the causes add up to the mean difference (each is rounded to 4 places)
+            assert abs(total - br["indicators"][ind]["delta"]["mean"]) <= 5e-5 * (len(items) + 1), ind
+    played, nodenial = result["branches"]
+    # "as played" against itself: every interval contains 0 (and nothing is attributed)
+    for entry in played["roles"].values():
+        assert entry["delta"]["lo"] <= 0 <= entry["delta"]["hi"]
+    assert played["attribution"] == {}
+    # dropping the Entity List changes things, and the Entity List is among the reasons
+    assert nodenial["attribution"]
+    assert any(it["source"] == "us_entity_list" for items in nodenial["attribution"].values() for it in items)
+    assert nodenial["roles"]["us"]["delta"]["mean"] != 0
+
+
+@pytest.mark.skipif(not HISTORY.is_file(), reason="the history save is not written yet")
+def test_compare_is_the_same_with_one_or_two_workers(capsys) -> None:
+    one = _compare(capsys, "--workers", "1", runs=30)
+    two = _compare(capsys, "--workers", "2", runs=30)
+    assert one == two
+
+
+@pytest.mark.skipif(not HISTORY.is_file(), reason="the history save is not written yet")
+def test_compare_refuses_a_round_outside_the_save_and_a_bad_branch(capsys, tmp_path) -> None:
+    from test_saves import run_cli
+
+    code, _, err = run_cli("compare", str(HISTORY), "--at", "11", "--json", capsys=capsys)
+    assert code == 1 and "--at 11" in err
+    early = tmp_path / "early.yaml"
+    early.write_text("rounds:\n  2:\n    us: [us_cfius]\n")
+    code, _, err = run_cli("compare", str(HISTORY), "--at", "5", "--branch", f"x={early}", capsys=capsys)
+    assert code == 1 and "before --at 5" in err
+    code, _, err = run_cli("compare", str(HISTORY), "--at", "5", "--branch", "nofile", capsys=capsys)
+    assert code == 2 and "NAME=ORDERS_FILE" in err

@@ -456,7 +456,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             bar.advance(task, n)
 
     try:
-        result = compare(replay, Path(args.save).name, args.at, branches, args.runs, args.seed, args.workers,
+        result = compare(replay.session, Path(args.save).name, args.at, branches, args.runs, args.seed, args.workers,
                          args.cluster, progress)
     except CompareError as exc:
         raise _Bad([f"{args.save}: {exc}"]) from None

@@ -7,9 +7,9 @@ of the game once per branch:
 * **as played**: the save's own orders for the roles that were not bots (people
   or a script) and the facilitator's injects; the roles that were bots choose
   again, as bots do;
-* **a named branch**: an orders file for the roles it names, from round ``at``
-  on (a round it lists nothing for means no orders); every role it leaves out
-  does what it does in "as played".
+* **a named branch**: an orders file; in each round it lists a role for (an
+  empty list means no orders), that role follows it; in every round and for
+  every role it leaves out, the branch does what "as played" does.
 
 Runs differ by seed (``seed``, ``seed + 1``, ...), which drives chance events and
 the bots. Every branch of run *k* uses the same seed, so the branches meet the
@@ -70,12 +70,12 @@ class Plan:
     seats: dict[str, str]
     played: dict[int, tuple[Order, ...]]  # round -> the save's orders (every role)
     injects: dict[int, tuple[str, ...]]
-    branches: tuple[tuple[str, dict[int, dict[str, tuple[Order, ...]]] | None, frozenset[str]], ...]
+    branches: tuple[tuple[str, dict[int, dict[str, tuple[Order, ...]]] | None], ...]
 
 
-def plan_from_replay(replay: Any, at: int, branches: list[Branch]) -> Plan:
-    """Fix the starting state and the orders of every branch from a replayed save."""
-    game = replay.game
+def plan_from_session(session: Any, at: int, branches: list[Branch]) -> Plan:
+    """Fix the starting state and the orders of every branch from a game (a replayed save or one in play)."""
+    game = session.game
     rules = game.rules
     s = rules.scenario
     resolved = game.state.round
@@ -86,24 +86,24 @@ def plan_from_replay(replay: Any, at: int, branches: list[Branch]) -> Plan:
         raise CompareError(f"branch names must be unique and not {AS_PLAYED!r}")
     played = {r: tuple(game.orders[r - 1]) for r in range(at, resolved + 1)}
     injects = {r: tuple(game.injects[r - 1]) for r in range(at, resolved + 1)}
-    seats = {r: str((replay.session.header.get("seats") or {}).get(r, "human")) for r in rules.roles}
+    seats = {r: str((session.header.get("seats") or {}).get(r, "human")) for r in rules.roles}
     out = []
     for b in [Branch(AS_PLAYED, None), *branches]:
         if b.script is None:
-            out.append((b.name, None, frozenset()))
+            out.append((b.name, None))
             continue
         early = sorted(r for r in b.script.rounds if r < at and any(b.script.rounds[r].values()))
         if early:
             raise CompareError(f"branch {b.name!r}: orders for round {early[0]}, before --at {at}; "
                                "a branch changes what happens from --at on")
-        out.append((b.name, {r: dict(by) for r, by in b.script.rounds.items()}, b.script.roles))
-    return Plan(replay.session.loaded.canonical, game.states[at - 1], at, seats, played, injects, tuple(out))
+        out.append((b.name, {r: dict(by) for r, by in b.script.rounds.items()}))
+    return Plan(session.loaded.canonical, game.states[at - 1], at, seats, played, injects, tuple(out))
 
 
 # --- one run ------------------------------------------------------------------------
 
-def _play_branch(rules: Any, plan: Plan, seed: int, orders_of: dict[int, dict[str, tuple[Order, ...]]] | None,
-                 changed: frozenset[str]) -> dict[str, Any]:
+def _play_branch(rules: Any, plan: Plan, seed: int, orders_of: dict[int, dict[str, tuple[Order, ...]]] | None
+                 ) -> dict[str, Any]:
     from wargame.engine.bots import choose_orders
     from wargame.engine.game import Game, bot_rng
 
@@ -112,8 +112,8 @@ def _play_branch(rules: Any, plan: Plan, seed: int, orders_of: dict[int, dict[st
         rnd = game.round
         orders: list[Order] = []
         for role in rules.roles:
-            if orders_of is not None and role in changed:
-                orders.extend(orders_of.get(rnd, {}).get(role, ()))
+            if orders_of is not None and role in orders_of.get(rnd, {}):
+                orders.extend(orders_of[rnd][role])
             elif plan.seats.get(role) != "bot" and rnd in plan.played:
                 orders.extend(o for o in plan.played[rnd] if o.role == role)
             else:
@@ -138,8 +138,8 @@ def run_chunk(plan: Plan, seeds: list[int]) -> list[dict[str, Any]]:
     out = []
     for seed in seeds:
         per: dict[str, Any] = {}
-        for name, orders_of, changed in plan.branches:
-            res = _play_branch(rules, plan, seed, orders_of, changed)
+        for name, orders_of in plan.branches:
+            res = _play_branch(rules, plan, seed, orders_of)
             try:
                 res["vs_history"] = vs_history(rules, seed, res["scores"])
             except Exception:  # noqa: BLE001 - a history file that does not fit the stored scenario: no baseline
@@ -274,13 +274,61 @@ def _attribution(rules: Any, runs: list[dict[str, Any]], base: list[dict[str, An
     return attribution, indicators
 
 
-def compare(replay: Any, save: str, at: int, branches: list[Branch], runs: int, seed: int | None = None,
+def compare(session: Any, save: str, at: int, branches: list[Branch], runs: int, seed: int | None = None,
             workers: int = 1, cluster: str | None = None,
             progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """The comparison as one JSON-ready object (see the module's docstring for what it means)."""
     if runs < 1:
         raise CompareError("--runs must be at least 1")
-    plan = plan_from_replay(replay, at, branches)
-    first = replay.game.seed if seed is None else seed
+    plan = plan_from_session(session, at, branches)
+    first = session.game.seed if seed is None else seed
     results = run_chunks(plan, list(range(first, first + runs)), workers, cluster, progress)
-    return aggregate(replay.game.rules, save, at, results, [AS_PLAYED] + [b.name for b in branches])
+    return aggregate(session.game.rules, save, at, results, [AS_PLAYED] + [b.name for b in branches])
+
+
+# --- alternatives chosen move by move (the app's "compare from here") -----------------
+
+@dataclass(frozen=True)
+class Choice:
+    """One change to "as played": drop an order the game had, or add a move in round ``at``."""
+
+    kind: str  # drop | add
+    round: int
+    order: Order
+
+
+def choices(session: Any, at: int) -> list[Choice]:
+    """What can be changed from round ``at``: every accepted play of the game from then on (to drop), then every
+    move a role did not play in round ``at`` (to add), in the scenario's order."""
+    game = session.game
+    rules = game.rules
+    s = rules.scenario
+    out: list[Choice] = []
+    for tr in game.traces[at - 1:]:
+        for res in tr.orders:
+            if res.accepted and res.order.kind == "play":
+                out.append(Choice("drop", tr.round, res.order))
+    played_at = {(c.order.role, c.order.move) for c in out if c.round == at}
+    for mid, m in s.moves.items():
+        if (m.role, mid) in played_at:
+            continue
+        target = m.targets[0] if m.targets else None
+        out.append(Choice("add", at, Order(m.role, mid, "play", target=target)))
+    return out
+
+
+def alternative(session: Any, at: int, chosen: list[Choice]) -> Script:
+    """A branch from "as played" with the chosen orders dropped and moves added: the roles it touches follow
+    the game's own orders from round ``at`` with those changes; the others are left as played."""
+    game = session.game
+    touched = sorted({c.order.role for c in chosen})
+    rounds: dict[int, dict[str, tuple[Order, ...]]] = {}
+    last = max(game.state.round, at)
+    for rnd in range(at, last + 1):
+        orders = game.orders[rnd - 1] if rnd - 1 < len(game.orders) else ()
+        for role in touched:
+            mine = [o for o in orders if o.role == role]
+            mine = [o for o in mine if not any(c.kind == "drop" and c.round == rnd and c.order == o for c in chosen)]
+            mine += [c.order for c in chosen if c.kind == "add" and c.round == rnd and c.order.role == role]
+            rounds.setdefault(rnd, {})[role] = tuple(mine)
+    return Script(rounds, frozenset(touched))

@@ -687,10 +687,11 @@ def test_report_markdown(mini_save, capsys):
                     "### Round 4: 2018 H1", "## Sectors over time", "## Team scores over time",
                     "## What drove the outcome", "## Sources", "## Appendix: the record"):
         assert heading in out
-    # the quadrant map is a 2x2 table oriented as Kennedy's Figure 1.1: innovation on the columns
-    assert "|  | China's innovation succeeds | China's innovation fails |" in out
-    assert "| **Constructive for the global sector** | **Win-win**" in out
-    assert "| **Destructive for the global sector** | **Destructive victory**" in out
+    # the quadrant map is a 2x2 table
+    # Kennedy's Figure 1.1: innovation in China on the columns, the global effect on the rows.
+    assert "|  | Innovation in China: success | Innovation in China: failure |" in out
+    assert "| **Constructive for the global sector** | **A Win-Win**" in out
+    assert "| **Destructive for the global sector** | **B Destructive Victory**" in out
     # move names, not ids; the override beside the model's value with its reason; notes and bookmarks
     assert "Export controls" in out and "The model's value" in out
     assert "The room judged the model too pessimistic; firms stockpiled." in out

@@ -29,7 +29,7 @@ from wargame.numbers import points, readable, readable_unit, signed
 from wargame.report.doc import (Anchor, Br, Bullets, Cite, Document, Figure, GridChart, GridPath, Heading, Inline,
                                 LineChart, Override, PageBreak, Panel, Para, Part, PathPoint, Refs, Series, Span, Table, Warn, b,
                                 code, i)
-from wargame.report.grid import COLUMNS, LAYOUT, ROWS, quadrant_letter, quadrant_name
+from wargame.report.grid import COLUMNS, LAYOUT, ROWS, quadrant_label, quadrant_letter, quadrant_name
 from wargame.saves.log import log_bytes
 
 if TYPE_CHECKING:
@@ -327,7 +327,7 @@ class AfterAction:
         cells: dict[str, Inline] = {}
         for q in (q for row in LAYOUT for q in row):
             names = [sec.name for sid, sec in s.sectors.items() if self.quads[-1][sid] == q]
-            cells[q] = [b(quadrant_name(q)), Br()] + ([", ".join(names)] if names else [i("none")])
+            cells[q] = [b(quadrant_label(q)), Br()] + ([", ".join(names)] if names else [i("none")])
         head: list[Inline] = [[""], [COLUMNS[0]], [COLUMNS[1]]]
         rows = [[[b(ROWS[r])], cells[LAYOUT[r][0]], cells[LAYOUT[r][1]]] for r in range(2)]
         self.add(Table(head, rows, "quad"))
@@ -355,10 +355,12 @@ class AfterAction:
                                  [points(sc[rid] - sc0[rid], sign=True)]]
             if vs is not None:
                 row.append([b(points(vs[rid], sign=True)) if abs(vs[rid]) >= 0.05 else "same as history"])
+                # equal differences (to the tenth) share a rank: history replayed ranks every team first
+                row.append([str(1 + sum(1 for w in vs.values() if round(w, 1) > round(vs[rid], 1)))])
             rows.append(row)
         head: list[Inline] = [["Team"], ["Score at the start"], ["At the end"], ["Change"]]
         if vs is not None:
-            head.append(["Against documented history"])
+            head += [["Against documented history"], ["Rank"]]
         self.add(Table(head, rows, "num"))
         note: Inline = ["A score (0-100) is how well a team met its own objectives; the objectives differ, so a score "
                         "compares a team with itself, not with another team. "]

@@ -240,7 +240,7 @@ def grid_chart_svg(chart: GridChart) -> str:
     height = head + rows * (cell + 14) + 4
     body: list[str] = []
     # the axes, as Kennedy's Figure 1.1 names them
-    body.append(f'<text x="0" y="11" font-size="9.5" fill="#333">Columns: {_e(COLUMNS[0])} (left), fails (right). '
+    body.append(f'<text x="0" y="11" font-size="9.5" fill="#333">Columns: {_e(COLUMNS[0])} (left), failure (right). '
                 f'Rows: {_e(ROWS[0].lower())} (top), destructive (bottom).</text>')
     body.append('<text x="0" y="24" font-size="9.5" fill="#333">○ start   ● end   dashed box: where the sources place '
                 "the sector   (A-D: Kennedy's labels)</text>")

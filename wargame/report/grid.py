@@ -1,35 +1,32 @@
-"""Kennedy's grid (CSIS ch. 1, Figure 1.1) as the report lays it out.
+"""Kennedy's grid (CSIS ch. 1, Figure 1.1) as the report words and lays it out.
 
-Figure 1.1 puts China's innovation outcome on the columns (success, failure)
-and the effect on the global sector on the rows (constructive, destructive):
-
-                 success              failure
-  constructive   A Win-win            C Harmless failure
-  destructive    B Destructive victory D Lose-lose
-
-The report reads the layout and the words from here only, so that when the
-domain's own home for them lands they change in one place.
+The layout and Kennedy's names come from the domain's one home,
+:mod:`wargame.engine.grid` (columns: China's innovation outcome, success then
+failure; rows: the effect on the global sector, constructive then destructive).
+This module only adapts them to the report's sentences.
 """
 
 from __future__ import annotations
 
-QUADRANT_WORDS: dict[str, tuple[str, str]] = {
-    "win-win": ("A", "Win-win"),
-    "destructive-victory": ("B", "Destructive victory"),
-    "harmless-failure": ("C", "Harmless failure"),
-    "lose-lose": ("D", "Lose-lose"),
-}
-COLUMNS = ("China's innovation succeeds", "China's innovation fails")
-ROWS = ("Constructive for the global sector", "Destructive for the global sector")
-# LAYOUT[row][column]
-LAYOUT: tuple[tuple[str, str], tuple[str, str]] = (("win-win", "harmless-failure"),
-                                                   ("destructive-victory", "lose-lose"))
+from wargame.engine.grid import BY_QUADRANT, COLUMNS as _COLUMNS, ROWS as _ROWS, layout
+
+QUADRANT_WORDS: dict[str, tuple[str, str]] = {q: (c.letter, c.name) for q, c in BY_QUADRANT.items()}
+COLUMNS = tuple(f"Innovation in China: {c.lower()}" for c in _COLUMNS)
+ROWS = tuple(f"{r} for the global sector" for r in _ROWS)
+# LAYOUT[row][column], as Figure 1.1 draws it
+LAYOUT: tuple[tuple[str, ...], ...] = tuple(tuple(c.quadrant for c in row) for row in layout())
 
 
 def quadrant_name(q: str) -> str:
-    """The words, without the letter: officials read 'Win-win', not 'A'."""
+    """Kennedy's name, without the letter: officials read 'Win-Win', not 'A'."""
     return QUADRANT_WORDS.get(q, ("?", q))[1]
 
 
 def quadrant_letter(q: str) -> str:
     return QUADRANT_WORDS.get(q, ("?", q))[0]
+
+
+def quadrant_label(q: str) -> str:
+    """Letter and name, as in Kennedy's figure: 'A Win-Win'."""
+    letter, name = QUADRANT_WORDS.get(q, ("?", q))
+    return f"{letter} {name}"

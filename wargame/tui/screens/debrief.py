@@ -142,11 +142,23 @@ class DebriefScreen(PhaseScreen):
         self.query_one("#quit", Button).display = self.final
         self.query_one("#advance", Button).display = not self.final
         if self.final:
+            from wargame.engine.baseline import ranking as vs_ranking
+            from wargame.engine.baseline import vs_history
+
             now = scores(rules, game.state.values)
-            ranked = sorted(rules.roles, key=lambda r: -now[r])
-            ranking = " · ".join(f"{i + 1}. {escape(s.roles[r].name)} {now[r]:.1f}" for i, r in enumerate(ranked))
+            # Raw scores measure each role against its own objectives, so they are not ranked; the
+            # comparison across roles is each one's score minus documented history's (same seed).
+            vs = vs_history(rules, game.seed, now) if rnd >= s.rounds else None
+            if vs is not None:
+                ranked = vs_ranking(vs)  # equal differences share a rank
+                ranking = " · ".join(f"{1 + sum(1 for _, w in ranked if round(w, 1) > round(v, 1))}. "
+                                     f"{escape(s.roles[r].name)} {v:+.1f}" for r, v in ranked)
+                verdict = (f"Against documented history (each role's score minus its score when history's orders "
+                           f"are played, same seed; + did better for itself than history): [b]{ranking}[/b]")
+            else:
+                verdict = "Scores compare each role with itself (its own objectives), not with the other roles."
             intro = (f"[b]FINAL DEBRIEF[/b] · {escape(s.title)}: {rnd} round{'s' if rnd != 1 else ''} played, "
-                     f"{s.round_label(1)} to {s.round_label(rnd)}.\nFinal scores: [b]{ranking}[/b]")
+                     f"{s.round_label(1)} to {s.round_label(rnd)}.\n{verdict}")
         else:
             intro = f"[b]Debrief after round {rnd} of {s.rounds}[/b] · {s.round_label(rnd)}."
         self.query_one("#debrief-intro", Static).update(intro)
@@ -199,11 +211,10 @@ class DebriefScreen(PhaseScreen):
         rules = session.rules
         start = scores(rules, session.game.states[0].values)
         now = scores(rules, session.game.state.values)
-        ranked = sorted(rules.roles, key=lambda r: -now[r])
         lines = []
-        for i, rid in enumerate(ranked):
+        for rid in rules.roles:  # not ranked: each score measures a role against its own objectives
             d = now[rid] - start[rid]
-            lines.append(f"{i + 1}. [b]{escape(rules.scenario.roles[rid].name)}[/b] {now[rid]:.1f} "
+            lines.append(f"[b]{escape(rules.scenario.roles[rid].name)}[/b] {now[rid]:.1f} "
                          f"({arrow(d)} {fmt_delta(d)} since the start)")
         self.query_one("#scores", Static).update("\n".join(lines))
 

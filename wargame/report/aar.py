@@ -64,35 +64,47 @@ class Citations:
 
 
 def sources_blocks(refs: dict[str, int], evidence: "Evidence | None") -> list[Any]:
-    """The numbered list of every cited fact and the documents they come from."""
+    """The numbered list of every cited fact, then the documents they come from (each fact names its document
+    by letter, so a long title is printed once, not once per fact)."""
     out: list[Any] = [Heading(2, "Sources", "sources")]
     if not refs:
         out.append(Para([i("Nothing in this document cites a fact.")]))
         return out
     out.append(Para(["Every fact cited above: what it says, in the project's words, and where to find it in "
-                     "its source document. The documents themselves are listed after the facts."]))
+                     "its source document (the documents are listed, by letter, after the facts)."]))
+    docs: dict[str, str] = {}  # source id -> its letter, in order of first use
+    for fid in refs:
+        fact = evidence.facts.get(fid) if evidence else None
+        if fact is not None and evidence is not None and fact.source in evidence.sources and fact.source not in docs:
+            docs[fact.source] = _letter(len(docs))
     items: list[Inline] = []
-    used: list[str] = []
     for fid, n in refs.items():
         fact = evidence.facts.get(fid) if evidence else None
         item: Inline = [Anchor(f"ref-{n}"), b(f"[{n}]"), " ", code(fid)]
         if fact is None:
             item += [": ", i("not found in the evidence base available to this report")]
         else:
-            src = evidence.sources.get(fact.source) if evidence else None
             item += [": ", " ".join(fact.statement.split()), " — ", i(fact.locator), "; "]
-            item += [src.title if src is not None else f"source {fact.source!r} (no record)", "."]
-            if src is not None and fact.source not in used:
-                used.append(fact.source)
+            item += [f"document {docs[fact.source]}." if fact.source in docs else f"source {fact.source!r} (no record)."]
         items.append(item)
     out.append(Refs(items))
-    if used and evidence is not None:
+    if docs and evidence is not None:
         out.append(Heading(3, "Documents", "documents"))
-        docs: list[Inline] = []
-        for sid in used:
+        rows: list[Inline] = []
+        for sid, letter in docs.items():
             src = evidence.sources[sid]
-            docs.append([b(src.title), f". {src.author}. {src.publisher}, {src.date}. ", i(src.address)])
-        out.append(Bullets(docs))
+            rows.append([b(f"{letter}. "), b(src.title), f". {src.author}. {src.publisher}, {src.date}. ", i(src.address)])
+        out.append(Bullets(rows))
+    return out
+
+
+def _letter(k: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    out = ""
+    k += 1
+    while k:
+        k, r = divmod(k - 1, 26)
+        out = chr(65 + r) + out
     return out
 
 
@@ -554,16 +566,18 @@ class AfterAction:
         self.add(Figure(LineChart("Team scores", self.x_labels, [Panel("Score (0-100)", "score", series,
                                                                         y_range=(0.0, 100.0))],
                                   legend=True, label="Team")))
-        panels = []
+        if any(role.indicators for role in s.roles.values()):
+            self.add(Heading(3, "The teams' own indicators", "role-indicators"))
         for rid, role in s.roles.items():
+            panels = []
             for name, ind in role.indicators.items():
                 full = f"{rid}.{name}"
-                panels.append(Panel(f"{role.short}: {ind.name}", ind.unit,
-                                    [Series(f"{role.short}: {ind.name}", self.series(full), self.overrides_of(full))]))
-        if panels:
-            share_scales(panels)
-            self.add(Heading(3, "The teams' own indicators", "role-indicators"))
-            self.add(Figure(LineChart("Team indicators", self.x_labels, panels)))
+                panels.append(Panel(ind.name, ind.unit, [Series(f"{role.short}: {ind.name}", self.series(full),
+                                                                self.overrides_of(full))]))
+            if panels:
+                share_scales(panels)
+                # one figure per team: a page can hold it, and its panels compare with each other
+                self.add(Figure(LineChart(f"{role.name}: indicators", self.x_labels, panels), title=role.name))
 
     def drivers(self) -> None:
         s, rules = self.s, self.rules

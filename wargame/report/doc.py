@@ -205,6 +205,7 @@ class Figure:
     chart: Chart
     caption: str = ""
     values: bool = True  # also give the numbers (a table in Markdown, a folded one in HTML)
+    title: str = ""  # a heading kept on the same printed page as the chart
 
 
 @dataclass

@@ -53,6 +53,7 @@ table.quad tr:nth-child(2) td:nth-child(3) { background: #f6e6e6; }
 .cite a { text-decoration: none; }
 code { font: 13px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: var(--soft); padding: 0 3px; }
 figure { margin: 6px 0 4px; } figcaption { font-size: 13px; color: var(--muted); }
+figcaption.top { font-size: 15px; font-weight: 600; color: var(--ink); margin: 8px 0 2px; }
 figure svg { width: 100%; height: auto; display: block; }
 details { margin: 0 0 14px; font-size: 14px; } summary { cursor: pointer; color: var(--muted); }
 ol.sources { list-style: none; padding-left: 0; } ol.sources li { margin-bottom: 6px; }
@@ -155,7 +156,8 @@ def _block(blk: Block, toc: list[str]) -> str:
     if isinstance(blk, Figure):
         caption = f"<figcaption>{_h(blk.caption)}</figcaption>" if blk.caption else ""
         kind = type(blk.chart).__name__.lower().replace("chart", "")
-        out = f'<figure class="{kind}">{chart_svg(blk.chart)}{caption}</figure>'
+        head = f'<figcaption class="top">{_h(blk.title)}</figcaption>' if blk.title else ""
+        out = f'<figure class="{kind}">{head}{chart_svg(blk.chart)}{caption}</figure>'
 
         if blk.values and isinstance(blk.chart, LineChart):
             out += "<details><summary>Values by round</summary>" + _values_table(blk.chart) + "</details>"

@@ -140,7 +140,8 @@ def _block(blk: Block) -> list[str]:
             return []  # the sector table beside it tells the same path in words
         lines = (_line_chart(c) if isinstance(c, LineChart) else _grid_chart(c) if isinstance(c, GridChart)
                  else _band_chart(c))
-        return lines + ([""] + [text(blk.caption)] if blk.caption else []) + [""]
+        head = [f"**{text(blk.title)}**", ""] if blk.title else []
+        return head + lines + ([""] + [text(blk.caption)] if blk.caption else []) + [""]
     if isinstance(blk, Card):
         out = [f"#### {text(blk.title)} ({text(blk.tag)})" if blk.tag else f"#### {text(blk.title)}", ""]
         for inner in blk.blocks:

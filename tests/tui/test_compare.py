@@ -64,3 +64,34 @@ async def test_compare_from_here_in_the_replay_viewer() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ReplayScreen)
+
+
+async def test_compare_from_here_in_the_final_debrief(tmp_path: Path, monkeypatch) -> None:
+    from wargame.tui.app import WargameApp
+    from wargame.tui.clock import FrozenTime
+
+    from .hosts import mini
+
+    monkeypatch.chdir(tmp_path)
+    app = WargameApp(saves_dir=tmp_path / "saves", time=FrozenTime(), scenario=mini(), seed=7,
+                     seats={r: "bot" for r in ("us", "cn", "eu")})
+    app.animation_level = "none"
+    async with app.run_test(size=(130, 44)) as pilot:
+        for _ in range(4):
+            for k in ("enter", "enter", "enter"):
+                await pilot.press(k)
+                await settle(pilot)
+            if not getattr(app.screen, "final", False):
+                await pilot.press("enter")
+                await settle(pilot)
+        assert getattr(app.screen, "final", False)
+        await pilot.press("c")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CompareScreen) and screen.at == 4 and screen.choices
+        await pilot.press("space")
+        screen.query_one("#cmp-runs", Input).value = "6"
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert screen.result is not None and screen.result["runs"] == 6
+        assert "alternative" in str(screen.query_one("#cmp-chart", Static).render())

@@ -6,6 +6,7 @@ The JSON shapes here are a contract (DESIGN.md, "wargame simulate").
 from __future__ import annotations
 
 import hashlib
+import os
 import statistics
 from collections import Counter
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from wargame.engine.orders import Script, script_from_data
+from wargame.orphans import exit_with_parent
 from wargame.scenario.loader import LoadedScenario, scenario_from_canonical
 from wargame.scenario.model import QUADRANTS
 
@@ -95,7 +97,8 @@ def run_many(loaded: LoadedScenario, seed: int, runs: int, script_data: dict[int
     results: list[dict[str, Any]] = []
     jobs = [(loaded.canonical, c, script_data) for c in chunks]
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # Workers exit if this process is killed (they would otherwise wait on the pool's pipe forever).
+        with ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
             for batch in pool.map(_worker, jobs):
                 results.extend(batch)
                 if progress:

@@ -68,7 +68,12 @@ def parse_order(s: Scenario, role: str, spec: Any) -> Order:
         extra = keys - {"move", "target", "walk_away"}
         if extra:
             raise OrderSpecError(f"unknown field {sorted(extra)[0]!r} in a move order (allowed: move, target, walk_away)")
-        return _play(s, role, _text(spec["move"], "move"), spec.get("target"), bool(spec.get("walk_away", False)))
+        walk_away = spec.get("walk_away", False)
+        if not isinstance(walk_away, bool):
+            # Strict: a quoted "false" is text, and bool("false") is True.
+            shown = repr(walk_away) if not isinstance(walk_away, str) else f"the text {walk_away[:20]!r}"
+            raise OrderSpecError(f"walk_away must be true or false (unquoted), not {shown}")
+        return _play(s, role, _text(spec["move"], "move"), spec.get("target"), walk_away)
     if "respond" in keys:
         extra = keys - {"respond", "answer"}
         if extra:

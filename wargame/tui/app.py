@@ -219,7 +219,7 @@ class WargameApp(App[int]):
         return r.name if len(r.name) <= 16 else r.short
 
     def _next_turn(self) -> None:
-        from wargame.tui.screens.handover import HandoverScreen
+        from wargame.tui.screens.handover import HandoverScreen, team_turn
 
         if not self._turns:
             self.show_reveal()
@@ -227,7 +227,8 @@ class WargameApp(App[int]):
         role = self._turns[0]
         name = self.session.rules.scenario.roles[role].name
         self._enter_phase("HAND-OVER", self._team_label(role))
-        self._goto(HandoverScreen(role, name, self._turn_total - len(self._turns) + 1, self._turn_total))
+        position, count = team_turn(self.session.rules.roles, self.session.seats, role)
+        self._goto(HandoverScreen(role, name, position, count))
 
     def show_reveal(self) -> None:
         from wargame.tui.screens.reveal import RevealScreen
@@ -689,4 +690,6 @@ def run_app(scenario: Any = None, seed: int | None = None, seats: dict[str, str]
     """Run the app. ``scenario`` (a LoadedScenario) starts a game at once; ``replay_path`` opens the viewer."""
     app = WargameApp(scenario=scenario, seed=seed, seats=seats, replay_path=replay_path, saves_dir=saves_dir)
     result = app.run()
+    if app.return_code:  # the app failed (an unhandled error): say so to the shell, not 0
+        return app.return_code
     return result if isinstance(result, int) else 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,59 +19,9 @@ from wargame.engine.fixed import to_float
 # --- saves on disk ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SaveInfo:
-    path: Path
-    scenario_id: str
-    title: str
-    rounds_played: int
-    rounds_total: int
-    intact: bool
-    problem: str = ""
-    mtime: float = 0.0
-
-    @property
-    def finished(self) -> bool:
-        return self.rounds_total > 0 and self.rounds_played >= self.rounds_total
-
-    @property
-    def status(self) -> str:
-        if not self.intact:
-            return "✗ damaged"
-        return "✓ finished" if self.finished else "▶ unfinished"
-
-
-def scan_saves(folder: Path) -> list[SaveInfo]:
-    """Every *.jsonl in ``folder``, newest first, with what its header and events say."""
-    from wargame.saves.log import SaveError, read_log
-
-    out: list[SaveInfo] = []
-    try:
-        paths = [p for p in folder.glob("*.jsonl") if p.is_file()]
-    except OSError:
-        return out
-    for p in paths:
-        try:
-            mtime = p.stat().st_mtime
-        except OSError:
-            continue
-        try:
-            read = read_log(p)
-        except SaveError as exc:
-            out.append(SaveInfo(p, "?", "(unreadable)", 0, 0, False, str(exc), mtime))
-            continue
-        h = read.header
-        title, total = h.get("scenario_id", "?"), 0
-        try:
-            sc = json.loads(h.get("scenario") or "{}")
-            title, total = sc.get("title", title), int(sc.get("rounds", 0))
-        except (ValueError, TypeError):
-            pass
-        played = max((e.get("round", 0) for e in read.events if e.get("type") == "resolve"), default=0)
-        out.append(SaveInfo(p, str(h.get("scenario_id", "?")), str(title), played, total, not read.damage,
-                            read.damage, mtime))
-    out.sort(key=lambda s: (-s.mtime, s.path.name))
-    return out
+# The listing lives in the domain (wargame.saves.catalog): it must never fail, and it is
+# tested without the app.
+from wargame.saves.catalog import SaveInfo, scan_saves  # noqa: E402,F401
 
 
 # --- dialogs ------------------------------------------------------------------------------

@@ -254,6 +254,8 @@ WRITERS = {
     "report": ("report", "game.jsonl", "-o"),
     "schema": ("schema", "-o"),
     "new-scenario": ("new-scenario", "Rare earths", "-o"),
+    "handout": ("handout", "mini.yaml", "--format", "md", "-o"),
+    "compare": ("compare", "game.jsonl", "--at", "2", "--runs", "2", "--json", "-o"),
 }
 PATH_ROWS = [
     ("existing", "old.txt", 1, "old.txt: already exists; not overwritten (use --force to replace it)"),

@@ -92,3 +92,12 @@ def kill_parent_and_wait(args: list[str], workers: int, grace: float = 5.0) -> t
 def test_workers_exit_when_simulate_is_killed() -> None:
     kids, left = kill_parent_and_wait(["simulate", "tech-contest", "--runs", "2000", "--workers", "2", "--json"], 2)
     assert not left, f"{len(left)} of {len(kids)} worker process(es) still running 5 s after the parent was killed"
+
+
+def test_workers_exit_when_compare_is_killed(tmp_path: Path) -> None:
+    save = ROOT / "saves" / "history-2016-2020.jsonl"
+    if not save.is_file():
+        pytest.skip("no history save")
+    kids, left = kill_parent_and_wait(["compare", str(save), "--at", "2", "--runs", "2000", "--workers", "2",
+                                       "--json"], 2)
+    assert not left, f"{len(left)} of {len(kids)} worker process(es) still running 5 s after the parent was killed"

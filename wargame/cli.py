@@ -98,12 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--cluster", metavar="ADDRESS", help="a Dask scheduler to run on instead")
     cmp_.add_argument("--json", action="store_true", help="print one JSON object")
     cmp_.add_argument("-o", "--output", metavar="FILE", help="also write the comparison as a report (.html or .md)")
+    cmp_.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
     hnd = sub.add_parser("handout", help="write team briefing packs (print-ready) for a scenario")
     hnd.add_argument("scenario", help="scenario id or path")
     hnd.add_argument("--role", action="append", metavar="ROLE", help="the role's pack (repeatable; default: every role)")
     hnd.add_argument("--format", choices=["html", "md"], default="html")
     hnd.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+    hnd.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
     new = sub.add_parser("new-scenario", help="write a commented scenario template that validates")
     new.add_argument("name", help="the new scenario's name")
@@ -491,6 +493,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError("--runs must be at least 1")
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
+    if args.output is not None:
+        from wargame.safeio import check_output
+
+        check_output(args.output, args.force)  # before the runs, so a bad path is said at once
     replay = load(args.save)
     for line in replay.problems():
         _err(f"warning: {line}")
@@ -525,8 +531,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         from wargame.report.comparison import build_comparison
 
         fmt = "md" if args.output.endswith(".md") else "html"
-        Path(args.output).write_text(render(build_comparison(replay.game.rules, result), fmt), encoding="utf-8")
-        _err(f"wrote {args.output}")
+        _emit(render(build_comparison(replay.game.rules, result), fmt), args.output, args.force)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -585,7 +590,7 @@ def cmd_handout(args: argparse.Namespace) -> int:
         if r not in roles:
             raise UsageError(f"unknown role {r!r} (roles: {', '.join(roles)})")
     doc = build_handout(Rules(loaded), args.role, default_evidence())
-    _emit(render(doc, args.format), args.output)
+    _emit(render(doc, args.format), args.output, args.force)
     return EXIT_OK
 
 

@@ -168,9 +168,13 @@ def run_chunks(plan: Plan, seeds: list[int], workers: int = 1, cluster: str | No
                     progress(len(fut.result()))
             results = client.gather(futures)
     elif workers > 1:
+        import os
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        from wargame.orphans import exit_with_parent
+
+        # Workers exit if this process is killed (they would otherwise wait on the pool's pipe forever).
+        with ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
             for batch in pool.map(run_chunk, [plan] * len(chunks), chunks):
                 results.append(batch)
                 if progress:

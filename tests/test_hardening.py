@@ -300,6 +300,26 @@ SAVE_ROWS = [
 ]
 
 
+RESULTS_ROWS = [
+    ("under_a_file", "afile/r.jsonl", "afile/r.jsonl: afile is a file, not a folder"),
+    ("missing_folder", "nope/r.jsonl", "nope/r.jsonl: the folder nope does not exist"),
+    ("a_folder", "adir", "adir: is a folder: a results file must be a regular file"),
+    ("dev_zero", "/dev/zero", "/dev/zero: is a character device: a results file must be a regular file"),
+]
+
+
+@pytest.mark.parametrize("name, target, message", RESULTS_ROWS, ids=[r[0] for r in RESULTS_ROWS])
+def test_f_simulate_results_paths(outdir, monkeypatch, capsys, name, target, message) -> None:
+    monkeypatch.chdir(outdir)
+    code, _, err = run(capsys, "simulate", "mini.yaml", "--runs", "3", "--results", target)
+    assert code == 1 and message in err, err
+
+
+def test_f_simulate_results_on_a_fifo_does_not_block(hostile) -> None:
+    code, _, err = run_sub("simulate", "mini.yaml", "--runs", "3", "--results", "fifo.jsonl", cwd=hostile, timeout=30)
+    assert code == 1 and "is a named pipe (FIFO): a results file must be a regular file" in err, err
+
+
 @pytest.mark.parametrize("name, target, message", SAVE_ROWS, ids=[r[0] for r in SAVE_ROWS])
 def test_f_simulate_save_paths(outdir, monkeypatch, capsys, name, target, message) -> None:
     monkeypatch.chdir(outdir)

@@ -379,6 +379,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         def progress(n: int) -> None:
             bar.advance(task, n)
 
+    if args.results is not None:
+        _check_results_path(args.results)
     try:
         result = simulate.run_many(loaded, seed, args.runs, script_data, args.workers, progress,
                                    cluster=args.cluster, results_path=args.results)
@@ -393,6 +395,28 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     else:
         _print_many(loaded, result)
     return EXIT_OK
+
+
+def _check_results_path(path: str) -> None:
+    """--results is read (to resume) and appended to: an existing one must be a regular file
+    (a FIFO would block, a device would be read without end); a new one needs its folder."""
+    import stat
+
+    from wargame.safeio import UnsafeOutput, check_output, file_kind
+
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        st = None  # check_output names the missing folder, or the file in the way
+    except OSError as exc:
+        raise _Bad([f"wargame: {path}: cannot use as a results file: {exc.strerror or exc}"]) from None
+    if st is None:
+        try:
+            check_output(path, force=False)
+        except UnsafeOutput as exc:
+            raise _Bad([f"wargame: {exc}"]) from None
+    elif not stat.S_ISREG(st.st_mode):
+        raise _Bad([f"wargame: {path}: is {file_kind(st.st_mode)}: a results file must be a regular file"])
 
 
 def _check_save_path(path: str) -> None:

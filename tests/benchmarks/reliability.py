@@ -261,6 +261,66 @@ def _line_of_event(raw: bytes, starts: list[int], i: int) -> int:
     return _EVENT_LINES[key][i]
 
 
+def _random_json(rng: random.Random, depth: int = 0):  # type: ignore[no-untyped-def]
+    pick = rng.randrange(9 if depth < 2 else 7)
+    if pick == 7:
+        return [_random_json(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    if pick == 8:
+        return {rng.choice(["a", "round", "type", ""]): _random_json(rng, depth + 1) for _ in range(rng.randint(0, 2))}
+    return [None, True, rng.randint(-2**70, 2**70), rng.choice([0.5, 1e308, -0.0, float("nan"), float("inf")]),
+            "", "10", rng.choice(["x" * 3, "us", "resolve", "0" * 64])][pick]
+
+
+def forgeries(path: Path, n: int, rng: random.Random) -> None:
+    """Saves edited with a recomputed hash chain: verify, report and the listing must end cleanly."""
+    from wargame.saves.log import encode
+
+    objs0 = [json.loads(x) for x in path.read_bytes().split(b"\n")[:-1]]
+    c: Counter = Counter()
+    listed: Counter = Counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / "forged.jsonl"
+        for _ in range(n):
+            objs = json.loads(json.dumps(objs0))
+            for _ in range(rng.randint(1, 3)):
+                target = objs[rng.choice([0, *range(2, len(objs))])]  # not line 2: the scenario is the byte edits' job
+                for _ in range(rng.randint(0, 2)):
+                    subs = [k for k, v in target.items() if isinstance(v, dict) and k not in ("prev", "hash")]
+                    if not subs:
+                        break
+                    target = target[rng.choice(subs)]
+                keys = [k for k in target if k not in ("prev", "hash")]
+                if keys and rng.random() < 0.8:
+                    k = rng.choice(keys)
+                    if rng.random() < 0.2:
+                        del target[k]
+                    else:
+                        target[k] = _random_json(rng)
+                else:
+                    target[rng.choice(["x", "round"])] = _random_json(rng)
+            out = []
+            head, h1 = encode(objs[0], "")
+            out.append(head)
+            prev = h1
+            first = 2 if objs[1].get("type") == "scenario" else 1  # format 2: the scenario line follows the header too
+            for i, o in enumerate(objs[1:], 1):
+                data, h = encode(o, h1 if i <= first else prev)
+                out.append(data)
+                prev = h
+            p.write_bytes(b"".join(out))
+            for cmd in (("replay", str(p), "--verify"), ("report", str(p))):
+                c[f"{cmd[0]}: {cli(*cmd)}"] += 1
+            try:
+                info = save_info(p)
+                listed["listed damaged" if not info.intact else "listed intact"] += 1
+                if "unexpected error" in info.problem:
+                    listed["unexpected error"] += 1
+            except Exception:  # noqa: BLE001
+                traceback.print_exc(limit=3)
+                listed["listing raised"] += 1
+    print(f"forged saves: {n} edits of {path.name} with a recomputed chain: {dict(c)}; listing {dict(listed)}")
+
+
 def simulate_kills(n: int) -> None:
     from test_orphans import kill_parent_and_wait
 
@@ -322,10 +382,11 @@ def main() -> None:
     ap.add_argument("--sweep", type=Path, default=HISTORY)
     ap.add_argument("--sweep-step", type=int, default=1)
     ap.add_argument("--seed", type=int, default=15)
-    ap.add_argument("--only", choices=["scenarios", "orders", "sweep", "edits", "kills", "app"], action="append")
+    ap.add_argument("--forgeries", type=int, default=500)
+    ap.add_argument("--only", choices=["scenarios", "orders", "sweep", "edits", "forge", "kills", "app"], action="append")
     a = ap.parse_args()
     rng = random.Random(a.seed)
-    only = set(a.only or ["scenarios", "orders", "sweep", "edits", "kills", "app"])
+    only = set(a.only or ["scenarios", "orders", "sweep", "edits", "forge", "kills", "app"])
     if "scenarios" in only:
         fuzz_scenarios(a.scenarios, rng)
     if "orders" in only:
@@ -334,6 +395,8 @@ def main() -> None:
         sweep(a.sweep, a.sweep_step)
     if "edits" in only:
         byte_edits(a.sweep, a.edits, rng)
+    if "forge" in only:
+        forgeries(a.sweep, a.forgeries, rng)
     if "kills" in only:
         simulate_kills(a.kills)
     if "app" in only:

@@ -267,7 +267,8 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
                 seen.add(key)
                 if not reason and o.kind == "revoke" and any(x.kind == "play" and x.move == o.move for x in ok):
                     reason = "cannot enact and revoke the same policy in one round"
-                role_results.append(OrderResult(o, not reason, reason))
+                if explain:  # the results are only read by the trace
+                    role_results.append(OrderResult(o, not reason, reason))
                 if not reason:
                     ok.append(o)
             if role in s.roles:

@@ -30,6 +30,7 @@ from wargame.engine.game import Game
 from wargame.engine.orders import Order, OrderSpecError, Script, parse_order
 from wargame.engine.rules import Rules, to_float
 from wargame.engine.state import RoundTrace
+from wargame.numbers import plain
 from wargame.saves.log import LogRead, SaveError, SaveWriter, file_sha256, read_log, write_log
 from wargame.scenario.loader import LoadedScenario, scenario_from_canonical
 from wargame.scenario.yamlsafe import InputError
@@ -390,7 +391,7 @@ def _explain(rules: Rules, ev: dict[str, Any], got: tuple[int, ...], digest_ok: 
 
 
 def _num(fixed: Any) -> str:
-    return f"{to_float(fixed):g}" if isinstance(fixed, int | float) and not isinstance(fixed, bool) else repr(fixed)
+    return plain(to_float(fixed)) if isinstance(fixed, int | float) and not isinstance(fixed, bool) else repr(fixed)
 
 
 def load(path: str | Path, trace: bool = True) -> Replay:

@@ -3,12 +3,13 @@ wargame is first on sys.path (this tree, or the engine of an older commit).
 
 It reads one JSON command per line on stdin and answers one JSON line on stdout, so
 the parent can interleave trials of the old and new engines. It uses only the API
-both engines have: load_scenario, Rules, resolve, advance, round_rng, initial_state,
+both engines have: scenario_from_canonical, Rules, resolve, advance, round_rng, initial_state,
 play_session. Times are CPU time (time.process_time) of this process.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import sys
 import time
@@ -19,7 +20,7 @@ from wargame.engine.resolve import advance, resolve, round_rng
 from wargame.engine.rules import Rules
 from wargame.engine.state import initial_state
 from wargame.saves.session import play_session
-from wargame.scenario.loader import load_scenario
+from wargame.scenario.loader import scenario_from_canonical
 
 
 def main() -> None:
@@ -31,7 +32,9 @@ def main() -> None:
         cmd = json.loads(line)
         op = cmd["op"]
         if op == "load":
-            loaded = load_scenario(cmd["scenario"])
+            # The scenario in canonical form (a frozen copy both engines read alike).
+            with gzip.open(cmd["scenario"], "rt", encoding="utf-8") as fh:
+                loaded = scenario_from_canonical(json.load(fh))
             rules = Rules(loaded)
             orders = [tuple(Order(*o) for o in rnd) for rnd in cmd["orders"]]
             reply = {"file": wargame.__file__}

@@ -49,9 +49,15 @@ def time_to(command: list[str], markers: list[str], env: dict[str, str], timeout
     name = f"bench-{os.getpid()}-{time.monotonic_ns()}"
     shell_cmd = " ".join(f"'{c}'" for c in command)
     envs = [f"{k}={v}" for k, v in env.items()]
-    t0 = time.perf_counter()
-    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40",
-                    "env", *envs, "sh", "-c", f"cd '{ROOT}' && exec {shell_cmd}"], check=True)
+    for attempt in range(5):  # the tmux server may be exiting after the last session closed
+        t0 = time.perf_counter()
+        started = subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40",
+                                  "env", *envs, "sh", "-c", f"cd '{ROOT}' && exec {shell_cmd}"])
+        if started.returncode == 0:
+            break
+        time.sleep(0.2)
+    else:
+        raise RuntimeError("tmux would not start a session")
     try:
         while time.perf_counter() - t0 < timeout:
             screen = tmux("capture-pane", "-p", "-t", name)

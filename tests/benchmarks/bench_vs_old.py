@@ -4,8 +4,8 @@ Not run by default (see README.md here). It extracts b77351f's ``wargame`` packa
 with ``git archive`` into a temporary folder and starts two worker interpreters
 (tests/benchmarks/_engine_worker.py): one with that folder first on PYTHONPATH (the
 old engine, beside this tree's dependencies in the same venv: the dependencies did not
-change), one with this tree. Both load the same scenario file and get the same
-orders (one bot game, seed 1, as this tree's bots play it). Trials alternate between
+change), one with this tree. Both load the same scenario (tech-contest as it was at b77351f, a frozen canonical copy
+in tests/data/golden/) and get the same orders (one bot game, seed 1, as this tree's bots play it). Trials alternate between
 the two, so a burst of load on the shared machine hits both alike; every figure is
 the median CPU time (time.process_time in the worker) over the trials.
 
@@ -31,7 +31,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 OLD = os.environ.get("BENCH_OLD_COMMIT", "b77351f")
 TRIALS = int(os.environ.get("BENCH_TRIALS", "9"))
-SCENARIO = ROOT / "scenarios" / "tech-contest.yaml"
+# The tech-contest scenario as it was at b77351f, frozen (canonical JSON): the scenario has
+# changed since (new fields the old loader refuses), and both engines must run the same one.
+SCENARIO = ROOT / "tests" / "data" / "golden" / "tech-contest.json.gz"
 WORKER = Path(__file__).with_name("_engine_worker.py")
 
 
@@ -70,11 +72,14 @@ def extract_old(dest: Path) -> Path:
 
 
 def script_orders() -> list[list[list[Any]]]:
+    import gzip
+
     from wargame.engine.game import play_game
     from wargame.engine.rules import Rules
-    from wargame.scenario.loader import load_scenario
+    from wargame.scenario.loader import scenario_from_canonical
 
-    g = play_game(Rules(load_scenario(SCENARIO)), 1)
+    with gzip.open(SCENARIO, "rt", encoding="utf-8") as fh:
+        g = play_game(Rules(scenario_from_canonical(json.load(fh))), 1)
     return [[[o.role, o.move, o.kind, o.target, o.answer, o.walk_away] for o in rnd] for rnd in g.orders]
 
 

@@ -155,10 +155,27 @@ class ResultsFile:
 
 # --- running a batch --------------------------------------------------------------------
 
-def _local(payload: dict[str, Any], todo: list[tuple[int, int]], workers: int) -> Iterator[tuple[int, int, list[Result]]]:
-    if workers <= 1 or len(todo) <= 1:
-        for first, stop in todo:
-            yield first, stop, run_chunk(payload, first, stop)
+def map_chunks(fn: Callable[..., Any], calls: list[tuple[Any, ...]], workers: int = 1, cluster: str | None = None,
+               shared: Any = None) -> Iterator[tuple[int, Any]]:
+    """``fn(shared, *call)`` for every call, yielded as (position in ``calls``, result) as
+    each completes: in this process (workers=1), on a pool of local loky workers, or on
+    the Dask scheduler at ``cluster``. ``fn`` must be a module-level function and its
+    arguments picklable; ``shared`` (the scenario, a plan) is sent to each worker once
+    on Dask, and with each call locally. Local workers exit if this process dies."""
+    if cluster:
+        try:
+            from distributed import Client, as_completed as dask_completed
+        except ImportError:  # pragma: no cover - the optional extra is not installed
+            raise RuntimeError("--cluster needs Dask: pip install 'wargame[cluster]'") from None
+        with Client(cluster, timeout="10s") as client:
+            ref = client.scatter(shared, broadcast=True) if shared is not None else None
+            futures = {client.submit(fn, ref, *call, pure=False): k for k, call in enumerate(calls)}
+            for fut in dask_completed(list(futures)):
+                yield futures[fut], fut.result()
+        return
+    if workers <= 1 or len(calls) <= 1:
+        for k, call in enumerate(calls):
+            yield k, fn(shared, *call)
         return
     from concurrent.futures import as_completed
 
@@ -172,30 +189,13 @@ def _local(payload: dict[str, Any], todo: list[tuple[int, int]], workers: int) -
     # reparented), so none is left behind if this process is killed (tests/test_batch.py).
     executor = get_reusable_executor(max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),),
                                       reuse="auto")
-    futures = [executor.submit(_tagged_chunk, payload, first, stop) for first, stop in todo]
+    pending = {executor.submit(fn, shared, *call): k for k, call in enumerate(calls)}
     try:
-        for fut in as_completed(futures):
-            yield fut.result()
+        for fut in as_completed(pending):
+            yield pending[fut], fut.result()
     finally:
-        for fut in futures:
+        for fut in pending:
             fut.cancel()
-
-
-def _tagged_chunk(payload: dict[str, Any], first: int, stop: int) -> tuple[int, int, list[Result]]:
-    return first, stop, run_chunk(payload, first, stop)
-
-
-def _cluster(payload: dict[str, Any], todo: list[tuple[int, int]], address: str) -> Iterator[tuple[int, int, list[Result]]]:
-    try:
-        from distributed import Client, as_completed
-    except ImportError:  # pragma: no cover - the optional extra is not installed
-        raise RuntimeError("--cluster needs Dask: pip install 'wargame[cluster]'") from None
-    with Client(address, timeout="10s") as client:
-        # The scenario goes to the workers once, not once per chunk.
-        shared = client.scatter(payload, broadcast=True)
-        futures = [client.submit(_tagged_chunk, shared, first, stop, pure=False) for first, stop in todo]
-        for fut in as_completed(futures):
-            yield fut.result()
 
 
 def run_batch(spec: BatchSpec, workers: int = 1, cluster: str | None = None, progress: Progress | None = None,
@@ -211,8 +211,8 @@ def run_batch(spec: BatchSpec, workers: int = 1, cluster: str | None = None, pro
             if progress and done:
                 progress(sum(len(v) for v in done.values()))
         todo = [c for c in spec.chunks() if c not in done]
-        source = _cluster(payload, todo, cluster) if cluster else _local(payload, todo, workers)
-        for first, stop, results in source:
+        for k, results in map_chunks(run_chunk, todo, workers, cluster, shared=payload):
+            first, stop = todo[k]
             done[(first, stop)] = results
             if store is not None:
                 store.add(first, stop, results)

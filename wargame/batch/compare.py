@@ -156,35 +156,15 @@ def run_chunks(plan: Plan, seeds: list[int], workers: int = 1, cluster: str | No
     """Every seed's results, in seed order, locally (``workers`` processes) or on a Dask cluster."""
     chunks = [seeds[k:k + CHUNK] for k in range(0, len(seeds), CHUNK)]
     results: list[list[dict[str, Any]]] = []
-    if cluster:
-        try:
-            from dask.distributed import Client, as_completed
-        except ImportError as exc:  # pragma: no cover - dask is optional
-            raise CompareError("--cluster needs dask[distributed] installed") from exc
-        with Client(cluster) as client:
-            futures = [client.submit(run_chunk, plan, c, pure=False) for c in chunks]
-            for fut in as_completed(futures):
-                if progress:
-                    progress(len(fut.result()))
-            results = client.gather(futures)
-    elif workers > 1:
-        import os
-        from concurrent.futures import ProcessPoolExecutor
+    from wargame.batch import map_chunks  # local loky workers (exit with this process) or Dask
 
-        from wargame.orphans import exit_with_parent
-
-        # Workers exit if this process is killed (they would otherwise wait on the pool's pipe forever).
-        with ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
-            for batch in pool.map(run_chunk, [plan] * len(chunks), chunks):
-                results.append(batch)
-                if progress:
-                    progress(len(batch))
-    else:
-        for c in chunks:
-            batch = run_chunk(plan, c)
+    try:
+        for _, batch in map_chunks(run_chunk, [(c,) for c in chunks], workers, cluster, shared=plan):
             results.append(batch)
             if progress:
                 progress(len(batch))
+    except RuntimeError as exc:
+        raise CompareError(str(exc)) from exc
     flat = [r for batch in results for r in batch]
     flat.sort(key=lambda r: r["seed"])
     return flat

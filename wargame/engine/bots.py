@@ -71,17 +71,28 @@ def lookahead_seed(state: State) -> int:
     return int.from_bytes(hashlib.blake2b(blob, digest_size=4).digest(), "big") >> 2
 
 
-def _key(orders: list[Order]) -> frozenset[Order]:
-    """The orders that can change a look-ahead game's outcome: answers to deals nobody
-    in the set offers, and refusals, change nothing (a refused deal is not made)."""
-    offered = {o.move for o in orders if o.kind == "play"}
+def _key(rules: Rules, orders: list[Order]) -> frozenset[Order]:
+    """The orders that can change a look-ahead game's outcome. An answer to a deal nobody
+    in the set offers, or a refusal, changes nothing; nor does a lone deal offer that is
+    not taken (refused, unanswered, or walked away from): the game is the no-orders game."""
+    plays = [o for o in orders if o.kind == "play"]
+    if len(plays) == 1:
+        deal = rules.scenario.moves[plays[0].move].deal if plays[0].move in rules.scenario.moves else None
+        if deal is not None:
+            o = plays[0]
+            answer = next((x.answer for x in orders if x.kind == "respond" and x.move == o.move
+                           and x.role == deal.counterparty), None)
+            made = answer == "accept" or (answer == "renegotiate" and bool(deal.renegotiated) and not o.walk_away)
+            if not made:
+                return frozenset()
+    offered = {o.move for o in plays}
     return frozenset(o for o in orders if o.kind != "respond" or (o.move in offered and o.answer != "reject"))
 
 
 def _end(rules: Rules, state: State, orders: list[Order], seed: int, horizon: int) -> tuple[int, ...]:
     """The values at the end of a look-ahead game: these orders now, then none."""
     table = _SHARED.table(rules, state)
-    key = (_key(orders), seed, horizon)
+    key = (_key(rules, orders), seed, horizon)
     end = table.get(key)
     if end is None:
         st = state

@@ -267,7 +267,8 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
                 seen.add(key)
                 if not reason and o.kind == "revoke" and any(x.kind == "play" and x.move == o.move for x in ok):
                     reason = "cannot enact and revoke the same policy in one round"
-                role_results.append(OrderResult(o, not reason, reason))
+                if explain:  # the results are only read by the trace
+                    role_results.append(OrderResult(o, not reason, reason))
                 if not reason:
                     ok.append(o)
             if role in s.roles:
@@ -355,12 +356,26 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
         policies.sort(key=lambda p: (rules.role_rank[p.role], rules.move_rank[p.move], p.target or "", p.since))
     # Unchanged policies keep their tuple, so rules.policy_set finds them by identity.
     policies_t = tuple(policies) if (enacted or revoked_list) else state.policies
-    after_set = rules.policy_set(policies_t) if (enacted or revoked_list) else before_set
+    if revoked_list:
+        after_set = rules.policy_set(policies_t)
+    elif enacted:
+        after_set = rules.policy_set_after(before_set, policies_t, enacted)
+    else:
+        after_set = before_set
     played_ids = {o.move for o in plays}
 
     # Orders and policies as they stand after this round's orders: what triggers,
     # conditions and multipliers see (values are still those at the start of the round).
-    tags = _tag_counts(rules, policies_t, plays) if plays else after_set.tags
+    if plays:  # the policies' acting roles per tag, plus the roles playing a tagged move now
+        tags = dict(after_set.tags)
+        acting, added = after_set.acting, set()
+        for o in plays:
+            for t in rules.tags[o.move]:
+                if (t, o.role) not in added and o.role not in acting.get(t, ()):
+                    added.add((t, o.role))
+                    tags[t] = tags.get(t, 0) + 1
+    else:
+        tags = after_set.tags
     ctx = Ctx(start_vals, starts, start_vals, r, after_set.active, played_ids, tags)
 
     # 4. Events.

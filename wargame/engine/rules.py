@@ -8,7 +8,7 @@ log is the same bytes on every machine.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from wargame.scenario.formula import _UNARY_FN, Binary, Call, Compiled, Formula, Node, Num, Ref, Str, Unary, _div, _pow
@@ -71,6 +71,7 @@ class PolicySet:
     const: tuple[tuple, ...]  # (due key, seq, Contribution, indicator position)
     varying: tuple[tuple, ...]  # (due key, seq, kind, source, role, target, CEffect)
     totals: tuple[tuple[int, int], ...]  # (indicator position, fixed-point sum of const)
+    acting: dict[str, frozenset[str]] = field(default_factory=dict)  # tag -> roles with such a policy
 
 
 _SOURCE_RANK = {"policy": 0, "move": 1, "deal": 2, "event": 3}
@@ -217,12 +218,33 @@ class Rules:
         self._by_identity[id(policies)] = (policies, ps)  # the tuple is kept, so its id is not reused
         return ps
 
-    def _policy_set(self, key: tuple[tuple[str, str, str | None], ...]) -> "PolicySet":
-        acting: dict[str, set[str]] = {}
-        upkeep = dict.fromkeys(self.roles, 0)
-        const: list[tuple] = []
-        varying: list[tuple] = []
-        totals: dict[int, int] = {}
+    def policy_set_after(self, before: "PolicySet", policies: tuple[Any, ...], enacted: list[Any]) -> "PolicySet":
+        """As policy_set, for ``before``'s policies plus ``enacted`` (nothing revoked): a set
+        not seen yet is built from ``before`` rather than from scratch (bots try one new
+        policy after another from the same position)."""
+        hit = self._by_identity.get(id(policies))
+        if hit is not None and hit[0] is policies:
+            return hit[1]
+        key = tuple((p.move, p.role, p.target) for p in policies)
+        ps = self._by_policies.get(key)
+        if ps is None:
+            if len(self._by_policies) >= 4096:
+                self._by_policies.clear()
+            ps = self._by_policies[key] = self._policy_set(tuple((p.move, p.role, p.target) for p in enacted), before)
+        if len(self._by_identity) >= 256:
+            self._by_identity.clear()
+        self._by_identity[id(policies)] = (policies, ps)
+        return ps
+
+    def _policy_set(self, key: tuple[tuple[str, str, str | None], ...], base: "PolicySet | None" = None) -> "PolicySet":
+        """The set of ``base``'s policies (if any) and those of ``key``. Every part is an
+        order-free sum (sets, counts, integer totals) or sorted, so the result is the same
+        however the policies are split between ``base`` and ``key``."""
+        acting: dict[str, set[str]] = {t: set(r) for t, r in base.acting.items()} if base else {}
+        upkeep = dict(base.upkeep) if base else dict.fromkeys(self.roles, 0)
+        const: list[tuple] = list(base.const) if base else []
+        varying: list[tuple] = list(base.varying) if base else []
+        totals: dict[int, int] = dict(base.totals) if base else {}
         for move, role, target in key:
             for t in self.tags[move]:
                 acting.setdefault(t, set()).add(role)
@@ -236,8 +258,10 @@ class Rules:
         # Each policy's entries are in canonical order; sorting the runs merges them.
         const.sort()
         varying.sort()
-        return PolicySet(frozenset(m for m, _, _ in key), {t: len(r) for t, r in acting.items()}, upkeep,
-                         tuple(const), tuple(varying), tuple(totals.items()))
+        active = frozenset(m for m, _, _ in key)
+        return PolicySet(base.active | active if base else active, {t: len(r) for t, r in acting.items()}, upkeep,
+                         tuple(const), tuple(varying), tuple(totals.items()),
+                         {t: frozenset(r) for t, r in acting.items()})
 
     def _one_policy(self, move: str, role: str, target: str | None) -> tuple[list[tuple], list[tuple]]:
         """One policy's ongoing effects as due entries: those with a fixed, unconditional

@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--save", metavar="FILE", help="write the game's log (one run only)")
     sim.add_argument("--json", action="store_true", help="print one JSON object")
     sim.add_argument("--workers", type=int, default=1, help="processes to use for --runs")
+    sim.add_argument("--cluster", metavar="ADDRESS", help="run --runs on a Dask scheduler (tcp://host:port); same results")
+    sim.add_argument("--results", metavar="FILE", help="stream each chunk's results to FILE; run again to resume")
 
     rpt = sub.add_parser("report", help="write the after-action report of a saved game")
     rpt.add_argument("save")
@@ -224,7 +226,7 @@ def cmd_play(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from wargame.saves.session import load
 
-    replay = load(args.save)
+    replay = load(args.save, trace=not args.verify)  # verifying needs the states, not the traces
     if not args.verify:
         from wargame.tui.app import run_app
 
@@ -376,7 +378,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             bar.advance(task, n)
 
     try:
-        result = simulate.run_many(loaded, seed, args.runs, script_data, args.workers, progress)
+        result = simulate.run_many(loaded, seed, args.runs, script_data, args.workers, progress,
+                                   cluster=args.cluster, results_path=args.results)
+    except (OSError, ValueError, RuntimeError) as exc:  # a results file of another batch; no scheduler there
+        where = f"--cluster {args.cluster}: " if args.cluster and not isinstance(exc, ValueError) else ""
+        raise _Bad([f"{where}{exc}"]) from None
     finally:
         if bar is not None:
             bar.stop()

@@ -237,8 +237,11 @@ class Replay:
         return out
 
 
-def rebuild(read: LogRead, writer: SaveWriter | None = None) -> Replay:
-    """Replay a log's intact events through the engine. Raises SaveError if the scenario in it is unusable."""
+def rebuild(read: LogRead, writer: SaveWriter | None = None, trace: bool = True) -> Replay:
+    """Replay a log's intact events through the engine. Raises SaveError if the scenario in it is unusable.
+
+    ``trace=False`` (verification) replays without building the rounds' traces: the states
+    and digests are the same, ``game.traces`` stays empty."""
     header = read.header
     stored = header.get("scenario")
     note = ""
@@ -281,7 +284,7 @@ def rebuild(read: LogRead, writer: SaveWriter | None = None) -> Replay:
     for i, ev in enumerate(read.events):
         line = read.line_of(i)
         try:
-            _apply(session, ev, line, replay)
+            _apply(session, ev, line, replay, trace)
         except (OrderSpecError, ValueError, KeyError, TypeError, AttributeError, IndexError, ArithmeticError) as exc:
             replay.divergence = replay.divergence or Divergence(game.round, line, f"event cannot be applied: {exc}")
             break
@@ -327,7 +330,7 @@ def _scenario_by_hash(read: LogRead) -> tuple[str, str]:
                     f"scenario file the game was played with in ./scenarios to replay them")
 
 
-def _apply(session: Session, ev: dict[str, Any], line: int, replay: Replay) -> None:
+def _apply(session: Session, ev: dict[str, Any], line: int, replay: Replay, trace: bool = True) -> None:
     rules, game = session.rules, session.game
     t = ev["type"]
     if t == "orders":
@@ -343,7 +346,10 @@ def _apply(session: Session, ev: dict[str, Any], line: int, replay: Replay) -> N
         session.pending_injects.append(ev["event"])
     elif t == "resolve":
         orders = [o for role in rules.roles for o in session.pending.get(role, ())]
-        game.play(orders, session.pending_injects)
+        if trace:
+            game.play(orders, session.pending_injects)
+        else:
+            game.advance(orders, session.pending_injects)
         session.pending, session.pending_by, session.pending_injects = {}, {}, []
         st = game.state
         if ev.get("round") != st.round and replay.divergence is None:
@@ -388,9 +394,10 @@ def _num(fixed: Any) -> str:
     return plain(to_float(fixed)) if isinstance(fixed, int | float) and not isinstance(fixed, bool) else repr(fixed)
 
 
-def load(path: str | Path) -> Replay:
-    """Read and rebuild a save (damage tolerated: see ``Replay.problems``)."""
-    return rebuild(read_log(path))
+def load(path: str | Path, trace: bool = True) -> Replay:
+    """Read and rebuild a save (damage tolerated: see ``Replay.problems``); ``trace=False``
+    to verify only (no round traces built)."""
+    return rebuild(read_log(path), trace=trace)
 
 
 def resume(path: str | Path) -> Replay:

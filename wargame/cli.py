@@ -432,8 +432,12 @@ def _print_one(loaded: Any, result: dict[str, Any]) -> None:
     t = Table(title="Roles")
     t.add_column("role")
     t.add_column("score", justify="right")
+    has_vs = all("vs_history" in r for r in result["roles"].values())
+    if has_vs:  # the score minus documented history's, same seed: the one number comparable across roles
+        t.add_column("vs history", justify="right")
     for rid, role in s.roles.items():
-        t.add_row(role.name, f"{result['roles'][rid]['score']:.1f}")
+        t.add_row(role.name, f"{result['roles'][rid]['score']:.1f}",
+                  *([f"{result['roles'][rid]['vs_history']:+.1f}"] if has_vs else []))
     c.print(t)
 
 

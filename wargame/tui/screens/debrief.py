@@ -15,6 +15,7 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wargame.engine.fixed import to_fixed
+from wargame.text import count
 from wargame.tui.messages import Advance, NewGame
 from wargame.tui.screens import PhaseScreen
 from wargame.tui.widgets.charts import IndicatorChart, ScoreChart, legend, marker_text, series, subject_indicators
@@ -159,7 +160,7 @@ class DebriefScreen(PhaseScreen):
                            f"are played, same seed; + did better for itself than history): [b]{ranking}[/b]")
             else:
                 verdict = "Scores compare each role with itself (its own objectives), not with the other roles."
-            intro = (f"[b]FINAL DEBRIEF[/b] · {escape(s.title)}: {rnd} round{'s' if rnd != 1 else ''} played, "
+            intro = (f"[b]FINAL DEBRIEF[/b] · {escape(s.title)}: {count(rnd, 'round')} played, "
                      f"{s.round_label(1)} to {s.round_label(rnd)}.\n{verdict}")
         else:
             intro = f"[b]Debrief after round {rnd} of {s.rounds}[/b] · {s.round_label(rnd)}."

@@ -241,7 +241,8 @@ class AfterAction:
             seat_line += [b(role.name), f": {SEAT_WORDS.get(str(seats.get(rid, 'human')), str(seats.get(rid)))}"]
         meta: list[list[Inline]] = [
             [["Exercise"], [s.title]],
-            [["Played"], [exercise_date(self.source, path)]],
+            [["Played"], ["not by people: every team followed a script" if seats and all(
+                str(v) == "script" for v in seats.values()) else exercise_date(self.source, path)]],
             [["Rounds"], [f"{last} of {s.rounds} ({span}), each {s.round_months} months of game time"]],
             [["Seats"], seat_line],
         ]

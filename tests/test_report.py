@@ -216,3 +216,25 @@ def test_printed_summary_of_a_ten_round_game_fits_two_pages(tmp_path: Path) -> N
     assert "Each sector on Kennedy's grid" in first + second
     assert "Round by round" not in first + second  # the details start on page 3
     assert "Round by round" in third
+
+
+@pytest.mark.skipif(not HISTORY.is_file(), reason="the history save is not written yet")
+def test_a_branch_that_repeats_history_differs_by_nothing(capsys, tmp_path: Path) -> None:
+    """The history's own U.S. orders from round 5 as a branch: the same game as "as played", run by run."""
+    import json
+
+    import yaml
+    from test_saves import run_cli
+
+    data = yaml.safe_load((ROOT / "scenarios" / "orders" / "history-2016-2020.yaml").read_text())
+    rounds = {r: {"us": by.get("us") or []} for r, by in data["rounds"].items() if r >= 5}
+    same = tmp_path / "same.yaml"
+    same.write_text(yaml.safe_dump({"scenario": "tech-contest", "rounds": rounds}))
+    code, out, err = run_cli("compare", str(HISTORY), "--at", "5", "--branch", f"same={same}", "--runs", "12",
+                             "--json", capsys=capsys)
+    assert code == 0, err
+    branch = json.loads(out)["branches"][1]
+    assert branch["name"] == "same"
+    for entry in branch["roles"].values():
+        assert entry["delta"] == {"mean": 0.0, "lo": 0.0, "hi": 0.0}
+    assert branch["attribution"] == {}

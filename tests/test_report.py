@@ -187,3 +187,54 @@ def test_compare_refuses_a_round_outside_the_save_and_a_bad_branch(capsys, tmp_p
     assert code == 1 and "before --at 5" in err
     code, _, err = run_cli("compare", str(HISTORY), "--at", "5", "--branch", "nofile", capsys=capsys)
     assert code == 2 and "NAME=ORDERS_FILE" in err
+
+
+CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
+
+
+@pytest.mark.skipif(CHROMIUM is None or not HISTORY.is_file(), reason="needs headless Chromium and the history save")
+def test_printed_summary_of_a_ten_round_game_fits_two_pages(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("needs pdftotext (poppler-utils)")
+    html_file, pdf = tmp_path / "r.html", tmp_path / "r.pdf"
+    html_file.write_text(render_report(load(HISTORY), "html", source=HISTORY.name), encoding="utf-8")
+    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html_file.as_uri()],
+                   capture_output=True, timeout=180, check=False)
+    assert pdf.is_file() and pdf.stat().st_size > 10_000
+
+    def page(n: int) -> str:
+        return subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"], capture_output=True,
+                              text=True, timeout=60).stdout
+
+    first, second, third = page(1), page(2), page(3)
+    assert "After-action report" in first and "Key decisions and rulings" in first
+    assert "Each sector on Kennedy's grid" in first + second
+    assert "Round by round" not in first + second  # the details start on page 3
+    assert "Round by round" in third
+
+
+@pytest.mark.skipif(not HISTORY.is_file(), reason="the history save is not written yet")
+def test_a_branch_that_repeats_history_differs_by_nothing(capsys, tmp_path: Path) -> None:
+    """The history's own U.S. orders from round 5 as a branch: the same game as "as played", run by run."""
+    import json
+
+    import yaml
+    from test_saves import run_cli
+
+    data = yaml.safe_load((ROOT / "scenarios" / "orders" / "history-2016-2020.yaml").read_text())
+    rounds = {r: {"us": by.get("us") or []} for r, by in data["rounds"].items() if r >= 5}
+    same = tmp_path / "same.yaml"
+    same.write_text(yaml.safe_dump({"scenario": "tech-contest", "rounds": rounds}))
+    code, out, err = run_cli("compare", str(HISTORY), "--at", "5", "--branch", f"same={same}", "--runs", "12",
+                             "--json", capsys=capsys)
+    assert code == 0, err
+    branch = json.loads(out)["branches"][1]
+    assert branch["name"] == "same"
+    for entry in branch["roles"].values():
+        assert entry["delta"] == {"mean": 0.0, "lo": 0.0, "hi": 0.0}
+    assert branch["attribution"] == {}

@@ -67,13 +67,9 @@ def run_one(loaded: LoadedScenario, seed: int, script: Script | None, save: str 
 
 
 def _pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    if len(xs) == 1:
-        return xs[0]
-    k = (len(xs) - 1) * p
-    lo = int(k)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+    from wargame.batch.compare import pct  # one quantile for simulate and compare
+
+    return pct(xs, p)
 
 
 def run_many(loaded: LoadedScenario, seed: int, runs: int, script_data: dict[int, Any] | None,

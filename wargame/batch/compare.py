@@ -25,8 +25,10 @@ indicator, the difference between a branch and "as played" is, run by run,
 the difference of those sums grouped by source; its mean over runs, by source,
 adds up exactly to the mean difference of the indicator's final value.
 
-The result is the same whatever the number of workers: runs are grouped in
-fixed chunks and combined in seed order.
+Runs go through :func:`wargame.batch.run_batch` (one process, local loky
+workers, or a Dask cluster) with :func:`run_seed` as the runner; run ``i`` plays
+seed ``seed + i`` and results come back in run order, so the comparison is the
+same, byte for byte, whatever ran it.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from wargame.engine.orders import Order, Script
 from wargame.scenario.model import QUADRANTS
 
 AS_PLAYED = "as played"
-CHUNK = 10  # runs per task: small enough to spread over workers, large enough to amortise compiling the rules
+CHUNK = 10  # runs per chunk of the batch
 TOP_INDICATORS = 5  # indicators attributed per branch
 TOP_SOURCES = 8  # sources listed per indicator before the rest are summed as "other"
 Z95 = 1.959963984540054
@@ -60,17 +62,32 @@ class Branch:
     script: Script | None
 
 
+Orders = dict[int, dict[str, tuple[Order, ...]]]
+
+
 @dataclass(frozen=True)
 class Plan:
-    """Everything a worker needs, picklable: the scenario, the start, and each branch's orders."""
+    """Everything the runs need: the scenario, the start, and each branch's orders."""
 
-    canonical: dict[str, Any]
+    canonical_text: str
     start: Any  # State at the start of round ``at``
     at: int
     seats: dict[str, str]
     played: dict[int, tuple[Order, ...]]  # round -> the save's orders (every role)
     injects: dict[int, tuple[str, ...]]
-    branches: tuple[tuple[str, dict[int, dict[str, tuple[Order, ...]]] | None], ...]
+    branches: tuple[tuple[str, Orders | None], ...]
+
+    def options(self) -> dict[str, Any]:
+        """The plan as JSON (the batch runner's options travel to workers and results files as JSON)."""
+        def orders(o: Orders | None) -> dict[str, dict[str, list[Any]]] | None:
+            if o is None:
+                return None
+            return {str(r): {role: [x.to_json() for x in xs] for role, xs in by.items()} for r, by in o.items()}
+
+        return {"start": self.start.to_json(), "at": self.at, "seats": self.seats,
+                "played": {str(r): [[o.role, o.to_json()] for o in xs] for r, xs in self.played.items()},
+                "injects": {str(r): list(xs) for r, xs in self.injects.items()},
+                "branches": [[name, orders(o)] for name, o in self.branches]}
 
 
 def plan_from_session(session: Any, at: int, branches: list[Branch]) -> Plan:
@@ -87,7 +104,7 @@ def plan_from_session(session: Any, at: int, branches: list[Branch]) -> Plan:
     played = {r: tuple(game.orders[r - 1]) for r in range(at, resolved + 1)}
     injects = {r: tuple(game.injects[r - 1]) for r in range(at, resolved + 1)}
     seats = {r: str((session.header.get("seats") or {}).get(r, "human")) for r in rules.roles}
-    out = []
+    out: list[tuple[str, Orders | None]] = []
     for b in [Branch(AS_PLAYED, None), *branches]:
         if b.script is None:
             out.append((b.name, None))
@@ -97,77 +114,82 @@ def plan_from_session(session: Any, at: int, branches: list[Branch]) -> Plan:
             raise CompareError(f"branch {b.name!r}: orders for round {early[0]}, before --at {at}; "
                                "a branch changes what happens from --at on")
         out.append((b.name, {r: dict(by) for r, by in b.script.rounds.items()}))
-    return Plan(session.loaded.canonical, game.states[at - 1], at, seats, played, injects, tuple(out))
+    return Plan(session.loaded.canonical_text, game.states[at - 1], at, seats, played, injects, tuple(out))
+
+
+def _state(data: dict[str, Any]) -> Any:
+    from wargame.engine.state import Pending, PolicyInForce, State
+
+    return State(data["round"], tuple(data["values"]), tuple(PolicyInForce(*p) for p in data["policies"]),
+                 tuple(Pending(*p) for p in data["pending"]), frozenset(data["used"]), frozenset(data["fired"]))
 
 
 # --- one run ------------------------------------------------------------------------
 
-def _play_branch(rules: Any, plan: Plan, seed: int, orders_of: dict[int, dict[str, tuple[Order, ...]]] | None
-                 ) -> dict[str, Any]:
+def _play_branch(rules: Any, start: Any, seats: dict[str, str], played: dict[int, tuple[Order, ...]],
+                 injects: dict[int, tuple[str, ...]], seed: int, orders_of: Orders | None) -> dict[str, Any]:
     from wargame.engine.bots import choose_orders
     from wargame.engine.game import Game, bot_rng
 
-    game = Game(rules, seed, [plan.start])
+    game = Game(rules, seed, [start])
     while not game.finished:
         rnd = game.round
         orders: list[Order] = []
         for role in rules.roles:
             if orders_of is not None and role in orders_of.get(rnd, {}):
                 orders.extend(orders_of[rnd][role])
-            elif plan.seats.get(role) != "bot" and rnd in plan.played:
-                orders.extend(o for o in plan.played[rnd] if o.role == role)
+            elif seats.get(role) != "bot" and rnd in played:
+                orders.extend(o for o in played[rnd] if o.role == role)
             else:
                 orders.extend(choose_orders(rules, game.state, role, bot_rng(seed, rnd, role)))
-        game.play(orders, plan.injects.get(rnd, ()))
+        game.play(orders, injects.get(rnd, ()))
     sums: dict[tuple[str, str, str], int] = {}
     for tr in game.traces:
         for c in tr.contributions:
             kind = "move" if c.kind in ("move", "policy", "deal") else c.kind
             key = (c.indicator, kind, c.source or kind)
             sums[key] = sums.get(key, 0) + c.amount
-    return {"scores": game.scores(), "quadrants": game.quadrants(), "values": game.state.values, "sums": sums}
+    return {"scores": game.scores(), "quadrants": game.quadrants(), "values": list(game.state.values),
+            "sums": [[ind, kind, src, amt] for (ind, kind, src), amt in sorted(sums.items())]}
 
 
-def run_chunk(plan: Plan, seeds: list[int]) -> list[dict[str, Any]]:
-    """Play every branch for each seed: the unit of work a worker runs (compiles the rules once)."""
+def run_seed(loaded: Any, seed: int, script: Any, *, rules: Any, start: dict[str, Any], at: int,
+             seats: dict[str, str], played: dict[str, list[Any]], injects: dict[str, list[str]],
+             branches: list[list[Any]]) -> dict[str, Any]:
+    """One run: every branch played to the end with ``seed`` (the batch runner calls this per seed)."""
     from wargame.engine.baseline import vs_history
-    from wargame.engine.rules import Rules
-    from wargame.scenario.loader import scenario_from_canonical
+    from wargame.engine.orders import parse_order
 
-    rules = Rules(scenario_from_canonical(plan.canonical))
-    out = []
-    for seed in seeds:
-        per: dict[str, Any] = {}
-        for name, orders_of in plan.branches:
-            res = _play_branch(rules, plan, seed, orders_of)
-            try:
-                res["vs_history"] = vs_history(rules, seed, res["scores"])
-            except Exception:  # noqa: BLE001 - a history file that does not fit the stored scenario: no baseline
-                res["vs_history"] = None
-            per[name] = res
-        out.append({"seed": seed, "branches": per})
-    return out
+    s = loaded.scenario
+    state = _state(start)
+    played_o = {int(r): tuple(parse_order(s, role, spec) for role, spec in xs) for r, xs in played.items()}
+    injects_t = {int(r): tuple(xs) for r, xs in injects.items()}
+    per: dict[str, Any] = {}
+    for name, orders in branches:
+        orders_of = None if orders is None else {
+            int(r): {role: tuple(parse_order(s, role, spec) for spec in specs) for role, specs in by.items()}
+            for r, by in orders.items()}
+        res = _play_branch(rules, state, seats, played_o, injects_t, seed, orders_of)
+        try:
+            res["vs_history"] = vs_history(rules, seed, res["scores"])
+        except Exception:  # noqa: BLE001 - a history file that does not fit the stored scenario: no baseline
+            res["vs_history"] = None
+        per[name] = res
+    return {"seed": seed, "branches": per}
 
 
-# --- running the chunks -------------------------------------------------------------
+def run_runs(plan: Plan, seed: int, runs: int, workers: int = 1, cluster: str | None = None,
+             progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+    """Every run's results in seed order, on wargame.batch's runner (one process, local workers or Dask):
+    the same results whichever way they ran."""
+    from wargame.batch import BatchSpec, run_batch
 
-def run_chunks(plan: Plan, seeds: list[int], workers: int = 1, cluster: str | None = None,
-               progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
-    """Every seed's results, in seed order, locally (``workers`` processes) or on a Dask cluster."""
-    chunks = [seeds[k:k + CHUNK] for k in range(0, len(seeds), CHUNK)]
-    results: list[list[dict[str, Any]]] = []
-    from wargame.batch import map_chunks  # local loky workers (exit with this process) or Dask
-
+    spec = BatchSpec(scenario=plan.canonical_text, seed=seed, runs=runs, script=None,
+                     runner="wargame.batch.compare:run_seed", options=plan.options(), chunk=CHUNK)
     try:
-        for _, batch in map_chunks(run_chunk, [(c,) for c in chunks], workers, cluster, shared=plan):
-            results.append(batch)
-            if progress:
-                progress(len(batch))
-    except RuntimeError as exc:
-        raise CompareError(str(exc)) from exc
-    flat = [r for batch in results for r in batch]
-    flat.sort(key=lambda r: r["seed"])
-    return flat
+        return run_batch(spec, workers=workers, cluster=cluster, progress=progress)
+    except RuntimeError as exc:  # no Dask installed
+        raise CompareError(str(exc)) from None
 
 
 # --- statistics ---------------------------------------------------------------------
@@ -241,10 +263,10 @@ def _attribution(rules: Any, runs: list[dict[str, Any]], base: list[dict[str, An
     for _, ind, k in diffs[:TOP_INDICATORS]:
         by: dict[tuple[str, str], int] = {}
         for x, y in zip(runs, base):
-            for (i2, kind, source), amt in x["sums"].items():
+            for i2, kind, source, amt in x["sums"]:
                 if i2 == ind:
                     by[(kind, source)] = by.get((kind, source), 0) + amt
-            for (i2, kind, source), amt in y["sums"].items():
+            for i2, kind, source, amt in y["sums"]:
                 if i2 == ind:
                     by[(kind, source)] = by.get((kind, source), 0) - amt
         ranked = sorted(((v, key) for key, v in by.items() if v), key=lambda t: (-abs(t[0]), t[1]))
@@ -266,7 +288,7 @@ def compare(session: Any, save: str, at: int, branches: list[Branch], runs: int,
         raise CompareError("--runs must be at least 1")
     plan = plan_from_session(session, at, branches)
     first = session.game.seed if seed is None else seed
-    results = run_chunks(plan, list(range(first, first + runs)), workers, cluster, progress)
+    results = run_runs(plan, first, runs, workers, cluster, progress)
     return aggregate(session.game.rules, save, at, results, [AS_PLAYED] + [b.name for b in branches])
 
 

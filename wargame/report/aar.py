@@ -26,8 +26,8 @@ from wargame.engine.rules import SCALE
 from wargame.engine.scoring import quadrants as engine_quadrants
 from wargame.engine.scoring import scores as engine_scores
 from wargame.numbers import points, readable, readable_unit, signed
-from wargame.report.doc import (Anchor, Br, Bullets, Cite, Document, Figure, GridChart, GridPath, Heading, Inline,
-                                LineChart, Override, PageBreak, Panel, Para, Part, PathPoint, Refs, Series, Span, Table, Warn, b,
+from wargame.report.doc import (Anchor, Br, Bullets, Cite, Document, Figure, GridChart, GridPath, Heading, Inline, Keep,
+                                LineChart, Override, Panel, Para, Part, PathPoint, Refs, Series, Span, Table, Warn, b,
                                 code, i)
 from wargame.report.grid import COLUMNS, LAYOUT, ROWS, quadrant_label, quadrant_letter, quadrant_name
 from wargame.saves.log import log_bytes
@@ -215,6 +215,7 @@ class AfterAction:
         self.departures()
         self.grid()
         summary = Part("summary", self.take())
+        self.grid_map()
         self.timeline()
         self.sectors()
         self.roles()
@@ -240,7 +241,8 @@ class AfterAction:
             seat_line += [b(role.name), f": {SEAT_WORDS.get(str(seats.get(rid, 'human')), str(seats.get(rid)))}"]
         meta: list[list[Inline]] = [
             [["Exercise"], [s.title]],
-            [["Played"], [exercise_date(self.source, path)]],
+            [["Played"], ["not by people: every team followed a script" if seats and all(
+                str(v) == "script" for v in seats.values()) else exercise_date(self.source, path)]],
             [["Rounds"], [f"{last} of {s.rounds} ({span}), each {s.round_months} months of game time"]],
             [["Seats"], seat_line],
         ]
@@ -302,9 +304,8 @@ class AfterAction:
 
     def grid(self) -> None:
         s, rules = self.s, self.rules
-        self.add(PageBreak())  # the grid and its tables make the summary's second printed page
-        self.add(Heading(2, "Each sector on Kennedy's grid", "grid"))
-        self.add(Para(["Kennedy's Figure 1.1 (CSIS ch. 1) asks two questions of each sector: does China's innovation "
+        intro: list[Any] = [Heading(2, "Each sector on Kennedy's grid", "grid")]
+        intro.append(Para(["Kennedy's Figure 1.1 (CSIS ch. 1) asks two questions of each sector: does China's innovation "
                        "drive succeed, and is its effect on the global sector constructive? Each small grid shows a "
                        "sector's path, round by round, on the same scales; the dashed box is where the sources place "
                        "it."] + ([" ", self.cite(["frame.quadrants"])] if self.evidence and "frame.quadrants" in self.evidence.facts
@@ -319,7 +320,7 @@ class AfterAction:
                                   self.bounds(inn), self.bounds(glo),
                                   sec.documented.quadrant if sec.documented else None))
         share_grid(paths)
-        self.add(Figure(GridChart("Sector paths on Kennedy's grid", paths), values=False))
+        self.add(Keep(intro + [Figure(GridChart("Sector paths on Kennedy's grid", paths), values=False)]))
         rows: list[list[Inline]] = []
         for sid, sec in s.sectors.items():
             path = [h[sid] for h in self.quads]
@@ -335,14 +336,6 @@ class AfterAction:
                        Span(" (agrees)" if same else " (differs)", "b" if not same else "muted")]
             rows.append([[b(sec.name)], [story], [b(quadrant_name(path[-1]))], doc])
         self.add(Table([["Sector"], ["Path (from the start)"], ["At the end"], ["Where the sources place it"]], rows, ""))
-        # the 2x2 map at the end, oriented as Figure 1.1
-        cells: dict[str, Inline] = {}
-        for q in (q for row in LAYOUT for q in row):
-            names = [sec.name for sid, sec in s.sectors.items() if self.quads[-1][sid] == q]
-            cells[q] = [b(quadrant_label(q)), Br()] + ([", ".join(names)] if names else [i("none")])
-        head: list[Inline] = [[""], [COLUMNS[0]], [COLUMNS[1]]]
-        rows = [[[b(ROWS[r])], cells[LAYOUT[r][0]], cells[LAYOUT[r][1]]] for r in range(2)]
-        self.add(Table(head, rows, "quad"))
 
     def vs_history(self) -> dict[str, float] | None:
         """Each team's final score minus its score under documented history (same scenario and seed), from the
@@ -374,12 +367,11 @@ class AfterAction:
         if vs is not None:
             head += [["Against documented history"], ["Rank"]]
         self.add(Table(head, rows, "num"))
-        note: Inline = ["A score (0-100) is how well a team met its own objectives; the objectives differ, so a score "
-                        "compares a team with itself, not with another team. "]
+        note: Inline = ["A score (0-100) measures a team against its own objectives, so it compares with the team's "
+                        "own start, not with another team. "]
         if vs is not None:
-            note.append("Against documented history: the team's final score minus what it scored when the "
-                        "recorded moves are played with the same seed; above zero, it did better for itself than "
-                        "history did.")
+            note.append("Against documented history: the final score minus the score the recorded moves give with "
+                        "the same seed (above zero: better for itself than history).")
         elif self.R != s.rounds:
             note.append("Documented history is measured over a whole game; this one stopped early.")
         else:
@@ -401,6 +393,18 @@ class AfterAction:
                        rows, ""))
 
     # --- details
+    def grid_map(self) -> None:
+        """The sectors at the end on a 2x2 map, oriented as Figure 1.1 (the summary has their paths)."""
+        s = self.s
+        self.add(Heading(2, "Kennedy's grid at the end", "map"))
+        cells: dict[str, Inline] = {}
+        for q in (q for row in LAYOUT for q in row):
+            names = [sec.name for sid, sec in s.sectors.items() if self.quads[-1][sid] == q]
+            cells[q] = [b(quadrant_label(q)), Br()] + ([", ".join(names)] if names else [i("none")])
+        head: list[Inline] = [[""], [COLUMNS[0]], [COLUMNS[1]]]
+        rows = [[[b(ROWS[r])], cells[LAYOUT[r][0]], cells[LAYOUT[r][1]]] for r in range(2)]
+        self.add(Table(head, rows, "quad"))
+
     def timeline(self) -> None:
         s = self.s
         self.add(Heading(2, "Round by round", "timeline"))

@@ -218,11 +218,18 @@ class Card:
 
 
 @dataclass
+class Keep:
+    """Blocks printed on one page together (a heading with the chart it introduces)."""
+
+    blocks: list["Block"]
+
+
+@dataclass
 class PageBreak:
     """Start a new printed page here (HTML print only)."""
 
 
-Block: TypeAlias = Heading | Para | Bullets | Refs | Table | Warn | Figure | Card | PageBreak
+Block: TypeAlias = Heading | Para | Bullets | Refs | Table | Warn | Figure | Card | Keep | PageBreak
 
 
 @dataclass

@@ -9,7 +9,7 @@ import html
 
 from wargame.numbers import row_format
 from wargame.report.charts import chart_svg
-from wargame.report.doc import (Anchor, Block, Br, Bullets, Card, Cite, Document, Figure, Heading, Inline, LineChart,
+from wargame.report.doc import (Anchor, Block, Br, Bullets, Card, Cite, Document, Figure, Heading, Inline, Keep, LineChart,
                                 Link, PageBreak, Para, Refs, Span, Table, Warn)
 
 CSS = """
@@ -67,14 +67,15 @@ section.part-details, section.part-appendix { break-before: page; }
   body { font-size: 10pt; line-height: 1.32; }
   main { max-width: none; padding: 0; }
   nav, details { display: none; }
-  h1 { font-size: 17pt; margin-top: 0; } h2 { font-size: 13pt; margin: 12pt 0 4pt; } h3 { font-size: 11pt; margin: 9pt 0 3pt; }
+  h1 { font-size: 17pt; margin-top: 0; } h2 { font-size: 13pt; margin: 10pt 0 3pt; padding-top: 3pt; }
+  h3 { font-size: 11pt; margin: 8pt 0 3pt; }
   h2, h3, h4 { break-after: avoid; }
   table { font-size: 8.5pt; margin: 3pt 0 7pt; } th, td { padding: 1.5pt 4pt; }
-  table.decisions { font-size: 8pt; line-height: 1.22; }
+  table.decisions { font-size: 7.8pt; line-height: 1.18; }
   figure.grid svg { width: 82%; margin: 0 auto; }
   p { margin: 3pt 0 5pt; } ul { margin: 3pt 0 5pt; }
   p.lead { font-size: 10pt; }
-  figure, table.quad, .card, tr { break-inside: avoid; }
+  figure, table.quad, .card, tr, .keep { break-inside: avoid; }
   .pagebreak { break-before: page; }
   a { color: inherit; text-decoration: none; }
 }
@@ -166,6 +167,8 @@ def _block(blk: Block, toc: list[str]) -> str:
         tag = f'<span class="tag">{_h(blk.tag)}</span>' if blk.tag else ""
         inner = "".join(_block(b, toc) for b in blk.blocks)
         return f'<div class="card"><h4><span>{_h(blk.title)}</span>{tag}</h4>{inner}</div>'
+    if isinstance(blk, Keep):
+        return '<div class="keep">' + "".join(_block(b, toc) for b in blk.blocks) + "</div>"
     if isinstance(blk, PageBreak):
         return '<div class="pagebreak"></div>'
     raise TypeError(f"unknown block {blk!r}")

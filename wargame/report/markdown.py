@@ -12,7 +12,7 @@ import re
 
 from wargame.numbers import readable, row_format, spark
 from wargame.report.doc import (Anchor, BandChart, Block, Br, Bullets, Card, Cite, Document, Figure, GridChart,
-                                Heading, Inline, LineChart, Link, PageBreak, Para, Refs, Span, Table, Warn)
+                                Heading, Inline, Keep, LineChart, Link, PageBreak, Para, Refs, Span, Table, Warn)
 from wargame.report.grid import quadrant_name
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
@@ -147,6 +147,8 @@ def _block(blk: Block) -> list[str]:
         for inner in blk.blocks:
             out += _block(inner)
         return out
+    if isinstance(blk, Keep):
+        return [line for inner in blk.blocks for line in _block(inner)]
     if isinstance(blk, PageBreak):
         return []
     raise TypeError(f"unknown block {blk!r}")

@@ -30,8 +30,10 @@ ALT = "alternative"
 BRANCH_STYLE = {AS_PLAYED: "bold $primary", ALT: "bold $warning"}
 
 
-def band_lines(groups: list[tuple[str, list[tuple[str, dict[str, float]]]]], lo: float, hi: float) -> list[Text]:
+def band_lines(groups: list[tuple[str, list[tuple[str, dict[str, float]]]]], lo: float, hi: float,
+               bar: int = BAR) -> list[Text]:
     """Distributions as text on one shared scale: ─ 5th to 95th percentile, ┃ median, ● mean."""
+    BAR = max(10, bar)  # noqa: N806 - the width of this chart
     span = (hi - lo) or 1.0
 
     def col(v: float) -> int:
@@ -63,15 +65,15 @@ class CompareScreen(Screen):
     CompareScreen { layout: vertical; }
     CompareScreen #cmp-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
     CompareScreen #cmp-body { height: 1fr; }
-    CompareScreen #cmp-setup { width: 58; min-width: 40; padding: 0 1; border-right: vkey $primary 40%; }
-    CompareScreen #cmp-setup Input { width: 1fr; }
-    CompareScreen #cmp-setup .row { height: auto; }
-    CompareScreen #cmp-setup .row Label { width: 12; padding: 1 0 0 0; }
-    CompareScreen #cmp-choices { height: 1fr; }
-    CompareScreen #cmp-run { width: 1fr; margin-top: 1; }
-    CompareScreen #cmp-progress { margin-top: 1; width: 1fr; }
-    CompareScreen #cmp-status { height: auto; color: $text-muted; }
-    CompareScreen #cmp-results { width: 1fr; padding: 0 1; }
+    CompareScreen #cmp-setup { width: 2fr; min-width: 30; max-width: 58; padding: 0 1; border-right: vkey $primary 40%; }
+    CompareScreen #cmp-setup Input { width: 1fr; height: 1; border: none; padding: 0 1; }
+    CompareScreen #cmp-setup .row { height: 1; margin-top: 1; }
+    CompareScreen #cmp-setup .row Label { width: 12; }
+    CompareScreen #cmp-choices { height: 1fr; min-height: 4; }
+    CompareScreen #cmp-run { width: 1fr; height: 1; min-width: 10; border: none; }
+    CompareScreen #cmp-progress { width: 1fr; }
+    CompareScreen #cmp-status { height: auto; max-height: 3; color: $text-muted; }
+    CompareScreen #cmp-results { width: 3fr; padding: 0 1; }
     CompareScreen .caption { height: auto; text-style: bold; color: $text-muted; margin-top: 1; }
     CompareScreen #cmp-chart, CompareScreen #cmp-quads { height: auto; }
     CompareScreen #cmp-why { height: auto; max-height: 20; }
@@ -106,7 +108,7 @@ class CompareScreen(Screen):
                 with Horizontal(classes="row"):
                     yield Label("Runs")
                     yield Input(str(self.runs), type="integer", id="cmp-runs")
-                yield Static("Alternatives (space): − without a move made, + with a new one", classes="caption")
+                yield Static("Alternatives (space): − drop a move, + add one", classes="caption")
                 yield SelectionList[int](id="cmp-choices")
                 yield Button("Run comparison  [ctrl+r]", id="cmp-run", variant="primary")
                 yield ProgressBar(total=self.runs, id="cmp-progress", show_eta=False)
@@ -212,7 +214,8 @@ class CompareScreen(Screen):
             groups.append((f"{role.name}  {d['mean']:+.1f} [{d['lo']:+.1f}, {d['hi']:+.1f}]", bands))
         lo = max(0.0, min(d["p5"] for d in dists) - 1)
         hi = min(100.0, max(d["p95"] for d in dists) + 1)
-        chart = Text("\n").join(band_lines(groups, lo, hi))
+        width = self.query_one("#cmp-results").content_region.width
+        chart = Text("\n").join(band_lines(groups, lo, hi, min(BAR, width - 22)))
         self.query_one("#cmp-chart", Static).update(chart)
         quads = []
         for sid, sec in s.sectors.items():

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from wargame.saves.log import LogRead, SaveError, read_log
 
@@ -30,6 +31,10 @@ class SaveInfo:
     problem: str = ""
     mtime: float = 0.0
     ended: bool = False  # the save's end line says the game was finished
+    parent: str | None = None  # the file this one was written from (undo, fork, recovery)
+    how: str = ""  # "undo", "fork at round N", "recovered"
+    superseded: bool = False  # an undo continued this game in another file
+    depth: int = 0  # 0 for a game; 1 and more for the copies grouped under it
 
     @property
     def finished(self) -> bool:
@@ -41,7 +46,61 @@ class SaveInfo:
     def status(self) -> str:
         if not self.intact:
             return "✗ damaged"
+        if self.superseded:
+            return "↺ undone (continued below)"
         return "✓ finished" if self.finished else "▶ unfinished"
+
+    @property
+    def label(self) -> str:
+        """The file name, indented under its game, with how it was made."""
+        if not self.depth:
+            return self.path.name
+        return "  " * (self.depth - 1) + "↳ " + self.path.name + (f" ({self.how})" if self.how else "")
+
+
+def _how(parent: dict[str, Any]) -> str:
+    if "undo" in parent:
+        return "undo"
+    if "round" in parent:
+        return f"fork at round {parent['round']}"
+    if "recovered" in parent:
+        return "recovered"
+    return ""
+
+
+def group_saves(saves: list[SaveInfo]) -> list[SaveInfo]:
+    """Each game first (newest first), with its undo, fork and recovery copies under it.
+
+    An undo continues its game in a new file, so the file it was written from is marked
+    superseded rather than listed as another unfinished game.
+    """
+    undone = {s.parent for s in saves if s.parent and s.how == "undo"}
+    saves = [replace(s, superseded=s.path.name in undone) for s in saves]
+    by_name = {s.path.name: s for s in saves}
+    children: dict[str, list[SaveInfo]] = {}
+    roots = []
+    for s in saves:
+        if s.parent and s.parent in by_name and s.parent != s.path.name:
+            children.setdefault(s.parent, []).append(s)
+        else:
+            roots.append(s)
+    out: list[SaveInfo] = []
+
+    def walk(s: SaveInfo, depth: int, seen: set[str]) -> None:
+        if s.path.name in seen:
+            return
+        seen.add(s.path.name)
+        out.append(replace(s, depth=depth))
+        for c in children.get(s.path.name, []):
+            walk(c, depth + 1, seen)
+
+    seen: set[str] = set()
+    for r in roots:
+        walk(r, 0, seen)
+    for s in saves:  # a cycle of parents (an edited header): list them anyway
+        if s.path.name not in seen:
+            walk(s, 0, seen)
+    return out
 
 
 def scan_saves(folder: Path) -> list[SaveInfo]:
@@ -60,7 +119,7 @@ def scan_saves(folder: Path) -> list[SaveInfo]:
             continue  # a FIFO or a device named *.jsonl is not a save (and must not be read)
         out.append(save_info(p, st.st_mtime))
     out.sort(key=lambda s: (-s.mtime, s.path.name))
-    return out
+    return group_saves(out)
 
 
 def save_info(p: Path, mtime: float = 0.0) -> SaveInfo:
@@ -90,7 +149,9 @@ def _info(p: Path, read: LogRead, mtime: float) -> SaveInfo:
     problem = read.scenario_damage or read.damage
     if read.scenario_damage and read.damage:
         problem = f"{read.scenario_damage}; {read.damage}"
-    return SaveInfo(p, sid, title, played, total, not problem, problem, mtime, read.ended)
+    parent = h.get("parent")  # a dict with a str 'file', or None: checked by the reader
+    return SaveInfo(p, sid, title, played, total, not problem, problem, mtime, read.ended,
+                    parent["file"] if parent else None, _how(parent) if parent else "")
 
 
 def _title(text: str) -> str:

@@ -157,8 +157,83 @@ class EndEv(_Line):
     round: Played
 
 
-Event = Annotated[OrdersEv | InjectEv | ResolveEv | OverrideEv | NoteEv | EndEv, Field(discriminator="type")]
+# The round's flow (wargame.play) logs its own events: phases, the negotiation table,
+# messages and the clock. The engine's replay ignores them; the flow reads these fields
+# when it rebuilds itself mid-round, so they are typed here too.
+
+class PhaseEv(_Line):
+    type: Literal["phase"]
+    round: Round
+    phase: str
+
+
+class OfferEv(_Line):
+    type: Literal["offer"]
+    round: Round
+    id: str
+    role: str
+    move: str
+    target: str | None = None
+    by: str = "human"
+
+
+class AnswerEv(_Line):
+    type: Literal["answer"]
+    round: Round
+    id: str
+    role: str
+    answer: str
+    by: str = "human"
+
+
+class ReplyEv(_Line):
+    type: Literal["reply"]
+    round: Round
+    id: str
+    role: str
+    reply: str
+    by: str = "human"
+
+
+class WithdrawEv(_Line):
+    type: Literal["withdraw"]
+    round: Round
+    id: str
+    role: str
+
+
+class MessageEv(_Line):
+    type: Literal["message"]
+    round: Round
+    id: str
+    sender: str = Field(alias="from")
+    to: str
+    text: Text
+
+
+class ClockEv(_Line):
+    type: Literal["clock"]
+    round: Round
+    phase: str
+    action: str
+    minutes: float | None = None
+    remaining: float | None = None
+    policy: str | None = None
+    late: list[str] | None = None
+
+    @field_validator("minutes", "remaining")
+    @classmethod
+    def _finite(cls, v: float | None) -> float | None:
+        if v is not None and not math.isfinite(v):
+            raise ValueError("not a finite number")
+        return v
+
+
+Event = Annotated[OrdersEv | InjectEv | ResolveEv | OverrideEv | NoteEv | EndEv | PhaseEv | OfferEv | AnswerEv
+                  | ReplyEv | WithdrawEv | MessageEv | ClockEv, Field(discriminator="type")]
 _EVENT = TypeAdapter(Event)
+EVENT_NAMES = ("orders", "inject", "resolve", "override", "note", "end", "phase", "offer", "answer", "reply",
+               "withdraw", "message", "clock")
 _HEADER = TypeAdapter(Header)
 _SCENARIO = TypeAdapter(ScenarioLine)
 
@@ -168,8 +243,7 @@ def _problem(exc: ValidationError) -> str:
     err = exc.errors(include_url=False)[0]
     loc = [str(p) for p in err["loc"]]
     # the discriminated union puts the event type first in the location; drop it
-    if loc and err["loc"] and isinstance(err["loc"][0], str) and loc[0] in ("orders", "inject", "resolve", "override",
-                                                                            "note", "end") and len(loc) > 1:
+    if loc and isinstance(err["loc"][0], str) and loc[0] in EVENT_NAMES and len(loc) > 1:
         loc = loc[1:]
     where = ".".join(loc) or "the line"
     found = err.get("input")

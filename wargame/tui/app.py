@@ -355,6 +355,7 @@ class WargameApp(App[int]):
     # --- sessions -------------------------------------------------------------------------------
 
     def new_game(self, loaded: Any, seed: int | None = None, seats: dict[str, str] | None = None) -> None:
+        from wargame.saves.log import SaveError
         from wargame.saves.session import Session, default_save_path
 
         self._close_session()
@@ -363,7 +364,7 @@ class WargameApp(App[int]):
         try:
             path = default_save_path(loaded.scenario.id, self.saves_dir, self.time.now())
             session = Session.new(loaded, seed, seats, path)
-        except OSError as exc:
+        except (OSError, SaveError) as exc:  # SaveError: the saves folder is a file, say
             self._message("Cannot start the game", f"The save file cannot be written in {self.saves_dir}: {exc}")
             return
         self._loaded_by_sha[loaded.sha256] = loaded

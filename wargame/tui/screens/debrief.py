@@ -81,6 +81,7 @@ class DebriefScreen(PhaseScreen):
         Binding("enter", "advance", "Next round", priority=True, id="debrief.next"),
         Binding("n", "new_game", "New game", id="debrief.new"),
         Binding("q", "quit_game", "Quit", id="debrief.quit"),
+        Binding("c", "compare", "Compare", id="debrief.compare", tooltip="Compare from here: alternative moves, many runs"),
     ]
     CONTROL_ACTIONS = frozenset({"advance", "new_game"})
 
@@ -91,11 +92,19 @@ class DebriefScreen(PhaseScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "advance" and self.final:
             return False
-        if action in ("new_game", "quit_game") and not self.final:
+        if action in ("new_game", "quit_game", "compare") and not self.final:
             return False
         return super().check_action(action, parameters)
 
     AUTO_FOCUS = "#debrief-body"
+
+    def action_compare(self) -> None:
+        from wargame.tui.screens.compare import CompareScreen
+
+        session = self.game_app.session
+        name = session.path.name if session.path is not None else "this game"
+        self.app.push_screen(CompareScreen(session, name, session.game.state.round,
+                                           getattr(self.game_app, "evidence", None)))
 
     def compose(self) -> ComposeResult:
         yield PhaseBar()

@@ -180,7 +180,7 @@ class ForkDialog(ModalScreen[dict[str, str] | None]):
 
 _EVENTS = Binding.Group("Event")
 _ROUNDS = Binding.Group("Round")
-_VIEWS = Binding.Group("State/Orders/Trace")
+_VIEWS = Binding.Group("Views")  # the tabs name each: "State (s)", "Orders (o)", "Trace (t)"
 
 
 class ReplayScreen(Screen):
@@ -240,10 +240,10 @@ class ReplayScreen(Screen):
         Binding("home", "edge(0)", "First", show=False, priority=True, id="replay.first"),
         Binding("end", "edge(1)", "Last", show=False, priority=True, id="replay.last"),
         Binding("g", "jump", "Jump", id="replay.jump", tooltip="Jump to a round"),
-        Binding("b", "bookmark", "Bookmark", id="replay.bookmark", tooltip="Next bookmark (cycles)"),
+        Binding("b", "bookmark", "Mark", id="replay.bookmark", tooltip="Next bookmark (cycles)"),
+        Binding("e", "evidence", "Facts", id="replay.evidence", tooltip="Open the evidence browser"),
         Binding("f", "fork", "Fork", id="replay.fork", tooltip="Fork a new game from this round"),
         Binding("c", "compare", "Compare", id="replay.compare", tooltip="Compare from here: alternative moves, many runs"),
-        Binding("e", "evidence", "Facts", id="replay.evidence", tooltip="Open the evidence browser"),
         Binding("f1,question_mark", "help", "Help", id="replay.help", tooltip="The replay viewer's keys"),
         Binding("escape,q", "back", "Back", key_display="esc", id="replay.back", tooltip="Leave the replay"),
     ]

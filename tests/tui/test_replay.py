@@ -358,7 +358,7 @@ async def test_view_keys_are_in_the_key_bar_and_tabs_click(tmp_path: Path) -> No
         screen = app.screen
         assert isinstance(screen, ReplayScreen)
         bar = str(screen.query_one(KeyBar).render())
-        assert "s o t State/Orders/Trace" in bar
+        assert "s o t Views" in bar and "c Compare" in bar and "e Facts" in bar  # all fit at 120
         labels = [str(t.label) for t in screen.query("Tab")]
         assert labels == ["State (s)", "Orders (o)", "Trace (t)"]
         tabs = screen.query_one(TabbedContent)
@@ -390,7 +390,7 @@ async def test_f1_shows_the_replay_help_not_the_games(tmp_path: Path) -> None:
         assert str(app.screen.query_one(".dialog-title", Label).render()).startswith("Replay help")
         assert "## The replay viewer" in REPLAY_HELP and "facilitator's console" not in REPLAY_HELP
         # Every key the viewer binds is explained in its help.
-        for key in ("*← →*", "*[ ]*", "*Home*", "*G*", "*B*", "*S*", "*O*", "*T*", "*E*", "*F*", "*Esc*"):
+        for key in ("*← →*", "*[ ]*", "*Home*", "*G*", "*B*", "*S*", "*O*", "*T*", "*E*", "*F*", "*C*", "*Esc*"):
             assert key in REPLAY_HELP, key
         await pilot.press("escape")
         await pilot.pause()

@@ -108,6 +108,8 @@ The tabs can also be clicked.
 - *E*: the evidence browser (the facts behind the rules)
 - *F*: fork: a new game from this round on, with the seats you choose (human or bot),
   in a new save; the replayed save is not changed
+- *C*: compare from here: choose a round and alternative moves, play both branches many
+  times, and see how the outcomes differ and why
 - *F1* or *?*: this help · *Esc* or *Q*: leave the replay
 """
 

@@ -180,7 +180,7 @@ class ForkDialog(ModalScreen[dict[str, str] | None]):
 
 _EVENTS = Binding.Group("Event")
 _ROUNDS = Binding.Group("Round")
-_VIEWS = Binding.Group("State/Orders/Trace")
+_VIEWS = Binding.Group("Views")  # the tabs name each: "State (s)", "Orders (o)", "Trace (t)"
 
 
 class ReplayScreen(Screen):
@@ -200,10 +200,10 @@ class ReplayScreen(Screen):
     ReplayScreen #rp-position {
         height: auto; padding: 0 1; background: $boost; color: $text;
     }
-    ReplayScreen #rp-event {
-        height: auto; max-height: 7; padding: 0 1; border-bottom: hkey $primary 40%;
-        overflow-y: auto;
+    ReplayScreen #rp-event-box {
+        height: auto; max-height: 8; border-bottom: hkey $primary 40%;
     }
+    ReplayScreen #rp-event { height: auto; padding: 0 1; }
     ReplayScreen #rp-notice {
         height: auto; padding: 0 1; color: $success; display: none;
     }
@@ -216,7 +216,7 @@ class ReplayScreen(Screen):
     ReplayScreen #rp-policies { height: auto; padding: 0 1; color: $text-muted; }
     ReplayScreen #rp-orders { height: 1fr; }
     ReplayScreen #rp-why { height: 1fr; border-top: hkey $primary 40%; }
-    ReplayScreen.-short #rp-event { max-height: 3; }
+    ReplayScreen.-short #rp-event-box { max-height: 4; }
     ReplayScreen.-short #rp-state DataTable { margin-bottom: 0; }
     """
 
@@ -240,10 +240,10 @@ class ReplayScreen(Screen):
         Binding("home", "edge(0)", "First", show=False, priority=True, id="replay.first"),
         Binding("end", "edge(1)", "Last", show=False, priority=True, id="replay.last"),
         Binding("g", "jump", "Jump", id="replay.jump", tooltip="Jump to a round"),
-        Binding("b", "bookmark", "Bookmark", id="replay.bookmark", tooltip="Next bookmark (cycles)"),
+        Binding("b", "bookmark", "Mark", id="replay.bookmark", tooltip="Next bookmark (cycles)"),
+        Binding("e", "evidence", "Facts", id="replay.evidence", tooltip="Open the evidence browser"),
         Binding("f", "fork", "Fork", id="replay.fork", tooltip="Fork a new game from this round"),
         Binding("c", "compare", "Compare", id="replay.compare", tooltip="Compare from here: alternative moves, many runs"),
-        Binding("e", "evidence", "Facts", id="replay.evidence", tooltip="Open the evidence browser"),
         Binding("f1,question_mark", "help", "Help", id="replay.help", tooltip="The replay viewer's keys"),
         Binding("escape,q", "back", "Back", key_display="esc", id="replay.back", tooltip="Leave the replay"),
     ]
@@ -273,7 +273,10 @@ class ReplayScreen(Screen):
         yield Static(f"Replay  {self.path.name}", id="rp-title")
         yield Static("", id="rp-problems")
         yield Static("Loading the save...", id="rp-position")
-        yield Static("", id="rp-event")
+        # The event's words scroll (wheel, or the scrollbar) when a round's news is long.
+        box = VerticalScroll(Static("", id="rp-event"), id="rp-event-box")
+        box.can_focus = False
+        yield box
         yield Static("", id="rp-notice")
         with TabbedContent(initial="rp-tab-state", id="rp-tabs"):
             with TabPane("State (s)", id="rp-tab-state"):
@@ -396,6 +399,7 @@ class ReplayScreen(Screen):
             parts += ["  ", (mark, "bold $accent" if on_mark else "$text-muted")]
         self.query_one("#rp-position", Static).update(Content.assemble(*parts))
         self.query_one("#rp-event", Static).update(_lines(tl.describe(k)))
+        self.query_one("#rp-event-box").scroll_home(animate=False)
         self._show_state()
         self._show_orders()
         self._show_trace()
@@ -408,7 +412,7 @@ class ReplayScreen(Screen):
         st = tl.state(k) if len(tl) else tl.replay.game.states[0]
         quad = tl.quadrants(k) if len(tl) else {}
         width = self.size.width or 80
-        name_w = max(14, min(44, width - 56))
+        name_w = max(14, min(44, width - 58))  # room for "destructive-victory" and a scrollbar
         sec_rows: list[tuple[str, list[Text]]] = []
         for sid, (ii, it, gi, gt) in rules.axes.items():
             inn, glob = st.values[ii] / SCALE, st.values[gi] / SCALE

@@ -25,7 +25,10 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = 1
-EVENT_TYPES = ("orders", "inject", "resolve", "override", "note")
+# The engine's events, then the round flow's (wargame.play): phases, the negotiation
+# table, messages between teams and the clock. Replay needs only the first five.
+EVENT_TYPES = ("orders", "inject", "resolve", "override", "note",
+               "phase", "offer", "answer", "reply", "withdraw", "message", "clock")
 
 
 class SaveError(Exception):
@@ -260,7 +263,9 @@ def _describe_lost(rest: list[bytes]) -> str:
         if t == "resolve" and isinstance(obj.get("round"), int):  # type: ignore[union-attr]
             rounds.append(obj["round"])  # type: ignore[index]
     names = {"orders": "order submission", "inject": "inject", "resolve": "round resolution",
-             "override": "override", "note": "note"}
+             "override": "override", "note": "note", "phase": "phase change", "offer": "deal offer",
+             "answer": "answer to an offer", "reply": "reply to a counter-offer", "withdraw": "withdrawn offer",
+             "message": "message", "clock": "clock change"}
     parts = [f"{n} {names[t]}{'s' if n > 1 else ''}" for t, n in counts.items()]
     if rounds:
         parts.append("the result of round" + ("s " if len(rounds) > 1 else " ") + ", ".join(map(str, rounds)))

@@ -93,8 +93,8 @@ class NegotiationScreen(PhaseScreen):
             note = (f"[b $text-warning]{plural(waiting, 'answer')} waiting[/]" if waiting
                     else "[$text-muted]nothing waiting[/]")
             ol.add_option(Option(f"[b]{escape(role_name(rules, role))}[/b] · {note}", id=role))
-        if ol.option_count and keep is not None and keep < ol.option_count:
-            ol.highlighted = keep
+        if humans:  # the first team, or the one highlighted before: Enter works at once
+            ol.highlighted = keep if keep is not None and keep < ol.option_count else 0
         locked = " [b $text-error]Time is up: the table is closed.[/]" if flow.locked else ""
         self.query_one("#negotiation-next", Static).update(
             "[b]Next → ORDERS.[/b] Offers not answered by then are [i]unanswered[/i]; a counter-offer not taken is "
@@ -171,8 +171,9 @@ class TeamTableScreen(PhaseScreen):
         b = flow.budget(role)
         self.query_one("#table-head", Static).update(
             f"[b $text-accent]{escape(role_name(rules, role))}[/] at the table. [i]Private: only your team looks.[/i]\n"
-            f"Budget {b.budget} · upkeep −{b.upkeep} · deals made or offered −{b.deals} · "
-            f"[b]{plural(b.left, 'point')} left[/b] for orders")
+            f"Budget {b.budget}" + (f" · upkeep −{b.upkeep}" if b.upkeep else "")
+            + (f" · deals made or offered −{b.deals}" if b.deals else "")
+            + f" · [b]{plural(b.left, 'point')} left[/b] for orders")
         ol = self.query_one("#table-list", OptionList)
         keep = ol.highlighted_option.id if ol.highlighted_option is not None else None
         ol.clear_options()

@@ -7,6 +7,7 @@ depend on them. Each game is played by the round's flow (wargame.play), as in th
 from __future__ import annotations
 
 import hashlib
+import os
 import statistics
 from collections import Counter
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from wargame.engine.orders import Script, script_from_data
+from wargame.orphans import exit_with_parent
 from wargame.scenario.loader import LoadedScenario, scenario_from_canonical
 from wargame.scenario.model import QUADRANTS
 
@@ -48,6 +50,14 @@ def outcome(session: "Session") -> dict[str, Any]:
         roles[rid]["spent"] = sum(tr.spent.get(rid, 0) for tr in game.traces)
     overrides = [{"round": o.after_round, "indicator": o.indicator, "model": round(o.model_value, 4),
                   "value": round(o.value, 4), "reason": o.reason} for o in game.overrides]
+    # Each role against documented history (same scenario and seed, history's orders): the one
+    # score that compares across roles. Absent when the scenario names no history file.
+    from wargame.engine.baseline import vs_history
+
+    vs = vs_history(rules, game.seed, scores)
+    if vs is not None:
+        for rid in roles:
+            roles[rid]["vs_history"] = vs[rid]
     log = log_bytes(session.header, session.events)
     return {"scenario": s.id, "seed": game.seed, "rounds": game.state.round,
             "log_sha256": hashlib.sha256(log).hexdigest(), "sectors": sectors, "roles": roles,
@@ -97,7 +107,8 @@ def run_many(loaded: LoadedScenario, seed: int, runs: int, script_data: dict[int
     results: list[dict[str, Any]] = []
     jobs = [(loaded.canonical, c, script_data) for c in chunks]
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # Workers exit if this process is killed (they would otherwise wait on the pool's pipe forever).
+        with ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
             for batch in pool.map(_worker, jobs):
                 results.extend(batch)
                 if progress:
@@ -135,6 +146,10 @@ def aggregate(loaded: LoadedScenario, seed: int, results: list[dict[str, Any]]) 
                                 "p50": round(_pct(xs, 0.5), 4), "p95": round(_pct(xs, 0.95), 4),
                                 "min": round(min(xs), 4), "max": round(max(xs), 4)},
                       "moves": moves, "strategies": top}
+        vs = [r["roles"][rid]["vs_history"] for r in results if "vs_history" in r["roles"][rid]]
+        if vs:  # score minus history's score, each run against history under its own seed
+            roles[rid]["vs_history"] = {"mean": round(statistics.fmean(vs), 4), "p5": round(_pct(vs, 0.05), 4),
+                                        "p50": round(_pct(vs, 0.5), 4), "p95": round(_pct(vs, 0.95), 4)}
     sectors = {}
     for sid in s.sectors:
         c = Counter(r["sectors"][sid]["quadrant"] for r in results)

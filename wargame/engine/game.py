@@ -10,7 +10,7 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from wargame.engine.orders import Order
+from wargame.engine.orders import Order, Script
 from wargame.engine.resolve import override as _override
 from wargame.engine.resolve import resolve, round_rng
 from wargame.engine.rules import Rules
@@ -100,3 +100,15 @@ BotFn = Callable[[Rules, State, str, random.Random], list[Order]]
 
 def bot_rng(seed: int, rnd: int, role: str) -> random.Random:
     return random.Random(f"wargame-bot:{seed}:{rnd}:{role}")
+
+
+def play_script(rules: Rules, seed: int | None, script: Script) -> Game:
+    """A whole game of scripted orders only (no bots; a role the script leaves out gives none).
+
+    For baselines such as documented history, where every role is scripted. Games with bots,
+    negotiation or a facilitator are played by the round's flow (wargame.play).
+    """
+    game = Game.new(rules, seed)
+    while not game.finished:
+        game.play([o for role in rules.roles for o in script.orders(game.round, role)])
+    return game

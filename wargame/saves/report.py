@@ -33,6 +33,8 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from wargame.engine.grid import CELLS as GRID_CELLS
+from wargame.engine.grid import COLUMNS, ROWS, layout
 from wargame.engine.rules import SCALE
 from wargame.engine.scoring import quadrants as engine_quadrants
 from wargame.engine.scoring import scores as engine_scores
@@ -42,12 +44,8 @@ if TYPE_CHECKING:
     from wargame.evidence import Evidence
     from wargame.saves.session import Replay
 
-QUADRANT_NAMES = {
-    "win-win": ("A", "Win-win"),
-    "destructive-victory": ("B", "Destructive victory"),
-    "harmless-failure": ("C", "Harmless failure"),
-    "lose-lose": ("D", "Lose-lose"),
-}
+# Kennedy's letters and names, from the grid's one home (wargame.engine.grid).
+QUADRANT_NAMES = {c.quadrant: (c.letter, c.name) for c in GRID_CELLS}
 HOW = {"scheduled": "scheduled", "trigger": "triggered by the state of play", "chance": "by chance",
        "inject": "injected by the facilitator"}
 DEAL_OUTCOME = {"made": "deal made", "renegotiated": "deal made on renegotiated terms",
@@ -263,6 +261,26 @@ class _Builder:
         self.add("h", 2, "Seats", "seats")
         self.add("table", [["Role"], ["Short"], ["Played by"], ["Budget / round"]], rows, "")
 
+    def vs_history(self, sc: dict[str, float]) -> None:
+        """Rank the roles by score minus documented history's score, same scenario and seed: the one comparison across roles."""
+        from wargame.engine.baseline import ranking, vs_history
+
+        if self.game.state.round < self.s.rounds:
+            return  # history's baseline is a whole game; a game stopped early has nothing to compare
+        vs = vs_history(self.rules, self.game.seed, sc)
+        if vs is None:
+            return
+        self.add("h", 3, "Against documented history", "vs-history")
+        self.add("p", ["Each role's final score minus its final score when the same scenario and seed are played "
+                       "with the orders history records (the scenario's history file). Positive: the role did better "
+                       "for itself than history did; 0: as well as history. This difference, not the raw score, is "
+                       "what can be compared across roles."])
+        ranked = ranking(vs)
+        # Equal differences share a rank (history replayed gives every role 0, all ranked 1).
+        rows = [[[str(1 + sum(1 for _, w in ranked if round(w, 1) > round(v, 1)))], [self.role_name(rid)],
+                 [("b", _signed(v))]] for rid, v in ranked]
+        self.add("table", [["Rank"], ["Role"], ["vs history"]], rows, "num")
+
     def log_sha(self) -> str:
         data = log_bytes(self.session.header, self.session.events)
         return hashlib.sha256(data).hexdigest()
@@ -294,9 +312,10 @@ class _Builder:
                 out += [("br",), ("i", "none")]
             return out
 
-        head = [[""], ["Constructive for the global sector"], ["Destructive for the global sector"]]
-        rows = [[[("b", "China's innovation succeeds")], cell("win-win"), cell("destructive-victory")],
-                [[("b", "China's innovation fails")], cell("harmless-failure"), cell("lose-lose")]]
+        # Kennedy's Figure 1.1: China's innovation outcome on the columns, the global effect on the rows.
+        head = [[""]] + [[f"Innovation in China: {c.lower()}"] for c in COLUMNS]
+        rows = [[[("b", f"{ROWS[i]} for the global sector")]] + [cell(c.quadrant) for c in row]
+                for i, row in enumerate(layout())]
         self.add("table", head, rows, "quad")
         # the same, per sector, with the numbers and the path over the rounds
         rows = []
@@ -324,6 +343,7 @@ class _Builder:
         self.add("p", ["Each role's score (0-100) is the weighted satisfaction of its own objectives; "
                        "the roles' objectives differ, so scores compare a role with itself over time, not with another role."])
         self.add("table", [["Role"], ["Start"], ["Final"], ["Change"]], rows, "num")
+        self.vs_history(sc)
         if state.policies:
             items = [[("b", self.move_name(p.move)), f" ({self.role_name(p.role)}"
                       + (f", on {self.target_name(p.target)}" if p.target else "")

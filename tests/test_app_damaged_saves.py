@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from wargame.saves.log import encode
-from wargame.play.headless import play_session
 from wargame.scenario.loader import load_scenario
+from savegen import bot_game
 from wargame.tui.app import WargameApp, run_app
 from wargame.tui.clock import FrozenTime
 
@@ -42,7 +42,7 @@ def saves(tmp_path: Path) -> Path:
     folder = tmp_path / "saves"
     folder.mkdir()
     good = folder / "good.jsonl"
-    play_session(load_scenario(DATA / "mini.yaml"), 3, None, good)
+    bot_game(load_scenario(DATA / "mini.yaml"), 3, good)
     raw = good.read_bytes()
     objs = [json.loads(x) for x in raw.split(b"\n")[:-1]]
 

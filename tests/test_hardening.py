@@ -20,9 +20,9 @@ import pytest
 from wargame.cli import main
 from wargame.saves.catalog import save_info, scan_saves
 from wargame.saves.log import SaveWriter, encode, parse_log, read_log
-from wargame.play.headless import play_session
 from wargame.saves.session import Session
 from wargame.scenario.loader import load_scenario
+from savegen import bot_game
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -173,7 +173,7 @@ def rechain(src: Path, dst: Path, change) -> None:
 def game(tmp_path_factory) -> Path:
     loaded = load_scenario(DATA / "mini.yaml")
     path = tmp_path_factory.mktemp("game") / "game.jsonl"
-    play_session(loaded, 5, None, path)
+    bot_game(loaded, 5, path)
     return path
 
 
@@ -470,3 +470,45 @@ def test_h_template_placeholder_is_a_warning_and_comments_name_the_path(tmp_path
     code, out, err = run(capsys, "validate", "my scenarios/re.yaml")
     assert code == 0 and "1 warning(s)" in out
     assert "re.yaml:8:10: warning: summary: still the template's placeholder text" in err, err
+
+
+# --- A, as a property: any finite bounds either load and play, or are a clean error --------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+NUMBERS = st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(10**20), 10**20)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lo=NUMBERS, hi=NUMBERS, start=NUMBERS, threshold=NUMBERS)
+def test_a_any_finite_bounds_load_and_play_or_fail_cleanly(lo, hi, start, threshold) -> None:
+    from wargame.engine.game import Game
+    from wargame.engine.rules import Rules
+    from wargame.scenario.loader import load_scenario_text
+    from wargame.scenario.yamlsafe import InputError
+
+    def num(x: float | int) -> str:  # YAML 1.1 (PyYAML) reads a float only with a dot in it
+        return str(x) if isinstance(x, int) else f"{x:.17e}"
+
+    text = edit((PRICE, PRICE.replace("min: 1000", f"min: {num(lo)}").replace("max: 200000", f"max: {num(hi)}")
+                 .replace("start: 30000", f"start: {num(start)}")),
+                ("  chips:\n    name: Chips\n", "  chips:\n    name: Chips\n"
+                 f"    axes: {{innovation: {{indicator: china_innovation, threshold: {num(threshold)}}}}}\n"))
+    try:
+        loaded = load_scenario_text(text, "p.yaml", base=DATA)
+    except InputError:
+        return
+    game = Game.new(Rules(loaded), 1)
+    game.play([], [])
+
+
+def test_g_a_temporary_header_left_by_a_killed_program_is_removed(tmp_path) -> None:
+    loaded = load_scenario(DATA / "mini.yaml")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".old.jsonl.{dead.stdout.strip()}.tmp"  # that process has exited
+    stale.write_bytes(b'{"type":"header"')
+    live = tmp_path / f".other.jsonl.{os.getppid()}.tmp"  # a live process's: left alone
+    live.write_bytes(b"")
+    Session.new(loaded, 1, None, tmp_path / "new.jsonl").close()
+    assert not stale.exists() and live.exists()

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from wargame.cli import main
 from wargame.saves.catalog import save_info
 from wargame.saves.log import encode
-from wargame.play.headless import play_session
 from wargame.scenario.loader import load_scenario
+from savegen import bot_game
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -39,8 +39,7 @@ JSON = st.recursive(
 def game_lines(tmp_path_factory) -> list[dict[str, Any]]:
     loaded = load_scenario(DATA / "mini.yaml")
     path = tmp_path_factory.mktemp("forge") / "game.jsonl"
-    s = play_session(loaded, 9, None, path)
-    del s
+    bot_game(loaded, 9, path)
     return [json.loads(x) for x in path.read_bytes().split(b"\n")[:-1]]
 
 

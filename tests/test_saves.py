@@ -531,7 +531,7 @@ def test_save_replays_after_its_scenario_is_edited_and_deleted(tmp_path, capsys)
     code, out, err = run_cli("replay", str(save), "--verify", capsys=capsys)
     assert code == 0 and "intact" in out, err
     code, out, err = run_cli("report", str(save), capsys=capsys)
-    assert code == 0 and "Timeline" in out
+    assert code == 0 and "Round by round" in out
 
 
 # --- (e) divergence: the chain is valid but history does not replay ----------------------
@@ -728,9 +728,10 @@ def test_report_markdown(mini_save, capsys):
     assert code == 0 and err == ""
     s = load(mini_save).session.rules.scenario
     assert out.startswith(f"# After-action report: {s.title}")
-    for heading in ("## Seats", "## Outcome: the quadrant map", "## Timeline", "### Round 1: 2016 H2",
-                    "### Round 4: 2018 H1", "## Sectors over time", "## Role scores over time",
-                    "## What drove the outcome", "## Sources"):
+    for heading in ("## Key decisions and rulings", "## Each team against documented history", "## Where the facilitator departed",
+                    "## Each sector on Kennedy's grid", "## Round by round", "### Round 1: 2016 H2",
+                    "### Round 4: 2018 H1", "## Sectors over time", "## Team scores over time",
+                    "## What drove the outcome", "## Sources", "## Appendix: the record"):
         assert heading in out
     # the quadrant map is a 2x2 table
     # Kennedy's Figure 1.1: innovation in China on the columns, the global effect on the rows.
@@ -756,14 +757,14 @@ def test_report_html_is_one_offline_file(mini_save, tmp_path, capsys):
     assert "<?xml" not in text  # the SVG is inlined, not a separate document
     assert "The room judged the model too pessimistic; firms stockpiled." in text
     # deterministic: the same save gives the same bytes
-    from wargame.saves.report import render_report
+    from wargame.report import render_report
 
     replay = load(mini_save)
     assert render_report(replay, "html", source=mini_save.name) == text
 
 
 def test_report_escapes_what_people_typed(mini, tmp_path):
-    from wargame.saves.report import render_report
+    from wargame.report import render_report
 
     p = tmp_path / "x.jsonl"
     s = Session.new(mini, 7, None, p)
@@ -788,7 +789,7 @@ def test_report_on_a_damaged_save_renders_with_a_warning(mini_save, tmp_path, ca
 
 def test_report_cites_facts_from_the_evidence_base(mini_save):
     from wargame.evidence import load_evidence
-    from wargame.saves.report import render_report
+    from wargame.report import render_report
 
     ev = load_evidence((DATA / "seeds").resolve())
     md = render_report(load(mini_save), "md", evidence=ev)
@@ -805,5 +806,5 @@ def test_history_save_verifies_and_reports(capsys):
     assert code == 0, err
     code, out, err = run_cli("report", str(HISTORY), capsys=capsys)
     assert code == 0 and err == ""
-    assert "documented:" in out  # Kennedy's quadrants beside the game's
+    assert "Where the sources place it" in out and "(agrees)" in out  # Kennedy's quadrants beside the game's
     assert "not found in the evidence base" not in out  # every citation resolves in seeds/

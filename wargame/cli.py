@@ -82,12 +82,32 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--save", metavar="FILE", help="write the game's log (one run only)")
     sim.add_argument("--json", action="store_true", help="print one JSON object")
     sim.add_argument("--workers", type=int, default=1, help="processes to use for --runs")
+    sim.add_argument("--cluster", metavar="ADDRESS", help="run --runs on a Dask scheduler (tcp://host:port); same results")
+    sim.add_argument("--results", metavar="FILE", help="stream each chunk's results to FILE; run again to resume")
 
     rpt = sub.add_parser("report", help="write the after-action report of a saved game")
     rpt.add_argument("save")
     rpt.add_argument("--format", choices=["md", "html"], default="md")
     rpt.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
     rpt.add_argument("--force", action="store_true", help="replace FILE if it exists")
+
+    cmp_ = sub.add_parser("compare", help="fork a save at a round, play branches on many times, compare them")
+    cmp_.add_argument("save", help="a save file (.jsonl)")
+    cmp_.add_argument("--at", type=int, required=True, metavar="ROUND", help="branch from the start of this round")
+    cmp_.add_argument("--branch", action="append", default=[], metavar="NAME=ORDERS_FILE",
+                      help="a branch: an orders file for the roles it changes (repeatable)")
+    cmp_.add_argument("--runs", type=int, default=100, help="games per branch (default 100)")
+    cmp_.add_argument("--seed", type=int, help="first seed (default: the save's)")
+    cmp_.add_argument("--workers", type=int, default=1, help="processes to use")
+    cmp_.add_argument("--cluster", metavar="ADDRESS", help="a Dask scheduler to run on instead")
+    cmp_.add_argument("--json", action="store_true", help="print one JSON object")
+    cmp_.add_argument("-o", "--output", metavar="FILE", help="also write the comparison as a report (.html or .md)")
+
+    hnd = sub.add_parser("handout", help="write team briefing packs (print-ready) for a scenario")
+    hnd.add_argument("scenario", help="scenario id or path")
+    hnd.add_argument("--role", action="append", metavar="ROLE", help="the role's pack (repeatable; default: every role)")
+    hnd.add_argument("--format", choices=["html", "md"], default="html")
+    hnd.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
 
     new = sub.add_parser("new-scenario", help="write a commented scenario template that validates")
     new.add_argument("name", help="the new scenario's name")
@@ -210,7 +230,7 @@ def cmd_play(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from wargame.saves.session import load
 
-    replay = load(args.save)
+    replay = load(args.save, trace=not args.verify)  # verifying needs the states, not the traces
     if not args.verify:
         from wargame.tui.app import run_app
 
@@ -362,7 +382,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             bar.advance(task, n)
 
     try:
-        result = simulate.run_many(loaded, seed, args.runs, script_data, args.workers, progress)
+        result = simulate.run_many(loaded, seed, args.runs, script_data, args.workers, progress,
+                                   cluster=args.cluster, results_path=args.results)
+    except (OSError, ValueError, RuntimeError) as exc:  # a results file of another batch; no scheduler there
+        where = f"--cluster {args.cluster}: " if args.cluster and not isinstance(exc, ValueError) else ""
+        raise _Bad([f"{where}{exc}"]) from None
     finally:
         if bar is not None:
             bar.stop()
@@ -412,8 +436,12 @@ def _print_one(loaded: Any, result: dict[str, Any]) -> None:
     t = Table(title="Roles")
     t.add_column("role")
     t.add_column("score", justify="right")
+    has_vs = all("vs_history" in r for r in result["roles"].values())
+    if has_vs:  # the score minus documented history's, same seed: the one number comparable across roles
+        t.add_column("vs history", justify="right")
     for rid, role in s.roles.items():
-        t.add_row(role.name, f"{result['roles'][rid]['score']:.1f}")
+        t.add_row(role.name, f"{result['roles'][rid]['score']:.1f}",
+                  *([f"{result['roles'][rid]['vs_history']:+.1f}"] if has_vs else []))
     c.print(t)
 
 
@@ -443,7 +471,7 @@ def _print_many(loaded: Any, result: dict[str, Any]) -> None:
 
 @_guard
 def cmd_report(args: argparse.Namespace) -> int:
-    from wargame.saves.report import render_report
+    from wargame.report import render_report
     from wargame.saves.session import load
 
     replay = load(args.save)
@@ -454,6 +482,114 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         check_output(args.output, args.force)  # before the work, so a bad path is said at once
     _emit(render_report(replay, args.format, source=Path(args.save).name), args.output, args.force)
+    return EXIT_OK
+
+
+@_guard
+def cmd_compare(args: argparse.Namespace) -> int:
+    from wargame.batch.compare import Branch, CompareError, compare
+    from wargame.engine.orders import load_script
+    from wargame.saves.session import load
+
+    if args.runs < 1:
+        raise UsageError("--runs must be at least 1")
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    replay = load(args.save)
+    for line in replay.problems():
+        _err(f"warning: {line}")
+    s = replay.game.rules.scenario
+    branches = []
+    for spec in args.branch:
+        name, sep, path = spec.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            raise UsageError(f"--branch {spec!r}: write NAME=ORDERS_FILE")
+        branches.append(Branch(name.strip(), load_script(s, path.strip())))
+    progress, bar = None, None
+    if sys.stderr.isatty() and not args.cluster:
+        from rich.progress import Progress
+
+        bar = Progress(transient=True, console=_stderr_console())
+        task = bar.add_task("comparing", total=args.runs)
+        bar.start()
+
+        def progress(n: int) -> None:
+            bar.advance(task, n)
+
+    try:
+        result = compare(replay.session, Path(args.save).name, args.at, branches, args.runs, args.seed, args.workers,
+                         args.cluster, progress)
+    except CompareError as exc:
+        raise _Bad([f"{args.save}: {exc}"]) from None
+    finally:
+        if bar is not None:
+            bar.stop()
+    if args.output:
+        from wargame.report import render
+        from wargame.report.comparison import build_comparison
+
+        fmt = "md" if args.output.endswith(".md") else "html"
+        Path(args.output).write_text(render(build_comparison(replay.game.rules, result), fmt), encoding="utf-8")
+        _err(f"wrote {args.output}")
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print_compare(replay.game.rules, result)
+    return EXIT_OK
+
+
+def _print_compare(rules: Any, result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from wargame.report.comparison import indicator_label, percent_row, source_label
+
+    s = rules.scenario
+    c = Console()
+    c.print(f"[b]{s.title}[/b]  {result['save']}: from round {result['at']} ({s.round_label(result['at'])}), "
+            f"{result['runs']} runs per branch")
+    t = Table(title="Team scores (difference from as played, 95% interval)")
+    for col in ("team", "branch", "mean", "p5", "p50", "p95", "vs history", "difference"):
+        t.add_column(col, justify="left" if col in ("team", "branch") else "right")
+    for rid, role in s.roles.items():
+        for k, br in enumerate(result["branches"]):
+            e = br["roles"][rid]
+            sc, d = e["score"], e["delta"]
+            vs = f"{e['vs_history']['mean']:+.1f}" if "vs_history" in e else "-"
+            t.add_row(role.name if k == 0 else "", br["name"], *(f"{sc[q]:.1f}" for q in ("mean", "p5", "p50", "p95")),
+                      vs, f"{d['mean']:+.2f} [{d['lo']:+.2f}, {d['hi']:+.2f}]")
+    c.print(t)
+    t = Table(title="Where the sectors end (share of runs)")
+    t.add_column("sector")
+    for br in result["branches"]:
+        t.add_column(br["name"])
+    for sid, sec in s.sectors.items():
+        t.add_row(sec.name, *(percent_row(br["sectors"][sid]["quadrants"]) for br in result["branches"]))
+    c.print(t)
+    for br in result["branches"][1:]:
+        c.print(f"[b]Why {br['name']} differs from as played[/b]")
+        if not br["attribution"]:
+            c.print("  no indicator differs")
+        for ind, items in br["attribution"].items():
+            d = br["indicators"][ind]["delta"]
+            c.print(f"  {indicator_label(rules, ind)}: {d['mean']:+.3g} [{d['lo']:+.3g}, {d['hi']:+.3g}]")
+            for it in items:
+                c.print(f"    {it['mean']:+10.4f}  {source_label(rules, it['kind'], it['source'])}")
+
+
+@_guard
+def cmd_handout(args: argparse.Namespace) -> int:
+    from wargame.engine.rules import Rules
+    from wargame.report import default_evidence, render
+    from wargame.report.handout import build_handout
+
+    loaded = _load(args.scenario)
+    roles = list(loaded.scenario.roles)
+    for r in args.role or []:
+        if r not in roles:
+            raise UsageError(f"unknown role {r!r} (roles: {', '.join(roles)})")
+    doc = build_handout(Rules(loaded), args.role, default_evidence(loaded))
+    _emit(render(doc, args.format), args.output)
     return EXIT_OK
 
 
@@ -496,5 +632,5 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 _COMMANDS = {
     "app": cmd_app, "play": cmd_play, "replay": cmd_replay, "validate": cmd_validate,
-    "simulate": cmd_simulate, "report": cmd_report, "new-scenario": cmd_new_scenario, "schema": cmd_schema,
+    "simulate": cmd_simulate, "report": cmd_report, "handout": cmd_handout, "compare": cmd_compare, "new-scenario": cmd_new_scenario, "schema": cmd_schema,
 }

@@ -177,3 +177,14 @@ async def test_list_and_total_readable(tmp_path: Path, size: tuple[int, int]) ->
         assert str(panel.total_table.get_cell("total", "source")) == "TOTAL"
         keybar_y = whole.bottom - 1
         assert panel.total_table.region.bottom <= keybar_y
+
+
+async def test_enter_in_the_why_opens_nothing_for_the_observer(tmp_path: Path) -> None:
+    app = mini_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await to_resolution(pilot)
+        screen = app.screen
+        await keys(pilot, "f3", "tab")  # the observer view; into the why
+        assert app.observer and app.focused is screen.query_one(WhyPanel).table
+        await keys(pilot, "enter")
+        assert app.screen is screen  # neither the debrief nor the evidence browser

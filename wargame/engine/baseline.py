@@ -23,6 +23,7 @@ from wargame.engine.rules import Rules
 # (scenario sha256, seed) -> history's scores. History orders are fixed, so the baseline of a
 # scenario and seed never changes; a batch of many games asks for it once per seed.
 _CACHE: dict[tuple[str, int], dict[str, float]] = {}
+_SCRIPTS: dict[str, Script | None] = {}
 
 
 def history_path(loaded: Any) -> Path | None:
@@ -76,7 +77,11 @@ def history_scores(rules: Rules, seed: int) -> dict[str, float] | None:
     loaded = rules.loaded
     key = (loaded.sha256, seed)
     if key not in _CACHE:
-        script = load_history(loaded)
+        # The parsed history orders are kept per scenario too: a batch asks once per seed,
+        # and parsing the file each time cost more than playing the game.
+        if loaded.sha256 not in _SCRIPTS:
+            _SCRIPTS[loaded.sha256] = load_history(loaded)
+        script = _SCRIPTS[loaded.sha256]
         if script is None:
             return None
         _CACHE[key] = play_script(rules, seed, script).scores()

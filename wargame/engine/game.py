@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from wargame.engine.orders import Order, Script
 from wargame.engine.resolve import override as _override
-from wargame.engine.resolve import resolve, round_rng
+from wargame.engine.resolve import advance, resolve, round_rng
 from wargame.engine.rules import Rules
 from wargame.engine.scoring import quadrants, scores
 from wargame.engine.state import Contribution, RoundTrace, State, initial_state
@@ -66,6 +66,18 @@ class Game:
         self.orders.append(orders_t)
         self.injects.append(injects_t)
         return trace
+
+    def advance(self, orders: Iterable[Order], injects: Iterable[str] = ()) -> State:
+        """Play the next round without building its trace (verifying a save needs only the
+        states): ``traces`` is not extended, so use this only where no trace is read."""
+        if self.finished:
+            raise ValueError("the game is over: no rounds left")
+        orders_t, injects_t = tuple(orders), tuple(injects)
+        state = advance(self.rules, self.state, orders_t, round_rng(self.seed, self.round), injects_t)
+        self.states.append(state)
+        self.orders.append(orders_t)
+        self.injects.append(injects_t)
+        return state
 
     def override(self, indicator: str, value: float, reason: str) -> Override:
         # The model's value is what the rules produced this round, not what an earlier

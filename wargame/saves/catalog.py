@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from wargame.saves.log import LogRead, SaveError, read_log
 
@@ -57,7 +58,7 @@ class SaveInfo:
         return "  " * (self.depth - 1) + "↳ " + self.path.name + (f" ({self.how})" if self.how else "")
 
 
-def _how(parent: dict) -> str:
+def _how(parent: dict[str, Any]) -> str:
     if "undo" in parent:
         return "undo"
     if "round" in parent:
@@ -73,34 +74,32 @@ def group_saves(saves: list[SaveInfo]) -> list[SaveInfo]:
     An undo continues its game in a new file, so the file it was written from is marked
     superseded rather than listed as another unfinished game.
     """
-    from dataclasses import replace
-
     undone = {s.parent for s in saves if s.parent and s.how == "undo"}
     saves = [replace(s, superseded=s.path.name in undone) for s in saves]
-    names = {s.path.name for s in saves}
+    by_name = {s.path.name: s for s in saves}
     children: dict[str, list[SaveInfo]] = {}
     roots = []
     for s in saves:
-        if s.parent and s.parent in names and s.parent != s.path.name:
+        if s.parent and s.parent in by_name and s.parent != s.path.name:
             children.setdefault(s.parent, []).append(s)
         else:
             roots.append(s)
     out: list[SaveInfo] = []
-    seen: set[str] = set()
 
-    def walk(s: SaveInfo, depth: int) -> None:
+    def walk(s: SaveInfo, depth: int, seen: set[str]) -> None:
         if s.path.name in seen:
             return
         seen.add(s.path.name)
         out.append(replace(s, depth=depth))
         for c in children.get(s.path.name, []):
-            walk(c, depth + 1)
+            walk(c, depth + 1, seen)
 
+    seen: set[str] = set()
     for r in roots:
-        walk(r, 0)
-    for s in saves:  # a cycle of parents (an edited header): listed anyway
+        walk(r, 0, seen)
+    for s in saves:  # a cycle of parents (an edited header): list them anyway
         if s.path.name not in seen:
-            walk(s, 0)
+            walk(s, 0, seen)
     return out
 
 
@@ -150,10 +149,9 @@ def _info(p: Path, read: LogRead, mtime: float) -> SaveInfo:
     problem = read.scenario_damage or read.damage
     if read.scenario_damage and read.damage:
         problem = f"{read.scenario_damage}; {read.damage}"
-    parent = h.get("parent") if isinstance(h.get("parent"), dict) else None
-    pfile = parent.get("file") if parent else None
+    parent = h.get("parent")  # a dict with a str 'file', or None: checked by the reader
     return SaveInfo(p, sid, title, played, total, not problem, problem, mtime, read.ended,
-                    pfile if isinstance(pfile, str) else None, _how(parent) if parent else "")
+                    parent["file"] if parent else None, _how(parent) if parent else "")
 
 
 def _title(text: str) -> str:

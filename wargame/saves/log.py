@@ -130,6 +130,7 @@ class SaveWriter:
             raise SaveError(f"{p}: cannot create the save: a part of {p.parent} is a file, not a folder") from None
         except OSError as exc:
             raise SaveError(f"{p}: cannot create the save: {exc.strerror or exc}") from None
+        _sweep_stale_temps(p.parent)
         tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
         try:
             with open(tmp, "xb") as out:
@@ -166,11 +167,10 @@ class SaveWriter:
         if read.damage or read.scenario_damage:
             raise SaveError(f"{p}: {read.damage or read.scenario_damage}; recover it first "
                             "(wargame replay --verify says where)")
-        if read.format != FORMAT:
-            raise SaveError(f"{p}: a format {read.format} save is not continued in place: "
-                            "fork it (a new file in the current format) to play on")
         fh = open(p, "ab", buffering=0)
-        return cls(p, fh, read.last_hash, read.line_count, read.rounds)
+        # A format-1 save is continued in format 1: its events chain the same way, and it
+        # has no end line (so none is written to it).
+        return cls(p, fh, read.last_hash, read.line_count, read.rounds if read.format >= 2 else None)
 
     def append(self, event: dict[str, Any]) -> str:
         """Write one event and return its hash once it is on disk (written and fsynced).
@@ -211,6 +211,36 @@ class SaveWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _sweep_stale_temps(folder: Path) -> None:
+    """Remove the temporary first lines a killed program left (``.NAME.PID.tmp`` of a dead PID):
+    they never became a save. Another live program's are left alone."""
+    try:
+        temps = list(folder.glob(".*.jsonl.*.tmp"))
+    except OSError:
+        return
+    for t in temps:
+        try:
+            pid = int(t.name.rsplit(".", 2)[-2])
+        except ValueError:
+            continue
+        if pid == os.getpid() or _alive(pid):
+            continue
+        try:
+            t.unlink()
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process: assume alive
+    return True
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -364,12 +394,20 @@ def parse_log(raw: bytes, p: Path) -> LogRead:
     return out
 
 
+_v1_rounds_cache: dict[str, int | None] = {}
+
+
 def _v1_rounds(header: dict[str, Any]) -> int | None:
-    try:
-        rounds = json.loads(header["scenario"]).get("rounds")
-    except (ValueError, TypeError, AttributeError, RecursionError):
-        return None
-    return rounds if isinstance(rounds, int) and not isinstance(rounds, bool) else None
+    """A format-1 header's number of rounds, from its scenario text (parsed once per header)."""
+    key = header["hash"]
+    if key not in _v1_rounds_cache:
+        try:
+            rounds = json.loads(header["scenario"]).get("rounds")
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            rounds = None
+        _v1_rounds_cache.clear()
+        _v1_rounds_cache[key] = rounds if isinstance(rounds, int) and not isinstance(rounds, bool) else None
+    return _v1_rounds_cache[key]
 
 
 def _order_problem(out: LogRead, event: dict[str, Any], resolved: int) -> str:

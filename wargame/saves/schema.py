@@ -232,6 +232,8 @@ class ClockEv(_Line):
 Event = Annotated[OrdersEv | InjectEv | ResolveEv | OverrideEv | NoteEv | EndEv | PhaseEv | OfferEv | AnswerEv
                   | ReplyEv | WithdrawEv | MessageEv | ClockEv, Field(discriminator="type")]
 _EVENT = TypeAdapter(Event)
+EVENT_NAMES = ("orders", "inject", "resolve", "override", "note", "end", "phase", "offer", "answer", "reply",
+               "withdraw", "message", "clock")
 _HEADER = TypeAdapter(Header)
 _SCENARIO = TypeAdapter(ScenarioLine)
 
@@ -241,8 +243,7 @@ def _problem(exc: ValidationError) -> str:
     err = exc.errors(include_url=False)[0]
     loc = [str(p) for p in err["loc"]]
     # the discriminated union puts the event type first in the location; drop it
-    if loc and err["loc"] and isinstance(err["loc"][0], str) and loc[0] in ("orders", "inject", "resolve", "override",
-                                                                            "note", "end") and len(loc) > 1:
+    if loc and isinstance(err["loc"][0], str) and loc[0] in EVENT_NAMES and len(loc) > 1:
         loc = loc[1:]
     where = ".".join(loc) or "the line"
     found = err.get("input")

@@ -36,6 +36,7 @@ from wargame.engine.game import Game
 from wargame.engine.orders import Order, OrderSpecError, Script, parse_order
 from wargame.engine.rules import Rules, to_float
 from wargame.engine.state import RoundTrace
+from wargame.numbers import plain
 from wargame.saves.log import LogRead, SaveError, SaveWriter, file_sha256, read_log, write_log
 from wargame.scenario.loader import LoadedScenario, scenario_from_canonical
 from wargame.scenario.yamlsafe import InputError
@@ -254,8 +255,11 @@ class Replay:
         return out
 
 
-def rebuild(read: LogRead, writer: SaveWriter | None = None) -> Replay:
-    """Replay a log's intact events through the engine. Raises SaveError if the scenario in it is unusable."""
+def rebuild(read: LogRead, writer: SaveWriter | None = None, trace: bool = True) -> Replay:
+    """Replay a log's intact events through the engine. Raises SaveError if the scenario in it is unusable.
+
+    ``trace=False`` (verification) replays without building the rounds' traces: the states
+    and digests are the same, ``game.traces`` stays empty."""
     header = read.header
     stored = header.get("scenario")
     note = ""
@@ -298,7 +302,7 @@ def rebuild(read: LogRead, writer: SaveWriter | None = None) -> Replay:
     for i, ev in enumerate(read.events):
         line = read.line_of(i)
         try:
-            _apply(session, ev, line, replay)
+            _apply(session, ev, line, replay, trace)
         except (OrderSpecError, ValueError, KeyError, TypeError, AttributeError, IndexError, ArithmeticError) as exc:
             replay.divergence = replay.divergence or Divergence(game.round, line, f"event cannot be applied: {exc}")
             break
@@ -344,7 +348,7 @@ def _scenario_by_hash(read: LogRead) -> tuple[str, str]:
                     f"scenario file the game was played with in ./scenarios to replay them")
 
 
-def _apply(session: Session, ev: dict[str, Any], line: int, replay: Replay) -> None:
+def _apply(session: Session, ev: dict[str, Any], line: int, replay: Replay, trace: bool = True) -> None:
     rules, game = session.rules, session.game
     t = ev["type"]
     if t == "orders":
@@ -360,7 +364,10 @@ def _apply(session: Session, ev: dict[str, Any], line: int, replay: Replay) -> N
         session.pending_injects.append(ev["event"])
     elif t == "resolve":
         orders = [o for role in rules.roles for o in session.pending.get(role, ())]
-        game.play(orders, session.pending_injects)
+        if trace:
+            game.play(orders, session.pending_injects)
+        else:
+            game.advance(orders, session.pending_injects)
         session.pending, session.pending_by, session.pending_injects = {}, {}, []
         st = game.state
         if ev.get("round") != st.round and replay.divergence is None:
@@ -402,12 +409,13 @@ def _explain(rules: Rules, ev: dict[str, Any], got: tuple[int, ...], digest_ok: 
 
 
 def _num(fixed: Any) -> str:
-    return f"{to_float(fixed):g}" if isinstance(fixed, int | float) and not isinstance(fixed, bool) else repr(fixed)
+    return plain(to_float(fixed)) if isinstance(fixed, int | float) and not isinstance(fixed, bool) else repr(fixed)
 
 
-def load(path: str | Path) -> Replay:
-    """Read and rebuild a save (damage tolerated: see ``Replay.problems``)."""
-    return rebuild(read_log(path))
+def load(path: str | Path, trace: bool = True) -> Replay:
+    """Read and rebuild a save (damage tolerated: see ``Replay.problems``); ``trace=False``
+    to verify only (no round traces built)."""
+    return rebuild(read_log(path), trace=trace)
 
 
 def resume(path: str | Path) -> Replay:

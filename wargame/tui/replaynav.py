@@ -13,6 +13,7 @@ from wargame.engine.orders import Order, parse_order
 from wargame.engine.rules import Rules, to_fixed
 from wargame.engine.scoring import quadrants, scores
 from wargame.engine.state import OrderResult, RoundTrace, State
+from wargame.numbers import plain
 from wargame.saves.session import Replay, Step
 from wargame.text import count
 
@@ -292,8 +293,7 @@ def _verdict(r: OrderResult) -> str:
     return "accepted" if r.accepted else f"REJECTED: {r.reason}" if r.reason else "REJECTED"
 
 
-def _g(x: Any) -> str:
-    return f"{x:g}" if isinstance(x, int | float) and not isinstance(x, bool) else repr(x)
+_g = plain  # one home for number formatting: wargame.numbers
 
 
 def _signed(a: Any, b: Any) -> str:

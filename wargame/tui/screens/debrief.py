@@ -15,6 +15,7 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wargame.engine.fixed import to_fixed
+from wargame.text import count
 from wargame.tui.messages import Advance, NewGame
 from wargame.tui.screens import PhaseScreen
 from wargame.tui.widgets.charts import IndicatorChart, ScoreChart, legend, marker_text, series, subject_indicators
@@ -80,6 +81,7 @@ class DebriefScreen(PhaseScreen):
         Binding("enter", "advance", "Next round", priority=True, id="debrief.next"),
         Binding("n", "new_game", "New game", id="debrief.new"),
         Binding("q", "quit_game", "Quit", id="debrief.quit"),
+        Binding("c", "compare", "Compare", id="debrief.compare", tooltip="Compare from here: alternative moves, many runs"),
     ]
     CONTROL_ACTIONS = frozenset({"advance", "new_game"})
 
@@ -90,11 +92,19 @@ class DebriefScreen(PhaseScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "advance" and self.final:
             return False
-        if action in ("new_game", "quit_game") and not self.final:
+        if action in ("new_game", "quit_game", "compare") and not self.final:
             return False
         return super().check_action(action, parameters)
 
     AUTO_FOCUS = "#debrief-body"
+
+    def action_compare(self) -> None:
+        from wargame.tui.screens.compare import CompareScreen
+
+        session = self.game_app.session
+        name = session.path.name if session.path is not None else "this game"
+        self.app.push_screen(CompareScreen(session, name, session.game.state.round,
+                                           getattr(self.game_app, "evidence", None)))
 
     def compose(self) -> ComposeResult:
         yield PhaseBar()
@@ -150,7 +160,7 @@ class DebriefScreen(PhaseScreen):
                            f"are played, same seed; + did better for itself than history): [b]{ranking}[/b]")
             else:
                 verdict = "Scores compare each role with itself (its own objectives), not with the other roles."
-            intro = (f"[b]FINAL DEBRIEF[/b] · {escape(s.title)}: {rnd} round{'s' if rnd != 1 else ''} played, "
+            intro = (f"[b]FINAL DEBRIEF[/b] · {escape(s.title)}: {count(rnd, 'round')} played, "
                      f"{s.round_label(1)} to {s.round_label(rnd)}.\n{verdict}")
         else:
             intro = f"[b]Debrief after round {rnd} of {s.rounds}[/b] · {s.round_label(rnd)}."

@@ -242,6 +242,7 @@ class ReplayScreen(Screen):
         Binding("g", "jump", "Jump", id="replay.jump", tooltip="Jump to a round"),
         Binding("b", "bookmark", "Bookmark", id="replay.bookmark", tooltip="Next bookmark (cycles)"),
         Binding("f", "fork", "Fork", id="replay.fork", tooltip="Fork a new game from this round"),
+        Binding("c", "compare", "Compare", id="replay.compare", tooltip="Compare from here: alternative moves, many runs"),
         Binding("e", "evidence", "Facts", id="replay.evidence", tooltip="Open the evidence browser"),
         Binding("f1,question_mark", "help", "Help", id="replay.help", tooltip="The replay viewer's keys"),
         Binding("escape,q", "back", "Back", key_display="esc", id="replay.back", tooltip="Leave the replay"),
@@ -607,6 +608,16 @@ class ReplayScreen(Screen):
                 self.fork_at(at, chosen)
 
         self.app.push_screen(ForkDialog(tl.rules, at, tl.round_label(at + 1), seats), done)
+
+    def action_compare(self) -> None:
+        from wargame.tui.screens.compare import CompareScreen
+
+        tl = self.timeline
+        if tl is None or self.replay is None or tl.replay.game.state.round == 0:
+            self.app.bell()
+            return
+        at = min(tl.resolved(self.k) + 1, tl.replay.game.state.round) if len(tl) else 1
+        self.app.push_screen(CompareScreen(tl.replay.session, self.path.name, at, self.evidence))
 
     def fork_at(self, at_round: int, seats: dict[str, str]) -> Path | None:
         from wargame.saves.log import SaveError

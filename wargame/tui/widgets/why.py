@@ -32,6 +32,13 @@ class WhyTable(DataTable):
         Binding("end", "scroll_bottom", "Last", show=False),
     ]
 
+    select_on_enter = True  # False where the screen keeps Enter (its WhyPanel's open_key is not enter)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select_cursor" and not self.select_on_enter:
+            return False  # Enter passes on to the screen, even when the screen ignores it
+        return super().check_action(action, parameters)
+
     async def _on_click(self, event: events.Click) -> None:
         # DataTable's own handler runs after this one (Textual calls each class's handler):
         # it moves the cursor, and selects only when the row was already highlighted.
@@ -103,6 +110,7 @@ class WhyPanel(Widget, can_focus=False):
     def compose(self) -> ComposeResult:
         yield Static("Select an indicator to see why it changed.", id="why-title")
         table = WhyTable(id="why-table", cursor_type="row", zebra_stripes=True)
+        table.select_on_enter = self.open_key == "enter"
         for c in COLUMNS:
             table.add_column(c, key=c.lower())
         yield table

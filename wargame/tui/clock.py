@@ -1,5 +1,5 @@
-"""The phase clock lives in the round's flow; the app imports it from here for brevity."""
+"""The phase clock (wargame.clock); the app imports it from here for brevity."""
 
-from wargame.play.clock import FrozenTime, PhaseClock, SystemTime, TimeSource, mmss
+from wargame.clock import FrozenTime, PhaseClock, SystemTime, TimeSource, mmss
 
 __all__ = ["FrozenTime", "PhaseClock", "SystemTime", "TimeSource", "mmss"]

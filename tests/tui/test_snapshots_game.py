@@ -220,6 +220,7 @@ def test_console(snap_compare, here, size) -> None:
         pilot.app.flow.set_clock(Phase.BRIEFING, 3)
         await keys(pilot, "enter", "c", "enter", "enter", "enter")  # one round of bots
         pilot.app.time.advance(200)  # the briefing clock has run out: TIME
+        pilot.app._tick_clock()  # the time-up notice now, not at a timer's whim (finish() clears it)
         await keys(pilot, "f2", "down", "enter")  # play "shock" now
         await finish(pilot)
 

@@ -88,7 +88,7 @@ async def test_the_app_starts_and_lists_damaged_saves_as_damaged(saves: Path, ke
         await settle(pilot)
         assert type(app.screen).__name__ == "TitleScreen"
         note = str(app.screen.query_one("#saves-note").render())
-        assert "8 save(s)" in note  # the FIFO and the device are not saves, and are not read
+        assert "8 games" in note  # the FIFO and the device are not saves, and are not read
         await pilot.press(key)
         await settle(pilot)
         picker = app.screen

@@ -15,7 +15,7 @@ import pytest
 
 from wargame.cli import main
 from wargame.engine.baseline import history_problems, history_scores, vs_history
-from wargame.engine.game import play_game
+from wargame.play.headless import play_game
 from wargame.engine.grid import BY_QUADRANT, COLUMNS, ROWS, layout
 from wargame.engine.orders import load_script
 from wargame.engine.rules import Rules

@@ -1,6 +1,7 @@
 """Headless games for analysis: one game's outcome, or distributions over many seeds.
 
-The JSON shapes here are a contract (DESIGN.md, "wargame simulate").
+The JSON shapes here are a contract (the README's "wargame simulate"): tests and users
+depend on them. Each game is played by the round's flow (wargame.play), as in the app.
 """
 
 from __future__ import annotations
@@ -9,18 +10,22 @@ import hashlib
 import statistics
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wargame.engine.orders import Script
 from wargame.scenario.loader import LoadedScenario
 from wargame.scenario.model import QUADRANTS
+
+if TYPE_CHECKING:
+    from wargame.engine.rules import Rules
+    from wargame.saves.session import Session
 
 
 def _short(ind: str) -> str:
     return ind.split(".", 1)[1]
 
 
-def outcome(session: Any) -> dict[str, Any]:
+def outcome(session: "Session") -> dict[str, Any]:
     """The one-game JSON object."""
     from wargame.batch.fingerprint import log_sha256
 
@@ -38,6 +43,10 @@ def outcome(session: Any) -> dict[str, Any]:
               "indicators": {n: round(game.value(f"{rid}.{n}"), 4) for n in role.indicators}}
         for rid, role in s.roles.items()
     }
+    for rid in roles:
+        roles[rid]["spent"] = sum(tr.spent.get(rid, 0) for tr in game.traces)
+    overrides = [{"round": o.after_round, "indicator": o.indicator, "model": round(o.model_value, 4),
+                  "value": round(o.value, 4), "reason": o.reason} for o in game.overrides]
     # Each role against documented history (same scenario and seed, history's orders): the one
     # score that compares across roles. Absent when the scenario names no history file.
     from wargame.engine.baseline import vs_history
@@ -47,12 +56,13 @@ def outcome(session: Any) -> dict[str, Any]:
         for rid in roles:
             roles[rid]["vs_history"] = vs[rid]
     return {"scenario": s.id, "seed": game.seed, "rounds": game.state.round,
-            "log_sha256": log_sha256(session.header, session.events), "sectors": sectors, "roles": roles}
+            "log_sha256": log_sha256(session.header, session.events), "sectors": sectors, "roles": roles,
+            "overrides": overrides}
 
 
 def run_one(loaded: LoadedScenario, seed: int, script: Script | None, save: str | None = None,
-            rules: Any = None) -> dict[str, Any]:
-    from wargame.saves.session import play_session
+            rules: "Rules | None" = None) -> dict[str, Any]:
+    from wargame.play.headless import play_session
 
     session = play_session(loaded, seed, script, save, rules)
     out = outcome(session)

@@ -19,7 +19,10 @@ from wargame.engine.orders import Order
 from wargame.engine.resolve import advance, resolve, round_rng
 from wargame.engine.rules import Rules
 from wargame.engine.state import initial_state
-from wargame.saves.session import play_session
+try:  # this worker runs the new engine and the old one (b77351f), where play_session lived in saves
+    from wargame.play.headless import play_session
+except ImportError:
+    from wargame.saves.session import play_session
 from wargame.scenario.loader import scenario_from_canonical
 
 

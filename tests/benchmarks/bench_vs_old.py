@@ -74,7 +74,7 @@ def extract_old(dest: Path) -> Path:
 def script_orders() -> list[list[list[Any]]]:
     import gzip
 
-    from wargame.engine.game import play_game
+    from wargame.play.headless import play_game
     from wargame.engine.rules import Rules
     from wargame.scenario.loader import scenario_from_canonical
 

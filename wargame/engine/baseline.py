@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from wargame.engine.game import play_game
+from wargame.engine.game import play_script
 from wargame.engine.orders import Script, load_script
 from wargame.engine.rules import Rules
 
@@ -84,7 +84,7 @@ def history_scores(rules: Rules, seed: int) -> dict[str, float] | None:
         script = _SCRIPTS[loaded.sha256]
         if script is None:
             return None
-        _CACHE[key] = play_game(rules, seed, script).scores()
+        _CACHE[key] = play_script(rules, seed, script).scores()
     return dict(_CACHE[key])
 
 

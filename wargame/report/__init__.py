@@ -14,20 +14,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from wargame.evidence import Evidence
+    from wargame.scenario.loader import LoadedScenario
     from wargame.report.doc import Document
     from wargame.saves.session import Replay
 
 FORMATS = ("md", "html")
 
 
-def default_evidence() -> "Evidence | None":
-    try:
-        from wargame.evidence import default_seeds_dir, load_evidence
+def default_evidence(loaded: "LoadedScenario | None" = None, near: "Path | None" = None) -> "Evidence | None":
+    """The evidence for a scenario (one home: wargame.evidence.find); None cites ids only."""
+    from wargame.evidence.find import find_evidence, project_evidence
 
-        return load_evidence(default_seeds_dir())
-    except Exception:  # no seeds folder, or one that does not load: cite ids only
-        return None
+    return find_evidence(loaded, near).evidence if loaded is not None else project_evidence()
 
 
 def render(doc: "Document", fmt: str) -> str:
@@ -52,5 +53,6 @@ def render_report(replay: "Replay", fmt: str = "md", source: str = "", evidence:
         raise ValueError(f"unknown report format {fmt!r}: use 'md' or 'html'")
     from wargame.report.aar import build_after_action
 
-    doc = build_after_action(replay, source, evidence if evidence is not None else default_evidence())
+    doc = build_after_action(replay, source, evidence if evidence is not None
+                             else default_evidence(replay.session.loaded, replay.read.path))
     return render(doc, fmt)

@@ -520,10 +520,9 @@ def _describe_lost(rest: list[bytes]) -> str:
         if t == "resolve" and isinstance(obj.get("round"), int):  # type: ignore[union-attr]
             rounds.append(obj["round"])  # type: ignore[index]
     names = {"orders": "order submission", "inject": "inject", "resolve": "round resolution",
-             "override": "override", "note": "note", "phase": "phase change", "offer": "deal offer",
-             "answer": "answer to an offer", "reply": "reply to a counter-offer", "withdraw": "withdrawn offer",
-             "message": "message", "clock": "clock change"}
-    names["end"] = "end-of-game line"
+             "override": "override", "note": "note", "end": "end-of-game line", "phase": "phase change",
+             "offer": "deal offer", "answer": "answer to an offer", "reply": "reply to a counter-offer",
+             "withdraw": "withdrawn offer", "message": "message", "clock": "clock change"}
     parts = [f"{n} {names[t]}{'s' if n > 1 else ''}" for t, n in counts.items()]
     if rounds:
         parts.append("the result of round" + ("s " if len(rounds) > 1 else " ") + ", ".join(map(str, rounds)))

@@ -157,19 +157,17 @@ class EndEv(_Line):
     round: Played
 
 
-# The round's flow (wargame.play) logs its own events: phases, the negotiation table,
-# messages and the clock. The engine's replay ignores them; the flow reads these fields
-# when it rebuilds itself mid-round, so they are typed here too.
+# --- the round flow's events (wargame.play): a replay of the engine needs none of them ---
 
 class PhaseEv(_Line):
     type: Literal["phase"]
     round: Round
-    phase: str
+    phase: Literal["briefing", "negotiation", "orders", "reveal", "resolution", "debrief"]
 
 
 class OfferEv(_Line):
     type: Literal["offer"]
-    round: Round
+    round: Played
     id: str
     role: str
     move: str
@@ -179,30 +177,32 @@ class OfferEv(_Line):
 
 class AnswerEv(_Line):
     type: Literal["answer"]
-    round: Round
+    round: Played
     id: str
     role: str
-    answer: str
+    answer: Literal["accept", "reject", "counter"]
     by: str = "human"
 
 
 class ReplyEv(_Line):
     type: Literal["reply"]
-    round: Round
+    round: Played
     id: str
     role: str
-    reply: str
+    reply: Literal["accept", "walk-away"]
     by: str = "human"
 
 
 class WithdrawEv(_Line):
     type: Literal["withdraw"]
-    round: Round
+    round: Played
     id: str
     role: str
 
 
 class MessageEv(_Line):
+    model_config = ConfigDict(strict=True, extra="allow", frozen=True, populate_by_name=True)
+
     type: Literal["message"]
     round: Round
     id: str
@@ -214,12 +214,12 @@ class MessageEv(_Line):
 class ClockEv(_Line):
     type: Literal["clock"]
     round: Round
-    phase: str
-    action: str
+    phase: Literal["briefing", "negotiation", "orders", "reveal", "resolution", "debrief"]
+    action: Literal["set", "policy", "pause", "resume", "extend", "lock"]
     minutes: float | None = None
     remaining: float | None = None
-    policy: str | None = None
-    late: list[str] | None = None
+    policy: Literal["submit", "drop"] | None = None
+    late: list[str] = []
 
     @field_validator("minutes", "remaining")
     @classmethod

@@ -73,6 +73,41 @@ class ResumeDialog(Dialog):
         self.action_new()
 
 
+class PinDialog(Dialog):
+    """The facilitator's PIN, asked before the facilitator's powers are shown. Returns True if right."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="pin.cancel")]
+
+    def __init__(self, pin: str, why: str) -> None:
+        super().__init__()
+        self._pin, self._why = pin, why
+        self.tries = 0
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Facilitator's PIN", classes="dialog-title")
+            yield Static(escape(self._why) + " Teams: press Esc.", classes="dialog-body")
+            yield Input(placeholder="PIN", password=True, id="pin")
+            yield Static("Enter to confirm · Esc to cancel", classes="dialog-hint", id="pin-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.value == self._pin:
+            self.dismiss(True)
+            return
+        self.tries += 1
+        event.input.value = ""
+        self.query_one("#pin-hint", Static).update("[$text-error]✗ Wrong PIN.[/] Esc to cancel")
+        if self.tries >= 3:
+            self.dismiss(False)
+
+
 class ConfirmDialog(Dialog):
     """A yes/no question. Enter confirms, Escape goes back."""
 
@@ -107,6 +142,10 @@ class ConfirmDialog(Dialog):
     @on(Button.Pressed, "#no")
     def _no_pressed(self) -> None:
         self.dismiss(False)
+
+
+class QuitDialog(ConfirmDialog):
+    """Ask before quitting, and say where the game is saved."""
 
 
 class MessageDialog(Dialog):
@@ -161,7 +200,7 @@ class SavePicker(Dialog):
         table = self.query_one(DataTable)
         table.add_columns("File", "Scenario", "Rounds", "State")
         for i, s in enumerate(self.saves):
-            table.add_row(s.path.name, s.title, f"{s.rounds_played}/{s.rounds_total}", s.status, key=str(i))
+            table.add_row(s.label, s.title, f"{s.rounds_played}/{s.rounds_total}", s.status, key=str(i))
         table.focus()
 
     @on(DataTable.RowSelected)
@@ -314,6 +353,12 @@ class OverrideDialog(Dialog):
             value = float(raw)
         except ValueError:
             hint.update("[$text-error]✗ Enter a number for the new value.[/]")
+            self.query_one("#value", Input).focus()
+            return
+        meta = self.rules.indicator[ind] if ind else None
+        if meta is not None and not meta.min <= value <= meta.max:
+            hint.update(f"[$text-error]✗ {value:g} is out of range: {escape(ind or '')} runs from {meta.min:g} "
+                        f"to {meta.max:g}.[/]")
             self.query_one("#value", Input).focus()
             return
         if not reason:

@@ -130,6 +130,7 @@ class ResolutionScreen(PhaseScreen):
         """What happened this round, above the list. On a short screen, two lines at most:
         the events are counted, not named (their news is in the next briefing)."""
         session = self.game_app.session
+        assert session is not None
         rules, trace = session.rules, self.trace
         s = rules.scenario
         short = self.has_class("-short")
@@ -148,17 +149,26 @@ class ResolutionScreen(PhaseScreen):
                      for k, q in trace.quadrants.items() if before.get(k) != q]
             if moved:
                 intro.append("Quadrants moved: " + "; ".join(moved))
+        from wargame.tui.widgets.dashboard import rulings_markup
+
+        intro += rulings_markup(session, trace.round)  # the facilitator's rulings, for the room
         self.query_one("#resolution-intro", Static).update("\n".join(intro))
 
     def on_mount(self) -> None:
         self.set_class(self.app.size.height < SHORT, "-short")
+        self.refresh_view()
+
+    def refresh_view(self) -> None:
+        """Drawn again after an override: the room sees the ruling beside the rules' number."""
         session = self.game_app.session
+        assert session is not None
         rules, trace = session.rules, self.trace
+        ruled = {ov.indicator: ov for ov in session.game.overrides if ov.after_round == trace.round}
         s = rules.scenario
         self._intro()
         table = self.query_one("#changes", DataTable)
         rows: list[tuple[str, list[Any]]] = []
-        changed = [i for i, (a, b) in enumerate(zip(trace.before, trace.after)) if a != b]
+        changed = [i for i, (a, b) in enumerate(zip(trace.before, trace.after)) if a != b or rules.ids[i] in ruled]
         owner = None
         for i in changed:
             ind = rules.ids[i]
@@ -175,7 +185,8 @@ class ResolutionScreen(PhaseScreen):
                 cell.append(" better" if verdict == "good" else " worse", style=theme_var(self, style))
             unit = rules.indicator[ind].unit
             unit = "" if unit == "index" else f" {unit}"
-            rows.append((ind, [cell, f"{fmt(a)} → {fmt(b)}{unit}", Text("  " + rules.indicator[ind].name)]))
+            ba = f"{fmt(a)} → {fmt(b)}{unit}" + (f" ⚖ ruled {fmt(ruled[ind].value)}" if ind in ruled else "")
+            rows.append((ind, [cell, ba, Text("  " + rules.indicator[ind].name)]))
         if not changed:
             rows.append(("-", ["", "", "Nothing changed this round."]))
         # The indicator's name is cut to the width left (with "…"), not pushed off the edge.

@@ -59,9 +59,17 @@ class CodeScreen(ModalScreen[str]):
 
 
 class SeatScreen(Screen):
+    BINDINGS = [
+        Binding("f5", "tab('t-briefing')", "Briefing", id="seat.briefing"),
+        Binding("f6", "tab('t-negotiation')", "Negotiation", id="seat.negotiation"),
+        Binding("f7", "orders", "Orders", id="seat.orders"),
+        Binding("f8", "tab('t-results')", "Results", id="seat.results"),
+        Binding("ctrl+s", "submit", "Submit orders", id="seat.submit"),
+        Binding("f9", "advance", "Advance phase", id="seat.advance"),
+    ]
     DEFAULT_CSS = """
     #top { height: 1; background: $primary; color: $text; padding: 0 1; }
-    #side { width: 40; padding: 0 1; }
+    #side { width: 46; padding: 0 1; }
     #main { padding: 0 1; }
     #countdown { width: auto; }
     .observer #countdown { width: 100%; height: 5; text-align: center; }
@@ -253,6 +261,33 @@ class SeatScreen(Screen):
         return t
 
     # --- actions -----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        kind = self.state.kind
+        if action in ("orders", "submit") or (action == "tab" and parameters and parameters[0] != "t-results"):
+            return kind == "team"
+        if action == "tab":
+            return kind != "observer"
+        if action == "advance":
+            return kind == "facilitator"
+        return True
+
+    def action_tab(self, pane: str) -> None:
+        self.query_one(TabbedContent).active = pane
+
+    def action_orders(self) -> None:
+        """The orders tab, with the keyboard on the list (space ticks a move)."""
+        self.action_tab("t-orders")
+        lst = self.query_one("#orders", SelectionList)
+        lst.focus()
+        if lst.highlighted is None and lst.option_count:
+            lst.highlighted = 0
+
+    def action_submit(self) -> None:
+        self._submit()
+
+    def action_advance(self) -> None:
+        self._advance()
 
     @on(Button.Pressed, "#advance")
     def _advance(self) -> None:

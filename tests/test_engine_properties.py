@@ -28,7 +28,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wargame.engine.bots import choose_orders
-from wargame.engine.game import Game, bot_rng, play_game
+from wargame.engine.game import Game, bot_rng
+from wargame.play.headless import play_game
 from wargame.engine.orders import Order
 from wargame.engine.resolve import check_order, resolve, round_rng, start_ctx
 from wargame.engine.rules import SCALE, Rules

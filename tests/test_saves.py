@@ -39,6 +39,7 @@ from wargame.saves.session import (
     Session,
     default_save_path,
     fork,
+    override_bounds,
     load,
     rebuild,
     recover,
@@ -60,7 +61,7 @@ def mini():
 
 def play_rich(loaded, path: Path | None, seed: int = 7, rounds: int | None = None) -> Session:
     """A game that uses every kind of event: bot and human orders, a deal, injects,
-    overrides (one clamped), notes and bookmarks."""
+    overrides (two on one indicator), notes and bookmarks."""
     s = Session.new(loaded, seed, {r: ("human" if i == 0 else "bot") for i, r in enumerate(loaded.scenario.roles)}, path)
     g, rules = s.game, s.rules
     events = list(rules.scenario.events)
@@ -76,7 +77,7 @@ def play_rich(loaded, path: Path | None, seed: int = 7, rounds: int | None = Non
         if rnd == 2:
             ind = rules.ids[0]
             s.override(ind, g.value(ind) + 3.25, "The room judged the model too pessimistic; firms stockpiled.")
-            s.override(rules.ids[-1], 1e9, "Clamped to the bound: a big number is held within range.")
+            s.override(ind, g.value(ind) - 1.5, "On reflection, less: a second ruling on the same indicator.")
         s.note(f"After round {rnd}: «notes» keep unicode, \"quotes\" and\nnewlines", bookmark=rnd % 2 == 1)
     return s
 
@@ -125,7 +126,8 @@ def _random_game(loaded, path: Path, data, seed: int) -> Session:
         s.resolve()
         for _ in range(data.draw(st.integers(0, 2), label="overrides")):
             ind = data.draw(st.sampled_from(rules.ids))
-            value = data.draw(st.floats(-1e6, 1e6, allow_nan=False))
+            lo, hi = override_bounds(rules, ind)
+            value = data.draw(st.floats(lo, hi, allow_nan=False))
             s.override(ind, value, data.draw(texts.filter(str.strip), label="reason"))
         for _ in range(data.draw(st.integers(0, 2), label="notes")):
             s.note(data.draw(texts, label="note"), bookmark=data.draw(st.booleans()))
@@ -661,6 +663,8 @@ def test_session_refuses_what_it_could_not_replay(mini, tmp_path):
         s.override("chips.china_innovation", float("inf"), "why not")
     with pytest.raises(ValueError):
         s.override("nope.nothing", 5, "reason")
+    with pytest.raises(ValueError, match="runs from 0 to 100: 150 is out of range"):
+        s.override("chips.china_innovation", 150, "refused, not clamped")
     s.close()
     assert load(tmp_path / "s.jsonl").read.events == []
 

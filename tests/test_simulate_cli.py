@@ -1,4 +1,4 @@
-"""`wargame simulate` through the command line: the JSON contract of DESIGN.md,
+"""`wargame simulate` through the command line: the JSON contract of the README,
 distributions over many runs, workers, scripted orders, usage errors and saves."""
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ def simulate_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
 
 def test_one_run_has_exactly_the_design_keys(capsys: pytest.CaptureFixture[str]) -> None:
     res = simulate_json(capsys)
-    assert set(res) == {"scenario", "seed", "rounds", "log_sha256", "sectors", "roles"}
+    # Other keys (e.g. vs_history) may join these; these must be there.
+    assert {"scenario", "seed", "rounds", "log_sha256", "sectors", "roles", "overrides"} <= set(res)
+    assert res["overrides"] == []
     assert res["scenario"] == "mini" and res["seed"] == 7 and res["rounds"] == 4
     assert len(res["log_sha256"]) == 64 and int(res["log_sha256"], 16) >= 0
     assert set(res["sectors"]) == {"chips", "metal"}
@@ -46,8 +48,9 @@ def test_one_run_has_exactly_the_design_keys(capsys: pytest.CaptureFixture[str])
     assert set(res["sectors"]["metal"]["indicators"]) == {"china_innovation", "global_effect", "price", "demand", "supply"}
     assert set(res["roles"]) == {"us", "cn", "eu"}
     for role in res["roles"].values():
-        assert set(role) == {"score", "indicators"}
+        assert {"score", "indicators", "spent"} <= set(role)
         assert 0 <= role["score"] <= 100
+        assert isinstance(role["spent"], int) and role["spent"] >= 0
     assert res["roles"]["us"]["indicators"].keys() == {"lead"}
 
 
@@ -210,7 +213,51 @@ def test_subprocess_entry_point() -> None:
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     res = json.loads(proc.stdout)
-    assert res["seed"] == 3 and set(res) == {"scenario", "seed", "rounds", "log_sha256", "sectors", "roles"}
+    assert res["seed"] == 3 and {"scenario", "seed", "rounds", "log_sha256", "sectors", "roles", "overrides"} <= set(res)
     proc = subprocess.run([sys.executable, "-m", "wargame", "simulate", MINI, "--runs", "0"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_two_overrides_on_one_indicator_report_the_rules_value(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The issue's case: Huawei's health overridden to 100, then to 75, in one round: both
+    rulings name the value the rules produced, not the first ruling's."""
+    from wargame.scenario.catalog import DEFAULT_ID
+
+    ind = "telecom.huawei_health"
+    plain = json.loads(_simulate_default(capsys, tmp_path, None))
+    orders = tmp_path / "orders.yaml"
+    orders.write_text(
+        "rounds:\n"
+        "  1:\n"
+        "    facilitator:\n"
+        f"      - {{override: {ind}, value: 100, reason: \"the room judged it stronger\"}}\n"
+        f"      - {{override: {ind}, value: 75, reason: \"on reflection, less\"}}\n"
+        "      - {note: two rulings}\n", encoding="utf-8")
+    res = json.loads(_simulate_default(capsys, tmp_path, orders))
+    assert [(o["round"], o["indicator"], o["value"], o["reason"]) for o in res["overrides"]] == [
+        (1, ind, 100, "the room judged it stronger"), (1, ind, 75, "on reflection, less")]
+    first, second = res["overrides"]
+    assert first["model"] == second["model"]
+    # the rules' value: what a game without the rulings has after round 1
+    save = tmp_path / "plain.jsonl"
+    code, _, err = run_cli(capsys, "simulate", DEFAULT_ID, "--seed", "7", "--save", str(save))
+    assert code == 0, err
+    from wargame.saves.session import load
+
+    assert first["model"] == round(load(save).game.states[1].value(load(save).session.rules, ind), 4)
+    assert plain["overrides"] == []
+    assert all(r["spent"] > 0 for r in res["roles"].values())
+    # out of range is refused with its bounds, at load time, with the file's line
+    orders.write_text(f"rounds:\n  1:\n    facilitator:\n      - {{override: {ind}, value: 150, reason: x}}\n")
+    code, _, err = run_cli(capsys, "simulate", DEFAULT_ID, "--orders", str(orders), "--json")
+    assert code == 1 and "runs from 0 to 100: 150 is out of range" in err and "orders.yaml:4" in err
+
+
+def _simulate_default(capsys: pytest.CaptureFixture[str], tmp_path, orders) -> str:
+    from wargame.scenario.catalog import DEFAULT_ID
+
+    args = ["simulate", DEFAULT_ID, "--seed", "7", "--json"] + (["--orders", str(orders)] if orders else [])
+    code, out, err = run_cli(capsys, *args)
+    assert code == 0, err
+    return out

@@ -1,6 +1,7 @@
 """Headless games for analysis: one game's outcome, or distributions over many seeds.
 
-The JSON shapes here are a contract (DESIGN.md, "wargame simulate").
+The JSON shapes here are a contract (the README's "wargame simulate"): tests and users
+depend on them. Each game is played by the round's flow (wargame.play), as in the app.
 """
 
 from __future__ import annotations
@@ -10,18 +11,22 @@ import statistics
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wargame.engine.orders import Script, script_from_data
 from wargame.scenario.loader import LoadedScenario, scenario_from_canonical
 from wargame.scenario.model import QUADRANTS
+
+if TYPE_CHECKING:
+    from wargame.engine.rules import Rules
+    from wargame.saves.session import Session
 
 
 def _short(ind: str) -> str:
     return ind.split(".", 1)[1]
 
 
-def outcome(session: Any) -> dict[str, Any]:
+def outcome(session: "Session") -> dict[str, Any]:
     """The one-game JSON object."""
     from wargame.saves.log import log_bytes
 
@@ -39,14 +44,19 @@ def outcome(session: Any) -> dict[str, Any]:
               "indicators": {n: round(game.value(f"{rid}.{n}"), 4) for n in role.indicators}}
         for rid, role in s.roles.items()
     }
+    for rid in roles:
+        roles[rid]["spent"] = sum(tr.spent.get(rid, 0) for tr in game.traces)
+    overrides = [{"round": o.after_round, "indicator": o.indicator, "model": round(o.model_value, 4),
+                  "value": round(o.value, 4), "reason": o.reason} for o in game.overrides]
     log = log_bytes(session.header, session.events)
     return {"scenario": s.id, "seed": game.seed, "rounds": game.state.round,
-            "log_sha256": hashlib.sha256(log).hexdigest(), "sectors": sectors, "roles": roles}
+            "log_sha256": hashlib.sha256(log).hexdigest(), "sectors": sectors, "roles": roles,
+            "overrides": overrides}
 
 
 def run_one(loaded: LoadedScenario, seed: int, script: Script | None, save: str | None = None,
-            rules: Any = None) -> dict[str, Any]:
-    from wargame.saves.session import play_session
+            rules: "Rules | None" = None) -> dict[str, Any]:
+    from wargame.play.headless import play_session
 
     session = play_session(loaded, seed, script, save, rules)
     out = outcome(session)

@@ -70,7 +70,7 @@ def mini():
 
 def bots_save(path: Path, seed: int = 7) -> Path:
     """A whole bots game of the mini scenario, saved as the app would."""
-    from wargame.saves.session import play_session
+    from wargame.play.headless import play_session
 
     play_session(mini(), seed, None, path)
     return path

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from wargame.engine.game import play_game
+from wargame.play.headless import play_game
 from wargame.engine.rules import Rules
 from wargame.tui.screens.evidence import EvidenceScreen
 from wargame.tui.screens.replay import ReplayScreen

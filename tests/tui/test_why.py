@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from wargame.engine.explain import changed, explain, fmt_amount, fmt_fixed, places, total, total_fixed, why_rows
-from wargame.engine.game import play_game
+from wargame.play.headless import play_game
 from wargame.engine.rules import Rules, to_float
 from wargame.engine.state import Contribution, RoundTrace
 from wargame.scenario.loader import load_scenario

@@ -16,7 +16,9 @@ moves are compared under the same luck.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
+from wargame.engine import budget as _budget
 from wargame.engine.orders import Order
 from wargame.engine.resolve import Ctx, advance, check_order, round_rng, start_ctx
 from wargame.engine.rules import Rules
@@ -64,8 +66,7 @@ def _value(rules: Rules, state: State, role: str, orders: list[Order], seed: int
 
 
 def _cost(rules: Rules, o: Order) -> int:
-    m = rules.scenario.moves[o.move]
-    return m.cost + (m.policy.upkeep if m.policy else 0)
+    return _budget.order_cost(rules, o)
 
 
 def best_answer(rules: Rules, state: State, role: str, offer: Order, seed: int, horizon: int = HORIZON) -> str:
@@ -80,16 +81,57 @@ def best_answer(rules: Rules, state: State, role: str, offer: Order, seed: int, 
     return best
 
 
-def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, horizon: int = HORIZON) -> list[Order]:
-    """A legal set of orders for ``role`` this round, within budget."""
+def answer_counter(rules: Rules, state: State, role: str, offer: Order, seed: int, horizon: int = HORIZON) -> bool:
+    """Whether ``role``, having offered a deal, takes the counterparty's renegotiated terms
+    (True) or walks away (False), judged by its own objectives."""
+    m = rules.scenario.moves[offer.move]
+    assert m.deal is not None
+    counter = Order(m.deal.counterparty, offer.move, "respond", answer="renegotiate")
+    take = _value(rules, state, role, [offer, counter], seed, horizon)
+    leave = _value(rules, state, role, [], seed, horizon)
+    return take > leave + 1e-9
+
+
+def choose_offers(rules: Rules, state: State, role: str, rng: random.Random, horizon: int = HORIZON,
+                  committed: Sequence[Order] = ()) -> list[Order]:
+    """The deals ``role`` puts on the table: those that raise its own score and that the
+    counterparty, judged by its own objectives, would not refuse; within budget."""
     s = rules.scenario
     lookahead_seed = rng.randrange(1 << 30)
-    upkeep = sum(s.moves[p.move].policy.upkeep for p in state.policies if p.role == role)  # type: ignore[union-attr]
-    budget = s.roles[role].budget - upkeep
+    budget = _budget.left(rules, state, role, committed=committed)
+    base = _value(rules, state, role, list(committed), lookahead_seed, horizon)
+    out: list[Order] = []
+    for o in legal_plays(rules, state, role):
+        m = s.moves[o.move]
+        if m.deal is None or any(c.move == o.move for c in committed) or _cost(rules, o) > budget:
+            continue
+        answer = best_answer(rules, state, m.deal.counterparty, o, lookahead_seed, horizon)
+        if answer == "reject" or (answer == "renegotiate"
+                                  and not answer_counter(rules, state, role, o, lookahead_seed, horizon)):
+            continue  # refused, or countered with terms it would walk away from
+        trial = [*committed, o, Order(m.deal.counterparty, o.move, "respond", answer=answer)]
+        if _value(rules, state, role, trial, lookahead_seed, horizon) > base + 1e-9:
+            out.append(o)
+            budget -= _cost(rules, o)
+    return out
+
+
+def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, horizon: int = HORIZON,
+                  committed: Sequence[Order] = (), deals: bool = True) -> list[Order]:
+    """A legal set of orders for ``role`` this round, within budget.
+
+    ``committed`` are orders already settled (deals made at the negotiation table): their
+    cost comes off the budget and the look-ahead assumes them; they are not returned.
+    With ``deals=False`` the bot neither offers deals nor gives standing answers (the
+    round's negotiation has settled them).
+    """
+    s = rules.scenario
+    lookahead_seed = rng.randrange(1 << 30)
+    budget = _budget.left(rules, state, role, committed=committed)
     orders: list[Order] = []
 
     # Standing answers to deals that may be offered: assume the proposer offers it.
-    for mid in offered_deals(rules, role):
+    for mid in (offered_deals(rules, role) if deals else ()):
         m = s.moves[mid]
         offer = [o for o in legal_plays(rules, state, m.role) if o.move == mid]
         if not offer:
@@ -100,14 +142,17 @@ def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, hor
             orders.append(Order(role, mid, "respond", answer=best))
             budget -= cost
 
-    base = _value(rules, state, role, list(orders), lookahead_seed, horizon)
+    base = _value(rules, state, role, [*committed, *orders], lookahead_seed, horizon)
     scored: list[tuple[float, Order]] = []
+    taken = {c.move for c in committed}
     for o in legal_plays(rules, state, role):
         cost = _cost(rules, o)
-        if cost > budget:
+        if cost > budget or o.move in taken:
             continue
-        trial = [*orders, o]
+        trial = [*committed, *orders, o]
         m = s.moves[o.move]
+        if m.deal and not deals:
+            continue
         if m.deal:
             # Offer a deal only if the counterparty, judging by its own objectives,
             # would take it; otherwise the points are wasted on a refusal.

@@ -10,7 +10,7 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from wargame.engine.orders import Order, Script
+from wargame.engine.orders import Order
 from wargame.engine.resolve import override as _override
 from wargame.engine.resolve import resolve, round_rng
 from wargame.engine.rules import Rules
@@ -68,12 +68,21 @@ class Game:
         return trace
 
     def override(self, indicator: str, value: float, reason: str) -> Override:
-        before = self.state.value(self.rules, indicator)
+        # The model's value is what the rules produced this round, not what an earlier
+        # override of the same indicator left there.
+        before = self.model_value(indicator)
         state, c = _override(self.rules, self.state, indicator, value, reason)
         self.states[-1] = state
         ov = Override(self.state.round, indicator, state.value(self.rules, indicator), before, reason, c)
         self.overrides.append(ov)
         return ov
+
+    def model_value(self, indicator: str) -> float:
+        """What the rules gave ``indicator`` at the end of the last round (before any override)."""
+        for ov in self.overrides:
+            if ov.after_round == self.state.round and ov.indicator == indicator:
+                return ov.model_value
+        return self.state.value(self.rules, indicator)
 
     def quadrants(self) -> dict[str, str]:
         return quadrants(self.rules, self.state.values)
@@ -91,26 +100,3 @@ BotFn = Callable[[Rules, State, str, random.Random], list[Order]]
 
 def bot_rng(seed: int, rnd: int, role: str) -> random.Random:
     return random.Random(f"wargame-bot:{seed}:{rnd}:{role}")
-
-
-def play_game(rules: Rules, seed: int | None = None, script: Script | None = None,
-              bots: Iterable[str] | None = None, bot: BotFn | None = None) -> Game:
-    """Play a whole game headless: scripted roles follow ``script``, the rest are bots.
-
-    ``bots`` defaults to every role the script does not name.
-    """
-    if bot is None:
-        from wargame.engine.bots import choose_orders as bot
-    game = Game.new(rules, seed)
-    scripted = script.roles if script else frozenset()
-    bot_roles = [r for r in rules.roles if r not in scripted] if bots is None else list(bots)
-    while not game.finished:
-        rnd = game.round
-        orders: list[Order] = []
-        for role in rules.roles:
-            if role in bot_roles:
-                orders.extend(bot(rules, game.state, role, bot_rng(game.seed, rnd, role)))
-            elif script is not None:
-                orders.extend(script.orders(rnd, role))
-        game.play(orders)
-    return game

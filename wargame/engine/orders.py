@@ -14,7 +14,7 @@ which keeps orders simultaneous and secret.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -130,12 +130,26 @@ def _play(s: Scenario, role: str, mid: str, target: Any, walk_away: bool) -> Ord
 
 # --- scripted orders -------------------------------------------------------------
 
+@dataclass(frozen=True, slots=True)
+class ScriptedAction:
+    """A facilitator's action written into an orders file: ``{inject: EVENT}``,
+    ``{override: INDICATOR, value: N, reason: TEXT}`` or ``{note: TEXT}``."""
+
+    kind: Literal["inject", "override", "note"]
+    event: str | None = None
+    indicator: str | None = None
+    value: float = 0.0
+    reason: str = ""
+    text: str = ""
+
+
 @dataclass(frozen=True)
 class Script:
     """Orders by round and role. Roles it never names are left to bots."""
 
     rounds: dict[int, dict[str, tuple[Order, ...]]]
     roles: frozenset[str]
+    facilitator: dict[int, tuple[ScriptedAction, ...]] = field(default_factory=dict)
 
     def orders(self, rnd: int, role: str) -> tuple[Order, ...]:
         return self.rounds.get(rnd, {}).get(role, ())
@@ -146,6 +160,7 @@ def script_from_data(s: Scenario, data: Any, doc: Any = None) -> Script:
     problems: list[Diagnostic] = []
     rounds: dict[int, dict[str, tuple[Order, ...]]] = {}
     roles: set[str] = set()
+    facilitator: dict[int, tuple[ScriptedAction, ...]] = {}
 
     def bad(path: tuple, msg: str, key: bool = False) -> None:
         if doc is None:
@@ -169,6 +184,10 @@ def script_from_data(s: Scenario, data: Any, doc: Any = None) -> Script:
             bad(base + (rnd,), "expected a mapping of role ids to lists of orders")
             continue
         for role, specs in by_role.items():
+            if role == "facilitator":
+                acts = _facilitator(s, specs, base + (rnd, role), bad)
+                facilitator[rnd] = acts
+                continue
             if role not in s.roles:
                 bad(base + (rnd, role), f"unknown role {role!r}{did_you_mean(str(role), s.roles)}", key=True)
                 continue
@@ -185,7 +204,57 @@ def script_from_data(s: Scenario, data: Any, doc: Any = None) -> Script:
             rounds.setdefault(rnd, {})[role] = tuple(parsed)
     if problems:
         raise InputError(problems)
-    return Script(rounds, frozenset(roles))
+    return Script(rounds, frozenset(roles), facilitator)
+
+
+def _facilitator(s: Scenario, specs: Any, path: tuple, bad: Any) -> tuple[ScriptedAction, ...]:
+    """A round's ``facilitator:`` list; problems go to ``bad(path, message)``."""
+    if not isinstance(specs, list):
+        bad(path, "facilitator: expected a list of {inject: EVENT}, {override: INDICATOR, value: N, reason: TEXT} "
+                  "or {note: TEXT}")
+        return ()
+    out: list[ScriptedAction] = []
+    indicators = {f"{sid}.{n}": ind for sid, sec in s.sectors.items() for n, ind in sec.indicators.items()}
+    indicators |= {f"{rid}.{n}": ind for rid, r in s.roles.items() for n, ind in r.indicators.items()}
+    for i, spec in enumerate(specs):
+        here = path + (i,)
+        if not isinstance(spec, dict):
+            bad(here, "a facilitator action is a mapping: {inject: EVENT}, {override: ...} or {note: TEXT}")
+            continue
+        keys = set(spec)
+        if "inject" in keys:
+            if keys != {"inject"}:
+                bad(here, "an inject has only the field 'inject'")
+            elif spec["inject"] not in s.events:
+                bad(here + ("inject",), f"unknown event {spec['inject']!r}{did_you_mean(str(spec['inject']), s.events)}")
+            else:
+                out.append(ScriptedAction("inject", event=spec["inject"]))
+        elif "override" in keys:
+            extra = keys - {"override", "value", "reason"}
+            ind = indicators.get(str(spec["override"]))
+            value, reason = spec.get("value"), spec.get("reason")
+            if extra:
+                bad(here, f"unknown field {sorted(map(str, extra))[0]!r} in an override (allowed: override, value, reason)")
+            elif ind is None:
+                bad(here + ("override",), f"unknown indicator {spec['override']!r}"
+                                          f"{did_you_mean(str(spec['override']), indicators)}")
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                bad(here, "an override needs a number: value: N")
+            elif not ind.min <= value <= ind.max:
+                bad(here + ("value",), f"{spec['override']} runs from {ind.min:g} to {ind.max:g}: "
+                                       f"{value:g} is out of range")
+            elif not isinstance(reason, str) or not reason.strip():
+                bad(here, "an override needs a reason: reason: TEXT")
+            else:
+                out.append(ScriptedAction("override", indicator=spec["override"], value=float(value), reason=reason))
+        elif "note" in keys:
+            if keys != {"note"} or not isinstance(spec["note"], str) or not spec["note"].strip():
+                bad(here, "a note is {note: TEXT}")
+            else:
+                out.append(ScriptedAction("note", text=spec["note"]))
+        else:
+            bad(here, "a facilitator action needs 'inject', 'override' or 'note'")
+    return tuple(out)
 
 
 def load_script(s: Scenario, path: str | Path) -> Script:

@@ -6,8 +6,9 @@ The resolution sequence, in order:
    the round: the move exists and is the role's own, its target is valid, its
    precondition holds, a once-only move is unused, a policy is not already in
    force, a revoke names a policy in force, and no order is repeated. Then the
-   role's budget: costs of its orders, plus points reserved for deals it agrees
-   to, plus the upkeep of its policies in force, must fit. Over budget rejects
+   role's budget (:mod:`wargame.engine.budget`): costs of its orders, its side of
+   each deal that is made, plus the upkeep of its policies in force, must fit; a
+   deal refused, unanswered or walked away from costs neither side anything. Over budget rejects
    all of that role's moves and answers (revokes still stand), so nothing is
    half-applied. Every rejection carries a reason a player can read.
 2. **Deals settled.** A deal is made when its counterparty's answer in the same
@@ -46,6 +47,7 @@ import operator
 import random
 from collections.abc import Iterable, Sequence
 
+from wargame.engine import budget as _budget
 from wargame.engine.orders import Order
 from wargame.engine.fixed import to_fixed, to_fixed_or_zero
 from wargame.engine.rules import SCALE, CRule, Rules
@@ -185,10 +187,9 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ra
     pre_ctx = Ctx(start_vals, starts, start_vals, r, {p.move for p in state.policies}, set(),
                   _tag_counts(rules, state.policies, ()))
 
-    # 1. Orders checked.
-    results: list[OrderResult] = []
-    accepted: list[Order] = []
-    spent: dict[str, int] = {}
+    # 1. Orders checked: first each order on its own, then each role's budget, which
+    # counts a deal only if it is made (see wargame.engine.budget).
+    checked: list[tuple[str, list[OrderResult], list[Order]]] = []
     # Every role, ordering or not, so that ``spent`` shows the upkeep of a role that gave no orders.
     by_role: dict[str, list[Order]] = {rid: [] for rid in rules.roles}
     for o in sorted(orders, key=lambda o: _canon(rules, o)):
@@ -208,27 +209,31 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ra
             role_results.append(OrderResult(o, not reason, reason))
             if not reason:
                 ok.append(o)
+        checked.append((role, role_results, ok))
+    offered, answered = _budget.deals_of(rules, (o for _, _, ok in checked for o in ok))
+    results: list[OrderResult] = []
+    accepted: list[Order] = []
+    for role, role_results, ok in checked:
         if role in s.roles:
             budget = s.roles[role].budget
-            cost = 0
-            for o in ok:
-                m = s.moves[o.move]
-                if o.kind == "play":
-                    cost += m.cost + (m.policy.upkeep if m.policy else 0)
-                elif o.kind == "respond" and o.answer != "reject" and m.deal:
-                    cost += m.deal.counterparty_cost
+            cost = _budget.cost(rules, ok, offered, answered)
             revoked = {o.move for o in ok if o.kind == "revoke"}
-            upkeep = sum(s.moves[p.move].policy.upkeep for p in state.policies  # type: ignore[union-attr]
-                         if p.role == role and p.move not in revoked)
+            upkeep = _budget.upkeep(rules, state, role, revoked)
             if cost + upkeep > budget:
                 why = f"over budget: orders cost {cost}" + (f" plus {upkeep} upkeep" if upkeep else "") + f", budget {budget}"
                 role_results = [OrderResult(x.order, False, why) if x.accepted and x.order.kind != "revoke" else x
                                 for x in role_results]
                 ok = [o for o in ok if o.kind == "revoke"]
-                cost = 0
-            spent[role] = cost + upkeep
         results.extend(role_results)
         accepted.extend(ok)
+    # What each role spent: deals count only if still made once every budget is checked.
+    offered, answered = _budget.deals_of(rules, accepted)
+    spent: dict[str, int] = {}
+    for role, _, _ in checked:
+        if role in s.roles:
+            mine = [o for o in accepted if o.role == role]
+            spent[role] = (_budget.cost(rules, mine, offered, answered)
+                           + _budget.upkeep(rules, state, role, {o.move for o in mine if o.kind == "revoke"}))
 
     plays = [o for o in accepted if o.kind == "play"]
     answers = {(o.move): o for o in accepted if o.kind == "respond"}

@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = 1
-# phase, clock, offer, answer, message and seat are written by the exercise server
-# (wargame.net.room); a replay of the game itself passes over them.
-EVENT_TYPES = ("orders", "inject", "resolve", "override", "note", "phase", "clock", "offer", "answer", "message", "seat")
+# The engine's events, then the round flow's (wargame.play): phases, the negotiation
+# table, messages between teams and the clock; then the exercise server's (wargame.net):
+# a seat's code reissued (never the code). Replay needs only the first five.
+EVENT_TYPES = ("orders", "inject", "resolve", "override", "note",
+               "phase", "offer", "answer", "reply", "withdraw", "message", "clock", "seat")
 
 
 class SaveError(Exception):
@@ -262,8 +264,9 @@ def _describe_lost(rest: list[bytes]) -> str:
         if t == "resolve" and isinstance(obj.get("round"), int):  # type: ignore[union-attr]
             rounds.append(obj["round"])  # type: ignore[index]
     names = {"orders": "order submission", "inject": "inject", "resolve": "round resolution",
-             "override": "override", "note": "note", "phase": "phase change", "clock": "clock setting",
-             "offer": "offer", "answer": "answer to an offer", "message": "message", "seat": "seat change"}
+             "override": "override", "note": "note", "phase": "phase change", "offer": "deal offer",
+             "answer": "answer to an offer", "reply": "reply to a counter-offer", "withdraw": "withdrawn offer",
+             "message": "message", "clock": "clock change", "seat": "seat change"}
     parts = [f"{n} {names[t]}{'s' if n > 1 else ''}" for t, n in counts.items()]
     if rounds:
         parts.append("the result of round" + ("s " if len(rounds) > 1 else " ") + ", ".join(map(str, rounds)))

@@ -10,7 +10,13 @@ Events:
     inject    {round, event}                                  (fires when the round resolves)
     resolve   {round, digest, values, quadrants, scores, summary}
     override  {round, indicator, value, model_value, reason, digest}
+              (model_value is what the rules produced, however many overrides came before)
     note      {round, text, bookmark: bool}
+
+The round's flow (wargame.play) also logs, through :meth:`Session.record`, the phases,
+the negotiation table (offer, answer, reply, withdraw), messages between teams and the
+clock; replaying the engine needs none of them, and :func:`rebuild` keeps them in
+``Session.events`` so that the flow can rebuild itself mid-round.
 """
 
 from __future__ import annotations
@@ -138,6 +144,12 @@ class Session:
         self.pending[role] = tuple(orders)
         self.pending_by[role] = by
 
+    def record(self, event: dict[str, Any]) -> None:
+        """Log an event of the round's flow (see the module docstring); the engine ignores it."""
+        if event.get("type") in ("orders", "inject", "resolve", "override"):
+            raise ValueError(f"{event['type']} events are logged by their own methods")
+        self._log(dict(event))
+
     def inject(self, event_id: str) -> None:
         if event_id not in self.rules.scenario.events:
             raise ValueError(f"unknown event {event_id!r}")
@@ -163,10 +175,10 @@ class Session:
             raise ValueError(f"unknown indicator {indicator!r}")
         if not math.isfinite(value):
             raise ValueError(f"an override needs a finite number, not {value!r}")
-        # Held within the indicator's bounds here as the engine would, so that a huge
-        # number cannot overflow its fixed-point arithmetic.
-        i = self.rules.index[indicator]
-        value = min(max(value, to_float(self.rules.lo[i])), to_float(self.rules.hi[i]))
+        # Refused, not clamped: a ruling the room hears must be the number the game uses.
+        lo, hi = override_bounds(self.rules, indicator)
+        if not lo <= value <= hi:
+            raise ValueError(f"{indicator} runs from {lo:g} to {hi:g}: {value:g} is out of range")
         ov = self.game.override(indicator, value, reason)
         self._log({"type": "override", "round": self.game.state.round, "indicator": indicator,
                    "value": ov.value, "model_value": ov.model_value, "reason": reason,
@@ -179,6 +191,12 @@ class Session:
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+
+
+def override_bounds(rules: Rules, indicator: str) -> tuple[float, float]:
+    """The range an override of ``indicator`` must fall in (the indicator's own bounds)."""
+    i = rules.index[indicator]
+    return to_float(rules.lo[i]), to_float(rules.hi[i])
 
 
 # --- rebuilding -----------------------------------------------------------------------
@@ -389,9 +407,10 @@ def _cut_round(events: list[dict[str, Any]], keep_rounds: int) -> list[dict[str,
             if ev["round"] > keep_rounds:
                 break
             resolved = ev["round"]
-        elif ev["type"] in ("orders", "inject") and ev["round"] > keep_rounds:
-            break
-        elif ev["type"] in ("override", "note") and resolved >= keep_rounds and ev["round"] > keep_rounds:
+        elif ev["type"] in ("override", "note"):
+            if resolved >= keep_rounds and ev["round"] > keep_rounds:
+                break
+        elif ev["round"] > keep_rounds:  # orders, injects and the flow's events of a later round
             break
         out.append(ev)
     return out
@@ -434,33 +453,3 @@ def fork(path: str | Path, at_round: int, out: str | Path | None = None,
     if seats is not None:
         header["seats"] = seats
     return write_log(target, header, _cut_round(events, at_round))
-
-
-def play_session(loaded: LoadedScenario, seed: int | None = None, script: Script | None = None,
-                 path: Path | str | None = None, rules: Rules | None = None) -> Session:
-    """Play a whole game headless, logging it exactly as the app would.
-
-    Roles the script names follow it; every other role is a bot. Pass ``rules``
-    to reuse compiled rules across many games.
-    """
-    from wargame.engine.bots import choose_orders
-    from wargame.engine.game import bot_rng
-
-    rules = rules if rules is not None else Rules(loaded)
-    scripted = script.roles if script else frozenset()
-    seats = {r: ("script" if r in scripted else "bot") for r in rules.roles}
-    session = Session.new(loaded, seed, seats, path, rules=rules)
-    game = session.game
-    try:
-        while not game.finished:
-            rnd = game.round
-            for role in rules.roles:
-                if role in scripted:
-                    assert script is not None
-                    session.submit(role, script.orders(rnd, role), by="script")
-                else:
-                    session.submit(role, choose_orders(rules, game.state, role, bot_rng(game.seed, rnd, role)), by="bot")
-            session.resolve()
-    finally:
-        session.close()
-    return session

@@ -39,8 +39,9 @@ async def test_a_browser_seat_joins_with_its_code_and_submits_orders(tmp_path: P
         assert await browser.focus_terminal()
         await browser.type(s.codes["drc"])
         await browser.key("Enter")
-        # The seat is open when the DRC's client has had its welcome; then: orders, tick the first move, submit.
-        await asyncio.sleep(2.5)
+        # The seat is open once the server counts the DRC connected; then: orders, tick the first move, submit.
+        await until(lambda: fac.presence.get("drc", 0) > 0, timeout=30, what="the browser seat connected")
+        await asyncio.sleep(1.0)  # its screen mounts just after the welcome
         await browser.key("F7")
         await asyncio.sleep(0.5)
         await browser.key("Space")
@@ -64,11 +65,11 @@ async def test_a_browser_seat_joins_with_its_code_and_submits_orders(tmp_path: P
 
 
 def _first_drc_move() -> str:
-    """The first line of the DRC's order list: its first move in scenario order (it takes no target)."""
+    """The first line of the DRC's order list: its first move that is not a deal (it takes no target)."""
     from wargame.scenario.catalog import find_scenario
     from wargame.scenario.loader import load_scenario
 
     sc = load_scenario(find_scenario(None)).scenario
-    mid, move = next((mid, m) for mid, m in sc.moves.items() if m.role == "drc")
+    mid, move = next((mid, m) for mid, m in sc.moves.items() if m.role == "drc" and m.deal is None)
     assert not move.targets
     return mid

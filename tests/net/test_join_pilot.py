@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -70,18 +71,25 @@ async def test_two_teams_and_the_facilitator_play_a_round_the_observer_sees_it(t
             # China offers the resources-for-infrastructure deal; the DRC accepts it.
             cn.screen.query_one("TabbedContent").active = "t-negotiation"
             await pc.pause()
-            cn.screen.query_one("#offer-to", Select).value = "drc"
             cn.screen.query_one("#offer-move", Select).value = "cn_rfi_deal"
-            cn.screen.query_one("#offer-text", Input).value = "roads for ore"
             await _press(pc, "#send-offer")
-            await until(lambda: any(o["to"] == "drc" for o in drc.state.offers.values()), what="the offer at the DRC")
+
+            def offer_id() -> str | None:
+                return next((o["id"] for o in drc.state.offers.values() if o["proposer"] == "cn"), None)
+
+            await until(lambda: offer_id() is not None, what="the offer at the DRC")
             drc.screen.query_one("TabbedContent").active = "t-negotiation"
             await pd.pause()
             await until(lambda: bool(drc.screen.query_one("#incoming", Select)._seat_options), what="the offer listed")
-            drc.screen.query_one("#incoming", Select).value = 1
+            drc.screen.query_one("#incoming", Select).value = offer_id()
             await _press(pd, "#accept")
-            await until(lambda: cn.state.offers[1].get("answer") == "accept", what="the answer at China")
-            assert "roads for ore" not in json.dumps(obs.client.frames)
+            await until(lambda: cn.state.offers[offer_id()]["status"] == "made", what="the deal made, at China")
+            # Words between the two: a message the observer never receives.
+            drc.screen.query_one("#msg-to", Select).value = "cn"
+            drc.screen.query_one("#msg-text", Input).value = "roads for ore, agreed"
+            await drc.screen.query_one("#msg-text", Input).action_submit()
+            await until(lambda: bool(cn.state.messages), what="the message at China")
+            assert "roads for ore" not in json.dumps(obs.client.frames) and "cn_rfi_deal" not in json.dumps(obs.client.events)
 
             # Orders: each team picks on its own screen and submits.
             await _press(pf, "#advance")
@@ -92,7 +100,8 @@ async def test_two_teams_and_the_facilitator_play_a_round_the_observer_sees_it(t
             await _press(pc, "#submit")
             await until(lambda: "cn" in obs.state.board, what="China on the observer's board")
             await po.pause(0.1)
-            assert "submitted" in _text(obs, "#board") and "cn_ic_fund" not in json.dumps(obs.client.frames)
+            assert re.search(r"China\s+│ in \d\d:\d\d:\d\d", _text(obs, "#board")), _text(obs, "#board")
+            assert "cn_ic_fund" not in json.dumps(obs.client.events)
             drc.screen.query_one("TabbedContent").active = "t-orders"
             await pd.pause()
             await _press(pd, "#submit")
@@ -102,6 +111,7 @@ async def test_two_teams_and_the_facilitator_play_a_round_the_observer_sees_it(t
             await po.pause(0.1)
             reveal = _text(obs, "#reveal")
             assert "cn_ic_fund" in reveal and "cn_rfi_deal" in reveal and "accept cn_rfi_deal" in reveal
+            assert "deal made" in reveal or ": made" in reveal
             await _press(pf, "#advance")
             await until(lambda: bool(obs.state.results), what="the results")
             await po.pause(0.1)

@@ -40,6 +40,7 @@ class SeatClient:
         self.frames: list[str] = []  # every text frame received, for tests of what reached this seat
         self.duplicates = 0
         self.welcome: dict[str, Any] | None = None
+        self.presence: dict[str, int] = {}  # the facilitator's seat is told who is connected
         self.refused: ClientError | None = None
         self.connected = asyncio.Event()
         self.connects = 0
@@ -140,6 +141,11 @@ class SeatClient:
             self.events.append(msg)
             if self.on_event:
                 self.on_event(msg)
+        elif t == "presence":
+            self.presence = dict(msg.get("seats", {}))
+            self._status("presence", "")
+        elif t == "notice":
+            self._status("notice", msg.get("text", ""))
         elif t in ("ack", "error", "pong"):
             req = msg.get("req")
             if t == "error" and msg.get("code") in FINAL and req is None:

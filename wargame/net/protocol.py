@@ -22,7 +22,6 @@ MAX_TEXT = 2000
 
 Req = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
-Text = Annotated[str, Field(max_length=MAX_TEXT)]
 
 
 class _Msg(BaseModel):
@@ -49,25 +48,52 @@ class Submit(_Msg):
     orders: Annotated[list[str | dict[str, Any]], Field(max_length=64)]
 
 
+OfferId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9-]+$")]
+
+
+class Draft(_Msg):
+    """A team's orders as they stand (not logged): what the clock's lock submits if time runs out."""
+
+    type: Literal["draft"]
+    req: Req
+    orders: Annotated[list[str | dict[str, Any]], Field(max_length=64)]
+
+
 class Offer(_Msg):
-    """A proposal to another team during negotiation; ``move`` names a deal, or none for words only."""
+    """Put one of the team's deals on the table (negotiation); it goes to the deal's counterparty."""
 
     type: Literal["offer"]
     req: Req
-    to: Ident
-    move: Ident | None = None
-    text: Text = ""
+    move: Ident
+    target: Ident | None = None
 
 
 class Answer(_Msg):
+    """The counterparty's answer to an offer."""
+
     type: Literal["answer"]
     req: Req
-    offer: Annotated[int, Field(ge=1)]
-    answer: Literal["accept", "reject"]
+    offer: OfferId
+    answer: Literal["accept", "reject", "counter"]
+
+
+class Reply(_Msg):
+    """The proposer's reply to a counter-offer."""
+
+    type: Literal["reply"]
+    req: Req
+    offer: OfferId
+    reply: Literal["accept", "walk-away"]
+
+
+class Withdraw(_Msg):
+    type: Literal["withdraw"]
+    req: Req
+    offer: OfferId
 
 
 class Message(_Msg):
-    """A message to one team, to the facilitator, or to ``all`` (public)."""
+    """A private message to another team or to the facilitator."""
 
     type: Literal["message"]
     req: Req
@@ -97,6 +123,14 @@ class Inject(_Msg):
     event: Ident
 
 
+class Note(_Msg):
+    """Facilitator: a note in the log (for the debrief)."""
+
+    type: Literal["note"]
+    req: Req
+    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+
+
 class Reissue(_Msg):
     """Facilitator: revoke a seat's code and issue a new one (the old one stops working at once)."""
 
@@ -110,13 +144,14 @@ class Ping(_Msg):
     req: Req | None = None
 
 
-Request = Annotated[Submit | Offer | Answer | Message | Advance | Clock | Inject | Reissue | Ping,
+Request = Annotated[Submit | Draft | Offer | Answer | Reply | Withdraw | Message | Advance | Clock | Inject | Note
+                    | Reissue | Ping,
                     Field(discriminator="type")]
 _request = TypeAdapter(Request)
 _hello = TypeAdapter(Hello)
 
-FACILITATOR_ONLY = frozenset({"advance", "clock", "inject", "reissue"})
-TEAM_ONLY = frozenset({"submit", "offer", "answer"})
+FACILITATOR_ONLY = frozenset({"advance", "clock", "inject", "note", "reissue"})
+TEAM_ONLY = frozenset({"submit", "draft", "offer", "answer", "reply", "withdraw"})
 
 
 class ProtocolError(Exception):
@@ -160,7 +195,7 @@ def parse_hello(frame: str | bytes) -> Hello:
         raise ProtocolError("malformed", "the first frame must be a hello: " + _explain(exc)) from None
 
 
-def parse_request(frame: str | bytes) -> Submit | Offer | Answer | Message | Advance | Clock | Inject | Reissue | Ping:
+def parse_request(frame: str | bytes) -> Any:
     obj = _decode(frame)
     try:
         return _request.validate_python(obj)

@@ -28,15 +28,10 @@ class ServeOptions:
 
 
 def new_room(loaded: Any, seed: int | None, bots: list[str], save: Path) -> tuple[Room, Codes]:
-    from wargame.saves.session import Session
-
-    roles = list(loaded.scenario.roles)
-    seats = {r: ("bot" if r in bots else "human") for r in roles}
     cp = codes_path(save)
     if cp.exists():
         raise ValueError(f"{cp}: already exists; not overwritten")
-    session = Session.new(loaded, seed, seats, save)
-    room = Room.new(session, frozenset(bots))
+    room = Room.new(loaded, seed, bots, save)
     codes = Codes.issue([*room.humans, FACILITATOR, OBSERVER], cp)
     return room, codes
 
@@ -103,7 +98,7 @@ async def run(room: Room, codes: Codes, opts: ServeOptions, out: Callable[[str],
             except subprocess.TimeoutExpired:
                 web.kill()
         await server.stop()
-        room.session.close()
+        room.close()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
 

@@ -57,6 +57,8 @@ class Server:
         # Per seat, the answers to the last requests, so that a resend gets the same answer.
         self._answers: dict[str, OrderedDict[str, dict[str, Any]]] = {}
         self._server: Any = None
+        self._flushed = room.seq
+        self._ticker: asyncio.Task[None] | None = None
 
     @property
     def seats(self) -> list[str]:
@@ -71,8 +73,11 @@ class Server:
         self._server = await serve(self._handle, self.host, self.port, max_size=p.TRANSPORT_MAX,
                                    ping_interval=20, ping_timeout=20)
         self.port = self._server.sockets[0].getsockname()[1]
+        self._ticker = asyncio.create_task(self.ticker())
 
     async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
         for c in list(self.conns):
             c.close(CLOSE_STOPPING, "the server is stopping")
         if self._server is not None:
@@ -116,6 +121,7 @@ class Server:
             if item.seq > hello.last_seq:
                 self._send_event(conn, item)
         self.conns.add(conn)
+        self._presence()
         writer = asyncio.create_task(self._writer(conn))
         try:
             async for frame in ws:
@@ -125,7 +131,15 @@ class Server:
         finally:
             self.conns.discard(conn)
             conn.queue.put_nowait(None)
+            self._presence()
             await writer
+
+    def _presence(self) -> None:
+        """Tell the facilitator which seats are connected (not logged: it is not part of the game)."""
+        counts = {s: sum(1 for c in self.conns if c.seat == s) for s in self.seats}
+        for c in self.conns:
+            if c.kind == "facilitator":
+                c.push({"type": "presence", "seats": counts})
 
     async def _refuse(self, ws: ServerConnection, code: str, message: str) -> None:
         try:
@@ -151,10 +165,11 @@ class Server:
                                "phase": r.phase, "round": r.round, "seats": self.seats}
         if conn.kind == "team":
             out["team"] = r.team_info(conn.seat)
+            out["offerable"] = r.offerable(conn.seat)
         return out
 
     def _send_event(self, conn: Conn, item: Logged) -> None:
-        v = view_for(conn.seat, conn.kind, item.event)
+        v = view_for(conn.seat, conn.kind, item.event, item.parties, item.extra)
         if v is not None:
             conn.push({"type": "event", "seq": item.seq, "at": item.at, "event": v})
             conn.last_seq = item.seq
@@ -165,6 +180,13 @@ class Server:
                 self._send_event(conn, item)
 
     # --- requests -------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Send every event not yet sent, each through the seat's view."""
+        items = self.room.log[self._flushed:]
+        self._flushed = self.room.seq
+        if items:
+            self.broadcast(items)
 
     def _on_frame(self, conn: Conn, frame: str | bytes) -> None:
         try:
@@ -185,40 +207,53 @@ class Server:
         try:
             items, extra = self._dispatch(conn, req)
         except RoomError as exc:
+            self.flush()  # whatever the flow logged before refusing (nothing, as a rule)
             conn.push({"type": "error", "req": req.req, "code": exc.code, "message": exc.message})
             return
-        self.broadcast(items)
+        self.flush()
         ack = {"type": "ack", "req": req.req, "seq": items[-1].seq if items else None, **extra}
-        if not extra:  # a reissued code is not kept for replay
+        if "code" not in extra:  # a reissued code is not kept for replay
             answers[req.req] = ack
             while len(answers) > 256:
                 answers.popitem(last=False)
         conn.push(ack)
 
     def _dispatch(self, conn: Conn, req: Any) -> tuple[list[Logged], dict[str, Any]]:
-        r, kind = self.room, conn.kind
+        r, kind, seat = self.room, conn.kind, conn.seat
         if req.type in p.FACILITATOR_ONLY and kind != "facilitator":
             raise RoomError("forbidden", f"only the facilitator may {req.type}")
         if req.type in p.TEAM_ONLY and kind != "team":
             raise RoomError("forbidden", f"only a team may {req.type}")
         if req.type == "submit":
-            if req.role is not None and req.role != conn.seat:
-                raise RoomError("not_your_seat", f"this seat is {conn.seat}; it cannot submit for {req.role}")
-            return r.submit(conn.seat, req.round, list(req.orders)), {}
+            if req.role is not None and req.role != seat:
+                raise RoomError("not_your_seat", f"this seat is {seat}; it cannot give orders for {req.role}")
+            seq = r.already_submitted(seat, list(req.orders)) if req.round == r.round else None
+            if seq is not None:  # a resend after a restart: the orders are already in
+                return [r.log[seq - 1]], {"repeat": True}
+            return r.submit(seat, req.round, list(req.orders)), {}
+        if req.type == "draft":
+            r.draft(seat, list(req.orders))
+            return [], {}
         if req.type == "offer":
-            return r.offer(conn.seat, req.req, req.to, req.move, req.text), {}
+            return r.propose(seat, req.move, req.target), {}
         if req.type == "answer":
-            return r.answer(conn.seat, req.req, req.offer, req.answer), {}
+            return r.answer(seat, req.offer, req.answer), {}
+        if req.type == "reply":
+            return r.reply(seat, req.offer, req.reply), {}
+        if req.type == "withdraw":
+            return r.withdraw(seat, req.offer), {}
         if req.type == "message":
             if kind == "observer":
                 raise RoomError("forbidden", "the observer seat sends no messages")
-            return r.message(conn.seat, req.req, req.to, req.text), {}
+            return r.message(seat, req.to, req.text), {}
         if req.type == "advance":
-            return r.advance(req.req, req.expect), {}
+            return r.advance(req.expect), {}
         if req.type == "clock":
-            return r.set_clock(req.req, req.seconds), {}
+            return r.set_clock(req.seconds), {}
         if req.type == "inject":
             return r.inject(req.event), {}
+        if req.type == "note":
+            return r.note(req.text), {}
         if req.type == "reissue":
             if req.seat not in self.seats or req.seat == FACILITATOR:
                 raise RoomError("invalid", f"no seat {req.seat!r} to reissue (the facilitator's own code stays)")
@@ -230,6 +265,20 @@ class Server:
                 self.conns.discard(c)
             return items, {"seat": req.seat, "code": code}
         raise RoomError("malformed", f"unknown request {req.type!r}")
+
+    async def ticker(self) -> None:
+        """The phase clock: warnings go to every seat, and at time-up the flow locks the phase."""
+        while True:
+            await asyncio.sleep(0.25)
+            try:
+                _, notices = self.room.tick()
+            except Exception:  # noqa: BLE001 - the clock must not take the server down
+                log.exception("clock tick failed")
+                continue
+            self.flush()
+            for text in notices:
+                for c in list(self.conns):
+                    c.push({"type": "notice", "text": text})
 
 
 def _now() -> str:

@@ -78,7 +78,7 @@ class SeatScreen(Screen):
     Button { margin: 0 1 0 0; }
     .row { height: auto; }
     #seconds { width: 12; }
-    #reissue-seat, #incoming, #offer-to, #offer-move, #msg-to { width: 1fr; }
+    #reissue-seat, #incoming, #offer-move, #msg-to { width: 1fr; }
     #msg-text { width: 2fr; }
     #orders { height: 1fr; min-height: 8; }
     #offers, #messages, #results, #reveal, #log { height: auto; }
@@ -124,7 +124,8 @@ class SeatScreen(Screen):
         s = self.state
         team = s.team or {}
         others = [(s.name(r), r) for r in s.roles if r != s.seat]
-        my_deals = [(f"{m['name']} (deal with {s.name(m['deal'])})", m["id"]) for m in team.get("moves", []) if m["deal"]]
+        my_deals = [(f"{m['name']} (with {s.name(m['deal'])}, cost {m['cost']})", m["id"])
+                    for m in team.get("moves", []) if m["deal"]]
         with TabbedContent(initial="t-briefing"):
             with TabPane("Briefing", id="t-briefing"):
                 yield Static(f"[b]{escape(team.get('name', ''))}[/]   budget {team.get('budget', '?')} points a round\n\n"
@@ -132,20 +133,17 @@ class SeatScreen(Screen):
             with TabPane("Negotiation", id="t-negotiation"):
                 yield Static(id="offers")
                 with Horizontal(classes="row"):
-                    yield Select([], id="incoming", prompt="offer to answer")
+                    yield Select([], id="incoming", prompt="offer waiting for you")
                     yield Button("Accept", id="accept", variant="success")
                     yield Button("Reject", id="reject", variant="error")
-                yield Label("Make an offer:")
+                    yield Button("Counter", id="counter")
                 with Horizontal(classes="row"):
-                    yield Select(others, id="offer-to", prompt="to")
-                    yield Select(my_deals, id="offer-move", prompt="deal (or words only)")
-                yield Input(id="offer-text", placeholder="terms, in words")
-                yield Button("Send offer", id="send-offer")
-                yield Label("Messages:")
+                    yield Select(my_deals, id="offer-move", prompt="put a deal on the table")
+                    yield Button("Offer", id="send-offer")
+                yield Label("Messages (the facilitator sees them too):")
                 yield Static(id="messages")
                 with Horizontal(classes="row"):
-                    yield Select([*others, ("everyone", "all"), ("the facilitator", "facilitator")], id="msg-to",
-                                 prompt="to")
+                    yield Select([*others, ("the facilitator", "facilitator")], id="msg-to", prompt="to")
                     yield Input(id="msg-text", placeholder="message (Enter sends)")
             with TabPane("Orders", id="t-orders"):
                 yield Static(id="orders-status")
@@ -159,15 +157,14 @@ class SeatScreen(Screen):
         team = self.state.team or {}
         out = []
         for m in team.get("moves", []):
+            if m["deal"]:
+                continue  # deals are made at the negotiation table, not ordered
             label = f"{m['name']} ({m['cost']})"
             if m["targets"]:
                 for t in m["targets"]:
                     out.append((f"{label} -> {self.state.name(t)}", json.dumps({"move": m["id"], "target": t})))
             else:
                 out.append((label, json.dumps(m["id"])))
-        for d in team.get("deals_offered_to_me", []):
-            out.append((f"Accept {d['name']} if {self.state.name(d['from'])} offers it",
-                        json.dumps({"respond": d["id"], "answer": "accept"})))
         return out
 
     def on_mount(self) -> None:
@@ -207,31 +204,37 @@ class SeatScreen(Screen):
         t = Table(title=f"Round {s.round}: orders", expand=True, show_edge=False)
         t.add_column("team")
         t.add_column("")
+        presence = self.app.client.presence if getattr(self.app, "client", None) else {}  # type: ignore[attr-defined]
         for r in s.roles:
+            name = s.name(r) + ("" if s.kind != "facilitator" or s.roles[r]["seat"] != "human"
+                                else (" (on)" if presence.get(r) else " (off)"))
             if r in s.board:
                 by, at = s.board[r]
-                t.add_row(s.name(r), f"submitted {at[11:19]}" + (" (bot)" if by == "bot" else ""))
+                t.add_row(name, f"in {at[11:19]}" + ("" if by == "human" else f" ({by})"))
             else:
-                t.add_row(s.name(r), "[yellow]waiting for[/]" if s.phase == "orders" else "-")
+                t.add_row(name, "[yellow]waiting for[/]" if s.phase == "orders" else "-")
+        if s.kind == "facilitator" and presence:
+            t.caption = f"observers connected: {presence.get('observer', 0)}"
         return t
 
     def _refresh_team(self) -> None:
         s = self.state
         lines = []
         for o in s.offers.values():
-            mine = o["from"] == s.seat
-            head = f"#{o['id']} {'to' if mine else 'from'} {s.name(o['to'] if mine else o['from'])}"
-            lines.append(f"{head}: {o.get('move') or 'words'} - {o.get('text', '')}  [{o.get('answer', 'open')}]")
+            mine = o["proposer"] == s.seat
+            other = o["counterparty"] if mine else o["proposer"]
+            lines.append(f"{o['id']} {'to' if mine else 'from'} {s.name(other)}: {s.move_name(o['move'])}  [{o['status']}]")
         self.query_one("#offers", Static).update(escape("\n".join(lines) or "No offers this round."))
-        incoming = [(f"#{o['id']} {s.name(o['from'])}: {o.get('move') or 'words'}", o["id"])
-                    for o in s.offers.values() if o["to"] == s.seat and "answer" not in o]
+        waiting = [(f"{o['id']} {s.move_name(o['move'])}" + (" (their counter)" if o["status"] == "countered" else ""),
+                    o["id"]) for o in s.awaiting_me()]
         sel = self.query_one("#incoming", Select)
-        if getattr(sel, "_seat_options", None) != incoming:
-            sel.set_options(incoming)
-            sel._seat_options = incoming  # type: ignore[attr-defined]
+        if getattr(sel, "_seat_options", None) != waiting:
+            sel.set_options(waiting)
+            sel._seat_options = waiting  # type: ignore[attr-defined]
         msgs = [f"{s.name(m['from'])} -> {s.name(m['to'])}: {m['text']}" for m in s.messages[-20:]]
         self.query_one("#messages", Static).update(escape("\n".join(msgs) or "No messages."))
-        mine = f"Your orders this round: {', '.join(map(str, s.my_orders))}" if s.seat in s.board else "Not submitted yet."
+        mine = (f"Your orders this round: {', '.join(_order_text(o) for o in s.my_orders) or 'none'}"
+                if s.seat in s.board else "Not given yet.")
         self.query_one("#orders-status", Static).update(
             f"Round {s.round}, {s.phase} phase. {escape(mine)}" + ("" if s.phase == "orders" else "  (orders open in the orders phase)"))
 
@@ -242,6 +245,11 @@ class SeatScreen(Screen):
         lines = [f"[b]Round {s.round}: the reveal[/]"]
         for r, orders in s.revealed.items():
             lines.append(f"[b]{escape(s.name(r))}[/]: " + escape(", ".join(_order_text(o) for o in orders) or "no orders"))
+        deals = [o for o in s.offers.values() if o.get("status")]
+        if deals:
+            lines.append("[b]Deals[/]: " + escape("; ".join(
+                f"{s.move_name(o['move'])} ({s.name(o['proposer'])} -> {s.name(o['counterparty'])}): {o['status']}"
+                for o in deals)))
         return "\n".join(lines)
 
     def _results(self) -> Table | str:
@@ -311,22 +319,24 @@ class SeatScreen(Screen):
 
     @on(Button.Pressed, "#send-offer")
     def _offer(self) -> None:
-        to = self.query_one("#offer-to", Select).value
         move = self.query_one("#offer-move", Select).value
-        text = self.query_one("#offer-text", Input).value
-        if isinstance(to, str):
-            fields: dict[str, Any] = {"to": to, "text": text}
-            if isinstance(move, str):
-                fields["move"] = move
-            self.app.send("offer", **fields)  # type: ignore[attr-defined]
-            self.query_one("#offer-text", Input).value = ""
+        if isinstance(move, str):
+            self.app.send("offer", move=move)  # type: ignore[attr-defined]
 
     @on(Button.Pressed, "#accept")
     @on(Button.Pressed, "#reject")
+    @on(Button.Pressed, "#counter")
     def _answer(self, event: Button.Pressed) -> None:
         oid = self.query_one("#incoming", Select).value
-        if isinstance(oid, int):
-            self.app.send("answer", offer=oid, answer=event.button.id)  # type: ignore[attr-defined]
+        offer = self.state.offers.get(oid) if isinstance(oid, str) else None
+        if offer is None:
+            return
+        word = event.button.id or ""
+        if offer["status"] == "countered":  # our own offer, countered: take the counter or walk away
+            if word != "counter":
+                self.app.send("reply", offer=oid, reply="accept" if word == "accept" else "walk-away")  # type: ignore[attr-defined]
+        else:
+            self.app.send("answer", offer=oid, answer=word)  # type: ignore[attr-defined]
 
     @on(Input.Submitted, "#msg-text")
     def _message(self) -> None:
@@ -393,6 +403,12 @@ class SeatApp(App[int]):
         self._refresh()
 
     def _status(self, state: str, detail: str) -> None:
+        if state == "notice":
+            self.notify(detail, title="Clock", timeout=8)
+            return
+        if state == "presence":
+            self._refresh()
+            return
         self.status = {"connected": "connected", "reconnecting": "reconnecting...", "refused": f"refused: {detail}",
                        "error": detail}.get(state, state)
         if state == "connected" and self.state is not None and self.client and self.client.welcome:
@@ -420,7 +436,7 @@ class SeatApp(App[int]):
         if kind == "reissue" and isinstance(self.screen, SeatScreen):
             self.screen.query_one("#newcode", Static).update(f"New code for {reply['seat']}:\n{reply['code']}")
         elif kind == "submit":
-            self.notify("Orders submitted.")
+            self.notify("Orders given.")
 
     async def on_unmount(self) -> None:
         if self.client is not None:

@@ -49,14 +49,19 @@ def serve(cwd: Path, *args: str, timeout: float = 30.0) -> Served:
     proc = subprocess.Popen([sys.executable, "-m", "wargame", "serve", "--json", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
-    head = json.loads(_readline(proc, timeout))
     codes: dict[str, str] = {}
-    while True:
-        line = json.loads(_readline(proc, timeout))
-        codes[line["seat"]] = line["code"]
-        assert line["url"] == head["serving"]
-        if line["seat"] == "observer":  # the last seat printed
-            break
+    try:
+        head = json.loads(_readline(proc, timeout))
+        while True:
+            line = json.loads(_readline(proc, timeout))
+            codes[line["seat"]] = line["code"]
+            assert line["url"] == head["serving"]
+            if line["seat"] == "observer":  # the last seat printed
+                break
+    except BaseException:
+        proc.kill()  # never leave a server behind a failed start
+        proc.wait()
+        raise
     save = Path(head["save"])
     return Served(proc, head["serving"], save if save.is_absolute() else cwd / save, codes, head)
 

@@ -109,9 +109,11 @@ async def test_two_teams_and_the_facilitator_play_a_round_the_observer_sees_it(t
             # The reveal comes on its own; the observer shows everyone's orders, the deal among them.
             await until(lambda: obs.state.phase == "reveal", what="the reveal")
             await po.pause(0.1)
-            reveal = _text(obs, "#reveal")
-            assert "cn_ic_fund" in reveal and "cn_rfi_deal" in reveal and "accept cn_rfi_deal" in reveal
-            assert "deal made" in reveal or ": made" in reveal
+            reveal = " ".join(_text(obs, "#reveal").split())
+            deal = "Resources-for-infrastructure deal with the DRC"
+            assert f"China: {deal}, National IC Fund" in reveal, reveal
+            assert f"Democratic Republic of the Congo: accept {deal}" in reveal, reveal
+            assert f"{deal} (China -> Democratic Republic of the Congo): made" in reveal, reveal
             await _press(pf, "#advance")
             await until(lambda: bool(obs.state.results), what="the results")
             await po.pause(0.1)

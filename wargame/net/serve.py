@@ -85,7 +85,7 @@ async def run(room: Room, codes: Codes, opts: ServeOptions, out: Callable[[str],
             web_url = f"http://{opts.host}:{port}/"
             # textual-serve runs its own aiohttp loop: a child process, stopped with us.
             web = subprocess.Popen([sys.executable, "-m", "wargame.net.web", server.url, opts.host, str(port)],
-                                   stdin=subprocess.DEVNULL)
+                                   stdin=subprocess.DEVNULL, stdout=sys.stderr)
         for line in seat_lines(server, web_url, opts.json):
             out(line)
         sys.stdout.flush()

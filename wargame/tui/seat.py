@@ -202,8 +202,8 @@ class SeatScreen(Screen):
     def _board(self) -> Table:
         s = self.state
         t = Table(title=f"Round {s.round}: orders", expand=True, show_edge=False)
-        t.add_column("team")
-        t.add_column("")
+        t.add_column("team", ratio=3)
+        t.add_column("", ratio=2)
         presence = self.app.client.presence if getattr(self.app, "client", None) else {}  # type: ignore[attr-defined]
         for r in s.roles:
             name = s.name(r) + ("" if s.kind != "facilitator" or s.roles[r]["seat"] != "human"
@@ -233,7 +233,7 @@ class SeatScreen(Screen):
             sel._seat_options = waiting  # type: ignore[attr-defined]
         msgs = [f"{s.name(m['from'])} -> {s.name(m['to'])}: {m['text']}" for m in s.messages[-20:]]
         self.query_one("#messages", Static).update(escape("\n".join(msgs) or "No messages."))
-        mine = (f"Your orders this round: {', '.join(_order_text(o) for o in s.my_orders) or 'none'}"
+        mine = (f"Your orders this round: {', '.join(_order_text(o, s.move_name) for o in s.my_orders) or 'none'}"
                 if s.seat in s.board else "Not given yet.")
         self.query_one("#orders-status", Static).update(
             f"Round {s.round}, {s.phase} phase. {escape(mine)}" + ("" if s.phase == "orders" else "  (orders open in the orders phase)"))
@@ -244,7 +244,8 @@ class SeatScreen(Screen):
             return "The reveal shows every team's orders at once." if s.phase not in ("reveal",) else ""
         lines = [f"[b]Round {s.round}: the reveal[/]"]
         for r, orders in s.revealed.items():
-            lines.append(f"[b]{escape(s.name(r))}[/]: " + escape(", ".join(_order_text(o) for o in orders) or "no orders"))
+            lines.append(f"[b]{escape(s.name(r))}[/]: " + escape(", ".join(_order_text(o, s.move_name) for o in orders)
+                                                               or "no orders"))
         deals = [o for o in s.offers.values() if o.get("status")]
         if deals:
             lines.append("[b]Deals[/]: " + escape("; ".join(
@@ -263,7 +264,7 @@ class SeatScreen(Screen):
             t.add_column(f"r{r['round']}", justify="right")
         for role in s.roles:
             t.add_row(s.name(role), *(f"{r['scores'].get(role, 0):.1f}" for r in s.results))
-        deals = "; ".join(f"{d['move']}: {d['outcome']}" for d in last["summary"].get("deals", []))
+        deals = "; ".join(f"{s.move_name(d['move'])}: {d['outcome']}" for d in last["summary"].get("deals", []))
         if deals:
             t.caption = f"deals: {deals}"
         return t
@@ -347,14 +348,15 @@ class SeatScreen(Screen):
             box.value = ""
 
 
-def _order_text(o: Any) -> str:
+def _order_text(o: Any, name: Any = str) -> str:
+    """An order in words: the move's name, its target, an answer to a deal, a policy ended."""
     if isinstance(o, str):
-        return o
+        return str(name(o))
     if "respond" in o:
-        return f"{o['answer']} {o['respond']}"
+        return f"{o['answer']} {name(o['respond'])}"
     if "revoke" in o:
-        return f"revoke {o['revoke']}"
-    return f"{o['move']} -> {o['target']}" if o.get("target") else str(o.get("move"))
+        return f"revoke {name(o['revoke'])}"
+    return f"{name(o['move'])} -> {o['target']}" if o.get("target") else str(name(o.get("move")))
 
 
 class SeatApp(App[int]):

@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-DOMAIN_PACKAGES = ["wargame.scenario", "wargame.engine", "wargame.evidence", "wargame.saves", "wargame.play"]
+DOMAIN_PACKAGES = ["wargame.scenario", "wargame.engine", "wargame.evidence", "wargame.saves", "wargame.play", "wargame.net"]
 NOT_DOMAIN = ("wargame.tui", "wargame.cli")
 
 

@@ -65,6 +65,11 @@ async def test_two_teams_and_the_facilitator_play_a_round_the_observer_sees_it(t
             await until(lambda: obs.state.remaining() is not None, what=f"the clock at the observer {obs.state.log} {fac.last_reply} {obs.client.events} {obs.client.refused}")
             await po.pause(0.6)
             assert obs.screen.query_one("#countdown", Digits).value in ("05:00", "04:59", "04:58")
+            # An inject from the console: the facilitator's alone until the round resolves.
+            event = next(iter(fac.state.welcome["events"]))
+            fac.screen.query_one("#inject-event", Select).value = event
+            await _press(pf, "#inject")
+            await until(lambda: any(e["event"]["type"] == "inject" for e in fac.client.events), what="the inject")
             await _press(pf, "#advance")
             await until(lambda: cn.state.phase == "negotiation", what="negotiation")
 
@@ -121,4 +126,6 @@ async def test_two_teams_and_the_facilitator_play_a_round_the_observer_sees_it(t
     finally:
         s.stop()
     resolve = next(e for e in save_events(s.save) if e["type"] == "resolve")
+    assert event in {e["event"] for e in resolve["summary"]["events"]}
+    assert not any(e["event"]["type"] == "inject" for e in obs.client.events)
     assert {"move": "cn_rfi_deal", "proposer": "cn", "answer": "accept", "outcome": "made"} in resolve["summary"]["deals"]

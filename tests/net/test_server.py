@@ -258,3 +258,22 @@ async def test_sigkill_then_resume_loses_no_acknowledged_event(tmp_path: Path) -
         s.stop()
         if s2 is not None:
             assert s2.stop() == 0
+
+
+async def test_the_clock_locks_the_orders_and_submits_the_drafts(served: Served) -> None:
+    cs = await _seats(served)
+    try:
+        f = cs["facilitator"]
+        await f.request("advance", expect="briefing")
+        await f.request("advance", expect="negotiation")
+        await cs["cn"].request("draft", orders=[ORDER_CANARY])  # not logged, not sent to anyone
+        assert not any(ORDER_CANARY in json.dumps(e) for e in cs["drc"].events + cs["observer"].events)
+        await f.request("clock", seconds=1)
+        for c in cs.values():  # time up: China's draft is given for it, the DRC's empty orders; then the reveal
+            await until(lambda c=c: phase_of(c) == (1, "reveal"), timeout=15, what="the reveal after the lock")
+        orders = {e["role"]: e for e in save_events(served.save) if e["type"] == "orders"}
+        assert orders["cn"]["orders"] == [ORDER_CANARY] and orders["cn"]["by"] == "lock"
+        assert orders["drc"]["by"] == "lock"
+        assert any(e["event"]["type"] == "clock" and e["event"]["action"] == "lock" for e in cs["observer"].events)
+    finally:
+        await _close(cs)

@@ -163,6 +163,8 @@ class Server:
         out: dict[str, Any] = {"type": "welcome", "protocol": p.PROTOCOL, "seat": conn.seat, "kind": conn.kind,
                                "seq": r.seq, "now": _now(), "scenario": r.public_info(),
                                "phase": r.phase, "round": r.round, "seats": self.seats}
+        if conn.kind == "facilitator":
+            out["events"] = {eid: ev.name for eid, ev in r.rules.scenario.events.items()}
         if conn.kind == "team":
             out["team"] = r.team_info(conn.seat)
             out["offerable"] = r.offerable(conn.seat)

@@ -78,7 +78,7 @@ class SeatScreen(Screen):
     Button { margin: 0 1 0 0; }
     .row { height: auto; }
     #seconds { width: 12; }
-    #reissue-seat, #incoming, #offer-move, #msg-to { width: 1fr; }
+    #reissue-seat, #inject-event, #incoming, #offer-move, #msg-to { width: 1fr; }
     #msg-text { width: 2fr; }
     #orders { height: 1fr; min-height: 8; }
     #offers, #messages, #results, #reveal, #log { height: auto; }
@@ -105,6 +105,10 @@ class SeatScreen(Screen):
                                      prompt="seat")
                         yield Button("Reissue code", id="reissue")
                     yield Static(id="newcode")
+                    with Horizontal(classes="row"):
+                        yield Select([(name, eid) for eid, name in s.welcome.get("events", {}).items()],
+                                     id="inject-event", prompt="event to inject")
+                        yield Button("Inject", id="inject")
             with VerticalScroll(id="main"):
                 if s.kind == "team":
                     yield from self._team()
@@ -313,6 +317,12 @@ class SeatScreen(Screen):
         if isinstance(seat, str):
             self.app.send("reissue", seat=seat)  # type: ignore[attr-defined]
 
+    @on(Button.Pressed, "#inject")
+    def _inject(self) -> None:
+        event = self.query_one("#inject-event", Select).value
+        if isinstance(event, str):
+            self.app.send("inject", event=event)  # type: ignore[attr-defined]
+
     @on(Button.Pressed, "#submit")
     def _submit(self) -> None:
         chosen = [json.loads(v) for v in self.query_one("#orders", SelectionList).selected]
@@ -439,6 +449,8 @@ class SeatApp(App[int]):
             self.screen.query_one("#newcode", Static).update(f"New code for {reply['seat']}:\n{reply['code']}")
         elif kind == "submit":
             self.notify("Orders given.")
+        elif kind == "inject":
+            self.notify("Injected: it fires when the round resolves.")
 
     async def on_unmount(self) -> None:
         if self.client is not None:

@@ -1,4 +1,4 @@
-"""The command line (fixed by DESIGN.md: tests and users depend on it).
+"""The command line (fixed: tests and users depend on it; the README lists it).
 
 Exit codes: 0 success, 1 bad input (a file, a save, an orders file) or a failed
 check, 2 usage error. Heavy modules are imported inside the command that needs
@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     from wargame import __version__
 
     p.add_argument("--version", action="version", version=f"wargame {__version__}")
+    p.add_argument("--saves", metavar="DIR", help="where the app saves games (default: the project's saves/ "
+                                                  "folder, else the user data folder)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     play = sub.add_parser("play", help="start a new game in the app")
@@ -53,10 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     play.add_argument("--human", type=_roles_arg, metavar="ROLE,...", help="roles played by people")
     play.add_argument("--bots", type=_roles_arg, metavar="ROLE,...", help="roles played by bots")
+    play.add_argument("--saves", metavar="DIR", default=argparse.SUPPRESS, help="where games are saved")
 
     rep = sub.add_parser("replay", help="open a saved game in the replay viewer")
     rep.add_argument("save", help="a save file (.jsonl)")
     rep.add_argument("--verify", action="store_true", help="re-run the log headless and check every hash; exit 0 intact, 1 damaged")
+    rep.add_argument("--saves", metavar="DIR", default=argparse.SUPPRESS, help="where forks are saved")
 
     val = sub.add_parser("validate", help="check scenario files and run their expectations")
     val.add_argument("paths", nargs="+", metavar="PATH", help="scenario files (or ids)")
@@ -167,7 +171,7 @@ def _guard(fn):  # type: ignore[no-untyped-def]
 def cmd_app(args: argparse.Namespace) -> int:
     from wargame.tui.app import run_app
 
-    return run_app()
+    return run_app(saves_dir=getattr(args, "saves", None))
 
 
 @_guard
@@ -189,7 +193,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         seats = {r: "human" for r in roles}
     from wargame.tui.app import run_app
 
-    return run_app(scenario=loaded, seed=args.seed, seats=seats)
+    return run_app(scenario=loaded, seed=args.seed, seats=seats, saves_dir=args.saves)
 
 
 @_guard
@@ -200,7 +204,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if not args.verify:
         from wargame.tui.app import run_app
 
-        return run_app(replay_path=Path(args.save))
+        return run_app(replay_path=Path(args.save), saves_dir=args.saves)
     problems = replay.problems()
     rounds = replay.game.state.round
     if problems:

@@ -72,8 +72,7 @@ async def enter_orders(pilot, pick: int | None) -> bool:
         if screen_name(app) == "ChoiceDialog":  # a move with a target: take the first
             await pilot.press("enter")
             await settle(pilot)
-        budget, upkeep, cost = screen.budget()
-        if cost + upkeep > budget:  # over budget: the screen refuses to submit; undo the choice
+        if screen.budget().over:  # over budget: the screen refuses to submit; undo the choice
             await pilot.press("s")
             await settle(pilot)
             assert screen_name(app) == "OrdersScreen"
@@ -116,6 +115,9 @@ async def test_default_scenario_all_human_to_final_debrief(tmp_path: Path) -> No
             assert app.round_text.startswith(f"Round {rnd} of {s.rounds}")
             await pilot.press("enter")
             await settle(pilot)
+            assert screen_name(app) == "NegotiationScreen"
+            await pilot.press("c")  # close the table: to the orders
+            await settle(pilot)
             for k, role in enumerate(roles):
                 assert screen_name(app) == "HandoverScreen"
                 assert app.screen.role == role
@@ -155,10 +157,13 @@ async def test_bots_play_in_a_worker_and_the_game_ends(tmp_path: Path) -> None:
         await settle(pilot)
         for _ in range(loaded.scenario.rounds):
             assert screen_name(app) == "BriefingScreen"
-            await pilot.press("enter")  # no human seat: straight to the reveal, bots in a worker
+            await pilot.press("enter")  # the table: the bots have settled their deals
+            await settle(pilot)
+            assert screen_name(app) == "NegotiationScreen"
+            await pilot.press("c")  # no human seat: straight to the reveal, bots in a worker
             await settle(pilot)
             assert screen_name(app) == "RevealScreen"
-            assert app.screen.ready and not app.bots_waiting
+            assert app.screen.ready and not app.bots_thinking
             await pilot.press("enter")
             await settle(pilot)
             await press_until(pilot, "enter", "DebriefScreen", 1)
@@ -176,7 +181,7 @@ async def test_reveal_shows_progress_while_bots_choose(tmp_path: Path) -> None:
     app = make_app(tmp_path, scenario=loaded, seed=3, seats={"us": "human", "cn": "bot", "eu": "bot"})
     async with app.run_test(size=BIG) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
+        await pilot.press("enter", "c")
         await settle(pilot)
         await pilot.press("enter")  # hand-over
         await settle(pilot)
@@ -197,13 +202,14 @@ async def test_over_budget_blocks_submit(tmp_path: Path) -> None:
     app = make_app(tmp_path, scenario=loaded, seats={"us": "human", "cn": "bot", "eu": "bot"})
     async with app.run_test(size=BIG) as pilot:
         await settle(pilot)
-        await pilot.press("enter", "enter")
+        await pilot.press("enter", "c", "enter")
         await settle(pilot)
         screen = app.screen
         assert screen_name(app) == "OrdersScreen"
         await pilot.press("space", "down", "space")
         await settle(pilot)
-        assert screen.budget() == (3, 0, 4)
+        b = screen.budget()
+        assert (b.budget, b.upkeep, b.deals, b.orders, b.left) == (3, 0, 0, 4, -1)
         assert "OVER BUDGET by 1" in str(screen.query_one("#budget").render())
         await pilot.press("s")
         await settle(pilot)
@@ -255,7 +261,7 @@ async def test_console_inject_override_bookmark(tmp_path: Path) -> None:
         await settle(pilot)
         assert screen_name(app) == "BriefingScreen"
         # Play the round: the injected event fires.
-        await pilot.press("enter")
+        await pilot.press("enter", "c")
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
@@ -277,8 +283,8 @@ async def test_undo_round_continues_in_a_new_file(tmp_path: Path) -> None:
     async with app.run_test(size=BIG) as pilot:
         await settle(pilot)
         old = app.session.path
-        for _ in range(3):  # briefing -> reveal -> resolution -> debrief
-            await pilot.press("enter")
+        for key in ("enter", "c", "enter", "enter"):  # briefing -> table -> reveal -> resolution -> debrief
+            await pilot.press(key)
             await settle(pilot)
         await pilot.press("enter")  # next round's briefing
         await settle(pilot)
@@ -306,7 +312,7 @@ async def test_undo_round_continues_in_a_new_file(tmp_path: Path) -> None:
 
 async def test_observer_view_hides_and_disables_controls(tmp_path: Path) -> None:
     loaded = mini()
-    app = make_app(tmp_path, scenario=loaded, seats={r: "bot" for r in loaded.scenario.roles})
+    app = make_app(tmp_path, scenario=loaded, seats={r: "bot" for r in loaded.scenario.roles}, pin="4321")
     async with app.run_test(size=BIG) as pilot:
         await settle(pilot)
         assert "advance" in {b.binding.action for b in app.screen.active_bindings.values()}
@@ -314,17 +320,23 @@ async def test_observer_view_hides_and_disables_controls(tmp_path: Path) -> None
         await settle(pilot)
         assert app.observer
         actions = {b.binding.action for b in app.screen.active_bindings.values()}
-        assert "advance" not in actions and "console" not in actions
+        assert "advance" not in actions  # F2 stays: in the observer view it asks for the PIN
         assert not app.screen.query_one("#advance", Button).display or \
             app.screen.query_one("#advance", Button).styles.display == "none"
         await pilot.press("enter", "f2")
+        await settle(pilot)
+        assert screen_name(app) == "PinDialog"  # the observer's F2 asks for the facilitator's PIN
+        await pilot.press(*"0000", "enter", "escape")
         await settle(pilot)
         assert screen_name(app) == "BriefingScreen"  # nothing moved, no console
         assert app.session.game.state.round == 0
         await pilot.press("f3")
         await settle(pilot)
+        assert screen_name(app) == "PinDialog"
+        await pilot.press(*"4321", "enter")
+        await settle(pilot)
         assert not app.observer
-        await pilot.press("enter")
+        await pilot.press("enter", "c")
         await settle(pilot)
         assert screen_name(app) == "RevealScreen"
 
@@ -441,7 +453,7 @@ async def test_evidence_key_opens_the_fact(tmp_path: Path) -> None:
     app = make_app(tmp_path, scenario=loaded, seats={"us": "human", "cn": "bot", "eu": "bot"})
     async with app.run_test(size=BIG) as pilot:
         await settle(pilot)
-        await pilot.press("enter", "enter")
+        await pilot.press("enter", "c", "enter")
         await settle(pilot)
         assert screen_name(app) == "OrdersScreen"
         await pilot.press("e")
@@ -456,7 +468,7 @@ async def test_narrow_terminal_keeps_the_essentials(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.has_class("-narrow")
-        await pilot.press("enter", "enter")
+        await pilot.press("enter", "c", "enter")
         await settle(pilot)
         ol = app.screen.query_one("#order-list", OptionList)
         assert ol.region.width >= 30 and ol.region.height >= 10
@@ -484,7 +496,7 @@ async def test_target_picker(tmp_path: Path) -> None:
     app = make_app(tmp_path, scenario=loaded, seats={"us": "human", "cn": "bot", "eu": "bot"})
     async with app.run_test(size=BIG) as pilot:
         await settle(pilot)
-        await pilot.press("enter", "enter")
+        await pilot.press("enter", "c", "enter")
         await settle(pilot)
         screen = app.screen
         ol = screen.query_one("#order-list", OptionList)
@@ -518,7 +530,7 @@ async def test_why_opens_the_evidence(tmp_path: Path) -> None:
     app = make_app(tmp_path, scenario=loaded, seed=7, seats={"us": "human", "cn": "bot", "eu": "bot"})
     async with app.run_test(size=BIG) as pilot:
         await settle(pilot)
-        await pilot.press("enter", "enter")
+        await pilot.press("enter", "c", "enter")
         await settle(pilot)
         await pilot.press("space", "s")  # export controls
         await settle(pilot)

@@ -70,7 +70,7 @@ async def test_key_bar_groups_keys_like_textuals_footer(tmp_path: Path) -> None:
         await pilot.press("f2")
         await settle(pilot)
         text = bar_text(app)
-        assert "m p + 5 Clock" in text and "b a Bookmark/note" in text
+        assert "m p + 5 d Clock" in text and "b a Bookmark/note" in text
 
 
 async def test_clicking_a_key_in_the_bar_presses_it(tmp_path: Path) -> None:
@@ -103,7 +103,7 @@ async def test_screens_left_behind_are_not_kept_alive(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         for _ in range(2):  # two whole rounds, every screen of them
-            await pilot.press("enter")  # briefing -> hand-over
+            await pilot.press("enter", "c")  # briefing -> the table -> hand-over
             await settle(pilot)
             while type(app.screen).__name__ in ("HandoverScreen", "OrdersScreen", "ConfirmDialog"):
                 name = type(app.screen).__name__

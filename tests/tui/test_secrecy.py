@@ -1,12 +1,11 @@
 """Secret orders stay secret: while one team enters its orders, nothing of another team's
 pending orders is anywhere on screen.
 
-Team A (the proposer of a deal) chooses distinctive moves, including a deal offered to
-team B. During B's hand-over and B's order entry the whole screen (the SVG export, and
-the text of every widget, visible or scrolled away) is scanned for A's move names and
-ids. B's order screen must also read exactly the same whether or not A chose anything:
-B sees the standing-answer choice for every deal that *could* be offered to it, never
-whether it *was*.
+Team A (the proposer of a deal) chooses distinctive moves. During B's hand-over and B's
+order entry the whole screen (the SVG export, and the text of every widget, visible or
+scrolled away) is scanned for A's move names and ids. B's order screen must also read
+exactly the same whether or not A chose anything. (Deals are made at the negotiation
+table, before the orders; what each team sees there is tested with the table.)
 """
 
 from __future__ import annotations
@@ -70,7 +69,7 @@ def pick_pair(loaded) -> tuple[str, str, str]:
 
 
 def a_choices(loaded, a: str, deal: str) -> list[str]:
-    """A's legal moves at the start (no targets), the deal first, within A's budget."""
+    """A's legal moves at the start (no targets, no deals: those are made at the table), within A's budget."""
     from wargame.engine.bots import legal_plays
     from wargame.engine.game import Game
     from wargame.engine.rules import Rules
@@ -78,11 +77,10 @@ def a_choices(loaded, a: str, deal: str) -> list[str]:
     rules = Rules(loaded)
     state = Game.new(rules).state
     s = loaded.scenario
-    legal = [o.move for o in legal_plays(rules, state, a) if o.target is None]
-    assert deal in legal
+    legal = [o.move for o in legal_plays(rules, state, a) if o.target is None and not s.moves[o.move].deal]
     budget = s.roles[a].budget
     chosen, spent = [], 0
-    for mid in [deal] + [m for m in legal if m != deal]:
+    for mid in legal:
         m = s.moves[mid]
         cost = m.cost + (m.policy.upkeep if m.policy else 0)
         if spent + cost <= budget:
@@ -117,7 +115,7 @@ async def b_screens(tmp_path: Path, loaded, a: str, b: str, choose: list[str]) -
     seen: list[tuple[str, str]] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")  # briefing -> A's hand-over
+        await pilot.press("enter", "c")  # briefing -> the table, closed at once -> A's hand-over
         await settle(pilot)
         assert app.screen.role == a
         await pilot.press("enter")

@@ -77,8 +77,9 @@ async def finish(pilot) -> None:
 
 
 async def to_reveal(pilot) -> None:
-    # briefing -> US hand-over -> US orders (export controls) -> China hand-over -> China orders (chip fund)
-    await keys(pilot, "enter", "enter", "space", "s", "enter", "enter", "space", "s", "enter")
+    # briefing -> the table (closed) -> US hand-over -> US orders (export controls) -> China hand-over
+    # -> China orders (chip fund)
+    await keys(pilot, "enter", "c", "enter", "space", "s", "enter", "enter", "space", "s", "enter")
 
 
 async def one_round(pilot) -> None:
@@ -107,10 +108,12 @@ def test_resume_prompt(snap_compare, here, size) -> None:
 
 
 def test_briefing_round_two_with_clock(snap_compare, here, size) -> None:
+    from wargame.play import Phase
+
     app = new_game()
-    app.phase_minutes["BRIEFING"] = 5
 
     async def run(pilot):
+        pilot.app.flow.set_clock(Phase.BRIEFING, 5)
         await one_round(pilot)
         await finish(pilot)
 
@@ -119,7 +122,7 @@ def test_briefing_round_two_with_clock(snap_compare, here, size) -> None:
 
 def test_handover(snap_compare, here, size) -> None:
     async def run(pilot):
-        await keys(pilot, "enter")
+        await keys(pilot, "enter", "c")
         await finish(pilot)
 
     assert snap_compare(new_game(), terminal_size=size, run_before=run)
@@ -127,18 +130,26 @@ def test_handover(snap_compare, here, size) -> None:
 
 def test_orders(snap_compare, here, size) -> None:
     async def run(pilot):
-        await keys(pilot, "enter", "enter", "space")
+        await keys(pilot, "enter", "c", "enter", "space")
         await finish(pilot)
 
     assert snap_compare(new_game(), terminal_size=size, run_before=run)
 
 
-def test_orders_deal_answer(snap_compare, here, size) -> None:
-    # The EU as a human team: its standing answer to China's deal, set to "renegotiate".
-    app = game_app(scenario=mini(), seed=7, seats={"us": "bot", "cn": "bot", "eu": "human"})
+def test_negotiation_room(snap_compare, here, size) -> None:
+    async def run(pilot):
+        await keys(pilot, "enter")
+        await finish(pilot)
+
+    assert snap_compare(new_game(), terminal_size=size, run_before=run)
+
+
+def test_table_offer_seen_by_its_counterparty(snap_compare, here, size) -> None:
+    # China offers the EU its deal; the EU, at its turn at the table, sees it with its terms.
+    app = game_app(scenario=mini(), seed=7, seats={"us": "bot", "cn": "human", "eu": "human"})
 
     async def run(pilot):
-        await keys(pilot, "enter", "enter", "end", "space", "space")
+        await keys(pilot, "enter", "enter", "enter", "o", "escape", "down", "enter", "enter")
         await finish(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run)
@@ -153,7 +164,7 @@ def test_orders_over_budget(snap_compare, here) -> None:
     app = game_app(scenario=loaded, seed=7, seats=dict(SEATS))
 
     async def run(pilot):
-        await keys(pilot, "enter", "enter", "space", "down", "space", "s")
+        await keys(pilot, "enter", "c", "enter", "space", "down", "space", "s")
         await finish(pilot)
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=run)
@@ -179,7 +190,7 @@ def test_resolution_with_why(snap_compare, here, size) -> None:
 def test_debrief(snap_compare, here, size) -> None:
     async def run(pilot):
         await one_round(pilot)
-        await keys(pilot, "enter", "enter")  # round 2: briefing -> hand-over
+        await keys(pilot, "enter", "c", "enter")  # round 2: briefing -> table -> hand-over
         await keys(pilot, "s", "enter", "enter", "s", "enter")  # both teams pass
         await keys(pilot, "enter", "enter")  # reveal -> resolution -> debrief
         await finish(pilot)
@@ -192,7 +203,7 @@ def test_final_debrief(snap_compare, here, size) -> None:
 
     async def run(pilot):
         for _ in range(4):
-            await keys(pilot, "enter", "enter", "enter")
+            await keys(pilot, "enter", "c", "enter", "enter")
             if not pilot.app.screen.final:
                 await keys(pilot, "enter")
         await finish(pilot)
@@ -201,11 +212,13 @@ def test_final_debrief(snap_compare, here, size) -> None:
 
 
 def test_console(snap_compare, here, size) -> None:
+    from wargame.play import Phase
+
     app = game_app(scenario=mini(), seed=7, seats={r: "bot" for r in SEATS})
-    app.phase_minutes["BRIEFING"] = 3
 
     async def run(pilot):
-        await keys(pilot, "enter", "enter", "enter", "enter")  # one round of bots
+        pilot.app.flow.set_clock(Phase.BRIEFING, 3)
+        await keys(pilot, "enter", "c", "enter", "enter", "enter")  # one round of bots
         pilot.app.time.advance(200)  # the briefing clock has run out: TIME
         await keys(pilot, "f2", "down", "enter")  # play "shock" now
         await finish(pilot)

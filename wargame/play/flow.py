@@ -419,6 +419,26 @@ class Flow:
     def submitted(self) -> list[str]:
         return [r for r in self.roles if r in self.session.pending]
 
+    def available(self, role: str) -> dict[str, tuple[list[str | None], str]]:
+        """Each of ``role``'s moves that are orders (deals are made at the table): the targets
+        it may be played at this round, and, if none, why not (the engine's own check)."""
+        s = self.rules.scenario
+        ctx = start_ctx(self.rules, self.game.state)
+        out: dict[str, tuple[list[str | None], str]] = {}
+        for mid, m in s.moves.items():
+            if m.role != role or m.deal is not None:
+                continue
+            ok: list[str | None] = []
+            first = ""
+            for t in (m.targets or [None]):
+                why = check_order(self.rules, self.game.state, Order(role, mid, "play", t), ctx)
+                if not why:
+                    ok.append(t)
+                elif not first:
+                    first = why
+            out[mid] = (ok, "" if ok else first)
+        return out
+
     def committed(self, role: str) -> list[Order]:
         """Orders ``role`` carries from the negotiation table into resolution."""
         return self.table.committed_orders(self.round, role)

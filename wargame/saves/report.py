@@ -995,13 +995,11 @@ def render_html(blocks: list[Block], title: str) -> str:
 
 # --- entry point ------------------------------------------------------------------
 
-def _default_evidence() -> "Evidence | None":
-    try:
-        from wargame.evidence import default_seeds_dir, load_evidence
+def _default_evidence(replay: "Replay") -> "Evidence | None":
+    """The save's evidence (one home: wargame.evidence.find); None cites ids only."""
+    from wargame.evidence.find import find_evidence
 
-        return load_evidence(default_seeds_dir())
-    except Exception:  # no seeds folder, or one that does not load: cite ids only
-        return None
+    return find_evidence(replay.session.loaded, replay.read.path).evidence
 
 
 def render_report(replay: "Replay", fmt: str = "md", source: str = "", evidence: "Evidence | None" = None) -> str:
@@ -1011,7 +1009,7 @@ def render_report(replay: "Replay", fmt: str = "md", source: str = "", evidence:
     """
     if fmt not in ("md", "html"):
         raise ValueError(f"unknown report format {fmt!r}: use 'md' or 'html'")
-    b = _Builder(replay, source, evidence if evidence is not None else _default_evidence())
+    b = _Builder(replay, source, evidence if evidence is not None else _default_evidence(replay))
     blocks = b.build()
     if fmt == "md":
         return render_markdown(blocks)

@@ -1,16 +1,18 @@
-"""The wargame app: phases of a round as screens, a facilitator's console, a command palette.
+"""The wargame app: glue between the round's flow (wargame.play) and the screens.
 
-State flows down (the app holds the :class:`Session`; screens read it), events flow
-up (screens post the messages in :mod:`wargame.tui.messages`; the app moves the
-game on and logs every step through the session, which autosaves). Domain modules
-are imported inside methods so that importing this module stays cheap.
+The app holds a :class:`~wargame.play.Flow`; every step of the game is a call to it
+(advance, submit, propose, override...). The flow owns the phases, the turns, the bots,
+the clock and what each seat may see; the app only chooses which screen shows that,
+runs the bots' thinking off the main thread, and guards the facilitator's powers
+(PIN, confirmation before quitting). Domain modules are imported inside methods so
+that importing this module stays cheap.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
@@ -21,35 +23,44 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from wargame.tui import messages as msg
-from wargame.tui.clock import PhaseClock, SystemTime, TimeSource
+from wargame.tui.clock import TimeSource
 from wargame.tui.gcpause import IdleCollector
 from wargame.tui.widgets.dashboard import NARROW
+
+if TYPE_CHECKING:
+    from wargame.engine.orders import Order
+    from wargame.engine.state import RoundTrace
+    from wargame.evidence.base import Evidence
+    from wargame.play import Flow
+    from wargame.saves.session import Session
+    from wargame.scenario.loader import LoadedScenario
 
 # Actions that change the game: hidden and disabled in the observer view.
 CONTROL_ACTIONS = frozenset({
     "console", "set_clock", "pause_clock", "extend_clock", "override", "undo_round", "bookmark", "note",
-    "inject_event", "next_phase",
+    "inject_event", "next_phase", "timeout_policy",
 })
 # Actions that need a game in progress.
 GAME_ACTIONS = frozenset({
     "console", "toggle_observer", "override", "undo_round", "bookmark", "note", "inject_event", "next_phase", "evidence",
-    "set_clock", "pause_clock", "extend_clock",
+    "set_clock", "pause_clock", "extend_clock", "timeout_policy",
 })
-ADVANCING = ("BRIEFING", "REVEAL", "RESOLUTION", "DEBRIEF")
 
 
-def _game_commands() -> Any:
+def _game_commands() -> type:
     from wargame.tui.commands import GameCommands
 
     return GameCommands
 
 
 def default_saves_dir() -> Path:
-    return Path(os.environ.get("WARGAME_SAVES") or "saves")
+    from wargame.saves.location import saves_dir
+
+    return saves_dir()
 
 
 class WargameApp(App[int]):
-    """One terminal, one room: briefing, secret orders, reveal, resolution, debrief."""
+    """One terminal, one room: briefing, negotiation, secret orders, reveal, resolution, debrief."""
 
     CSS_PATH = "app.tcss"
     TITLE = "wargame"
@@ -58,6 +69,7 @@ class WargameApp(App[int]):
         Binding("f1,question_mark", "help", "Help", id="app.help"),
         Binding("f2", "console", "Console", id="app.console"),
         Binding("f3", "toggle_observer", "Observer", id="app.observer"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False, priority=True),
     ]
 
     phase: reactive[str] = reactive("TITLE")
@@ -66,30 +78,39 @@ class WargameApp(App[int]):
     clock_text: reactive[str] = reactive("")
     observer: reactive[bool] = reactive(False)
 
-    def __init__(self, scenario: Any = None, seed: int | None = None, seats: dict[str, str] | None = None,
-                 replay_path: Path | None = None, saves_dir: Path | str | None = None,
-                 time: TimeSource | None = None, offer_resume: bool = True) -> None:
+    def __init__(self, scenario: LoadedScenario | None = None, seed: int | None = None,
+                 seats: dict[str, str] | None = None, replay_path: Path | None = None,
+                 saves_dir: Path | str | None = None, time: TimeSource | None = None,
+                 offer_resume: bool = True, pin: str | None = None) -> None:
         super().__init__()
+        from wargame.tui.clock import SystemTime
+
         self.bar_changed: Signal[None] = Signal(self, "bar-changed")  # the PhaseBar listens
         self.start_scenario, self.start_seed, self.start_seats = scenario, seed, seats
         self.replay_path = Path(replay_path) if replay_path else None
         self.replay_only = self.replay_path is not None
         self.saves_dir = Path(saves_dir) if saves_dir is not None else default_saves_dir()
         self.time: TimeSource = time or SystemTime()
-        self.clock = PhaseClock(self.time)
         self.collector = IdleCollector()  # full garbage collections while nobody waits
         self.offer_resume = offer_resume
         self._resume_offered = False
-        self.session: Any = None
-        self.evidence: Any = None
-        self.last_trace: Any = None
-        self.phase_minutes: dict[str, float] = {}
-        self._clock_key = "TITLE"
-        self._turns: list[str] = []
-        self._turn_total = 0
-        self.bots_waiting: list[str] = []
+        self.flow: Flow | None = None
+        self.pin: str | None = pin or None  # the facilitator's PIN; None: a solo game
+        self.evidence: Evidence | None = None
+        self.bots_thinking: list[str] = []
         self.bots_done: list[str] = []
-        self._loaded_by_sha: dict[str, Any] = {}
+        self._loaded_by_sha: dict[str, LoadedScenario] = {}
+
+    # --- what screens read ------------------------------------------------------------------
+
+    @property
+    def session(self) -> Session | None:
+        """The game and its log, for screens to render (they change it only through the flow)."""
+        return self.flow.session if self.flow is not None else None
+
+    @property
+    def last_trace(self) -> RoundTrace | None:
+        return self.flow.last_trace if self.flow is not None else None
 
     # --- start-up ---------------------------------------------------------------------------
 
@@ -110,13 +131,13 @@ class WargameApp(App[int]):
         """Import the screens not yet shown, off the main thread, so their first opening is quick."""
         import importlib
 
-        for name in ("wargame.engine.bots", "wargame.saves.session", "wargame.tui.screens.briefing",
-                     "wargame.tui.screens.handover", "wargame.tui.screens.orders", "wargame.tui.screens.reveal",
-                     "wargame.tui.screens.resolution", "wargame.tui.screens.debrief", "wargame.tui.screens.console",
-                     "wargame.tui.screens.help", "wargame.tui.commands"):
+        for name in ("wargame.engine.bots", "wargame.play", "wargame.tui.screens.briefing",
+                     "wargame.tui.screens.negotiation", "wargame.tui.screens.handover", "wargame.tui.screens.orders",
+                     "wargame.tui.screens.reveal", "wargame.tui.screens.resolution", "wargame.tui.screens.debrief",
+                     "wargame.tui.screens.console", "wargame.tui.screens.help", "wargame.tui.commands"):
             try:
                 importlib.import_module(name)
-            except Exception:  # noqa: BLE001 - a warm-up only; the real import reports errors
+            except ImportError:  # a warm-up only; the real import reports errors
                 pass
 
     def on_resize(self, event: Resize) -> None:
@@ -124,7 +145,7 @@ class WargameApp(App[int]):
 
     def on_unmount(self) -> None:
         self.collector.uninstall()
-        self._close_session()
+        self._close_flow()
 
     async def on_event(self, event: Event) -> None:
         if isinstance(event, (Key, MouseDown)):
@@ -135,7 +156,7 @@ class WargameApp(App[int]):
         self._tick_clock()
         self.collector.tick()
 
-    def saves_scanned(self, saves: list[Any]) -> None:
+    def saves_scanned(self, saves: list) -> None:
         """The title screen has read the saves folder: at start-up, offer to resume the newest
         unfinished game (once; the title's Load button reaches the others)."""
         from wargame.tui.screens.dialogs import ResumeDialog
@@ -146,7 +167,7 @@ class WargameApp(App[int]):
         self._resume_offered = True
         if not isinstance(self.screen, TitleScreen):  # the user moved on before the scan finished
             return
-        unfinished = [s for s in saves if s.intact and s.rounds_total and not s.finished]
+        unfinished = [s for s in saves if s.intact and s.rounds_total and not s.finished and not s.superseded]
         if not unfinished:
             return
         info = unfinished[0]
@@ -157,7 +178,7 @@ class WargameApp(App[int]):
 
         self.push_screen(ResumeDialog(info), chosen)
 
-    # --- screens and phases -------------------------------------------------------------------
+    # --- showing the flow -------------------------------------------------------------------
 
     def _goto(self, screen: Screen) -> None:
         """Replace the phase screen (closing any dialog or console above it)."""
@@ -168,28 +189,28 @@ class WargameApp(App[int]):
         else:
             self.push_screen(screen)
 
-    def _enter_phase(self, phase: str, note: str = "", rnd: int | None = None, clock_key: str | None = None) -> None:
-        self.phase, self.phase_note = phase, note
-        self._clock_key = clock_key or phase
-        minutes = self.phase_minutes.get(self._clock_key)
-        if minutes:
-            self.clock.set(minutes)
-        else:
-            self.clock.clear()
-        self._tick_clock()
-        if self.session is not None:
-            s = self.session.rules.scenario
-            r = self.session.game.round if rnd is None else rnd
-            r = min(max(r, 1), s.rounds)
+    def _bar(self, label: str, note: str = "") -> None:
+        self.phase, self.phase_note = label, note
+        flow = self.flow
+        if flow is not None:
+            s = flow.rules.scenario
+            r = min(max(flow.round, 1), s.rounds)
             self.round_text = f"Round {r} of {s.rounds} · {s.round_label(r)}"
         else:
             self.round_text = ""
-
-    def clock_phase(self) -> str:
-        return self._clock_key
+        self._tick_clock()
 
     def _tick_clock(self) -> None:
-        self.clock_text = self.clock.text()
+        flow = self.flow
+        if flow is None:
+            self.clock_text = ""
+            return
+        for notice in flow.tick():
+            self.notify(notice.text, title="Clock", severity="warning" if notice.kind == "warning" else "error",
+                        timeout=8)
+            if notice.kind == "lock":
+                self.show_phase()
+        self.clock_text = flow.clock.text()
 
     def _screen_changed(self, screen: Screen) -> None:
         if self.replay_only and len(self.screen_stack) == 1:
@@ -198,112 +219,146 @@ class WargameApp(App[int]):
     def show_title(self) -> None:
         from wargame.tui.screens.title import TitleScreen
 
-        self._close_session()
-        self._enter_phase("TITLE")
+        self._close_flow()
+        self._bar("TITLE")
         self._goto(TitleScreen())
 
-    def show_briefing(self) -> None:
-        from wargame.tui.screens.briefing import BriefingScreen
+    def show_phase(self) -> None:
+        """Show the screen for where the flow is now. The only place that maps phase to screen."""
+        from wargame.play import Phase
 
-        self._enter_phase("BRIEFING")
-        self._goto(BriefingScreen())
+        flow = self.flow
+        if flow is None:
+            return
+        if flow.phase == Phase.BRIEFING:
+            from wargame.tui.screens.briefing import BriefingScreen
 
-    def begin_orders(self) -> None:
-        s = self.session
-        self._turns = [r for r in s.rules.roles if s.seats.get(r) == "human" and r not in s.pending]
-        self._turn_total = len(self._turns)
-        self._next_turn()
+            self._bar("BRIEFING")
+            self._goto(BriefingScreen())
+        elif flow.phase == Phase.NEGOTIATION:
+            self.show_table_room()
+        elif flow.phase == Phase.ORDERS:
+            self._next_turn()
+        elif flow.phase == Phase.REVEAL:
+            from wargame.tui.screens.reveal import RevealScreen
+
+            self._bar("REVEAL")
+            self._goto(RevealScreen())
+        elif flow.phase == Phase.RESOLUTION:
+            from wargame.tui.screens.resolution import ResolutionScreen
+
+            self._bar("RESOLUTION")
+            trace = flow.last_trace
+            assert trace is not None
+            self._goto(ResolutionScreen(trace))
+        else:
+            from wargame.tui.screens.debrief import DebriefScreen
+
+            self._bar("FINAL DEBRIEF" if flow.finished else "DEBRIEF")
+            self._goto(DebriefScreen(final=flow.finished))
+
+    def show_table_room(self) -> None:
+        from wargame.tui.screens.negotiation import NegotiationScreen
+
+        self._bar("NEGOTIATION")
+        self._goto(NegotiationScreen())
 
     def _team_label(self, role: str) -> str:
-        r = self.session.rules.scenario.roles[role]
+        assert self.flow is not None
+        r = self.flow.rules.scenario.roles[role]
         return r.name if len(r.name) <= 16 else r.short
 
     def _next_turn(self) -> None:
+        """Orders: the next team's hand-over, or (all people done) the reveal once the bots are."""
         from wargame.tui.screens.handover import HandoverScreen
-
-        if not self._turns:
-            self.show_reveal()
-            return
-        role = self._turns[0]
-        name = self.session.rules.scenario.roles[role].name
-        self._enter_phase("HAND-OVER", self._team_label(role))
-        self._goto(HandoverScreen(role, name, self._turn_total - len(self._turns) + 1, self._turn_total))
-
-    def show_reveal(self) -> None:
         from wargame.tui.screens.reveal import RevealScreen
 
-        s = self.session
-        bots = [r for r in s.rules.roles if s.seats.get(r) != "human" and r not in s.pending]
-        self.bots_waiting, self.bots_done = bots, []
-        self._enter_phase("REVEAL")
-        screen = RevealScreen()
-        self._goto(screen)
-        if bots:
-            self._run_bots(s, s.game.round, list(bots))
-
-    @work(thread=True, exclusive=True, group="bots", name="bots")
-    def _run_bots(self, session: Any, rnd: int, roles: list[str]) -> None:
-        """Bots choose in a thread: the screen stays live and shows progress."""
-        from wargame.engine.bots import choose_orders
-        from wargame.engine.game import bot_rng
-
-        rules, state, seed = session.rules, session.game.state, session.game.seed
-        results: dict[str, list[Any]] = {}
-        for role in roles:
-            results[role] = choose_orders(rules, state, role, bot_rng(seed, rnd, role))
-            self.call_from_thread(self._bot_progress, session, role)
-        self.call_from_thread(self._bots_finished, session, rnd, results)
-
-    def _bot_progress(self, session: Any, role: str) -> None:
-        from wargame.tui.screens.reveal import RevealScreen
-
-        if session is not self.session:
+        flow = self.flow
+        assert flow is not None
+        self._start_bots()
+        turns = flow.turns()
+        if turns:
+            role = turns[0]
+            humans = flow.humans()
+            done = len([r for r in humans if r in flow.submitted()])
+            self._bar("HAND-OVER", self._team_label(role))
+            self._goto(HandoverScreen(role, flow.rules.scenario.roles[role].name, done + 1, len(humans)))
             return
-        self.bots_done.append(role)
-        if isinstance(self.screen, RevealScreen) and self.screen.set_up and self.bots_waiting:
-            self.screen.waiting(self.bots_waiting, self.bots_done)
-
-    def _bots_finished(self, session: Any, rnd: int, results: dict[str, list[Any]]) -> None:
-        from wargame.tui.screens.reveal import RevealScreen
-
-        if session is not self.session or session.game.round != rnd:
+        if flow.bots_to_play():
+            self._bar("REVEAL")
+            if not isinstance(self.screen, RevealScreen):
+                self._goto(RevealScreen())  # waits for the bots, with progress
             return
-        for role, orders in results.items():
-            session.submit(role, orders, by="bot")
-        self.bots_waiting = []
-        for screen in self.screen_stack:
-            if isinstance(screen, RevealScreen) and screen.set_up:
-                screen.populate()
-
-    def resolve_round(self) -> None:
-        from wargame.tui.screens.resolution import ResolutionScreen
-
-        if self.bots_waiting:
-            self.notify("Waiting for the bots' orders…")
-            return
-        trace = self.session.resolve()
-        self.last_trace = trace
-        self._enter_phase("RESOLUTION", rnd=trace.round)
-        self._goto(ResolutionScreen(trace))
-
-    def show_debrief(self) -> None:
-        from wargame.tui.screens.debrief import DebriefScreen
-
-        game = self.session.game
-        final = game.finished
-        self._enter_phase("FINAL DEBRIEF" if final else "DEBRIEF", rnd=game.state.round, clock_key="DEBRIEF")
-        self._goto(DebriefScreen(final=final))
+        self._advance()
 
     def can_advance(self) -> bool:
-        if self.session is None or self.phase not in ADVANCING:
+        from wargame.play import Phase
+
+        flow = self.flow
+        if flow is None or self.observer or flow.phase == Phase.ORDERS:
             return False
-        if self.phase == "REVEAL" and self.bots_waiting:
-            return False
-        return not (self.phase == "DEBRIEF" and self.session.game.finished)
+        return not flow.blocked()
+
+    def _advance(self) -> None:
+        from wargame.play import FlowError
+
+        flow = self.flow
+        if flow is None:
+            return
+        try:
+            flow.advance()
+        except FlowError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.show_phase()
+
+    # --- bots -----------------------------------------------------------------------------------
+
+    def _start_bots(self) -> None:
+        flow = self.flow
+        assert flow is not None
+        waiting = [r for r in flow.bots_to_play() if r not in self.bots_thinking]
+        if waiting and not self.bots_thinking:
+            self.bots_thinking, self.bots_done = list(waiting), []
+            self._run_bots(flow, flow.round, waiting)
+
+    @work(thread=True, exclusive=True, group="bots", name="bots")
+    def _run_bots(self, flow: Flow, rnd: int, roles: list[str]) -> None:
+        """Bots choose in a thread (the flow's bot_orders is pure): the screen stays live."""
+        results: dict[str, list[Order]] = {}
+        for role in roles:
+            results[role] = flow.bot_orders(role)
+            self.call_from_thread(self._bot_progress, flow, role)
+        self.call_from_thread(self._bots_finished, flow, rnd, results)
+
+    def _bot_progress(self, flow: Flow, role: str) -> None:
+        from wargame.tui.screens.reveal import RevealScreen
+
+        if flow is not self.flow:
+            return
+        self.bots_done.append(role)
+        if isinstance(self.screen, RevealScreen) and self.screen.set_up:
+            self.screen.waiting(self.bots_thinking, self.bots_done)
+
+    def _bots_finished(self, flow: Flow, rnd: int, results: dict[str, list[Order]]) -> None:
+        from wargame.play import FlowError, Phase
+
+        self.bots_thinking = []
+        if flow is not self.flow or flow.round != rnd or flow.phase != Phase.ORDERS:
+            return
+        for role, orders in results.items():
+            if role in flow.bots_to_play():
+                try:
+                    flow.submit(role, orders, by="bot")
+                except FlowError as exc:  # locked by the clock meanwhile: the lock gave it empty orders
+                    self.notify(str(exc), severity="warning")
+        if not flow.turns():
+            self._next_turn()
 
     # --- messages from screens --------------------------------------------------------------------
 
     def on_start_game(self, message: msg.StartGame) -> None:
+        self.pin = message.pin or None
         self.new_game(message.loaded, message.seed, message.seats)
 
     def on_open_save(self, message: msg.OpenSave) -> None:
@@ -320,60 +375,109 @@ class WargameApp(App[int]):
         self.show_title()
 
     def on_advance(self, message: msg.Advance) -> None:
-        if self.observer or self.session is None:
+        from wargame.play import Phase
+
+        if self.observer or self.flow is None or self.flow.phase == Phase.ORDERS:
             return
-        if self.phase == "BRIEFING":
-            self.begin_orders()
-        elif self.phase == "REVEAL":
-            self.resolve_round()
-        elif self.phase == "RESOLUTION":
-            self.show_debrief()
-        elif self.phase == "DEBRIEF" and not self.session.game.finished:
-            self.show_briefing()
+        self._advance()
 
     def on_handover_done(self, message: msg.HandoverDone) -> None:
+        from wargame.play import Phase
         from wargame.tui.screens.orders import OrdersScreen
 
-        if self.phase != "HAND-OVER" or not self._turns or self._turns[0] != message.role:
+        flow = self.flow
+        if flow is None:
             return
-        self._enter_phase("ORDERS", self._team_label(message.role))
+        if flow.phase == Phase.NEGOTIATION:
+            from wargame.tui.screens.negotiation import TeamTableScreen
+
+            self._bar("NEGOTIATION", self._team_label(message.role))
+            self._goto(TeamTableScreen(message.role))
+            return
+        turns = flow.turns()
+        if not turns or turns[0] != message.role:
+            return
+        self._bar("ORDERS", self._team_label(message.role))
         self._goto(OrdersScreen(message.role))
 
+    def on_orders_drafted(self, message: msg.OrdersDrafted) -> None:
+        if self.flow is not None:
+            self.flow.draft(message.role, message.orders)
+
     def on_orders_submitted(self, message: msg.OrdersSubmitted) -> None:
-        if message.role not in self._turns:
+        from wargame.play import FlowError
+
+        flow = self.flow
+        if flow is None or message.role not in flow.turns():
             return
-        self.session.submit(message.role, list(message.orders), by="human")
-        self._turns.remove(message.role)
-        name = self.session.rules.scenario.roles[message.role].name
-        self.notify(f"{name}'s orders are in (secret until the reveal).", timeout=3)
+        try:
+            flow.submit(message.role, message.orders, by="human")
+        except FlowError as exc:
+            self.notify(str(exc), title="Orders refused", severity="error")
+            return
         self._next_turn()
+
+    def on_open_table(self, message: msg.OpenTable) -> None:
+        from wargame.tui.screens.handover import HandoverScreen
+
+        flow = self.flow
+        if flow is None or self.observer:
+            return
+        self._bar("HAND-OVER", self._team_label(message.role))
+        self._goto(HandoverScreen(message.role, flow.rules.scenario.roles[message.role].name, 0, 0,
+                                  purpose="negotiation"))
+
+    def on_table_done(self, message: msg.TableDone) -> None:
+        self.show_table_room()
+
+    def on_make_offer(self, message: msg.MakeOffer) -> None:
+        if self.flow is not None:
+            self._flow_call("Not possible", self.flow.propose, message.role, message.move, message.target)
+
+    def on_answer_offer(self, message: msg.AnswerOffer) -> None:
+        if self.flow is not None:
+            self._flow_call("Not possible", self.flow.answer, message.role, message.offer_id, message.answer)
+
+    def on_reply_counter(self, message: msg.ReplyCounter) -> None:
+        if self.flow is not None:
+            self._flow_call("Not possible", self.flow.reply, message.role, message.offer_id, message.reply)
+
+    def on_withdraw_offer(self, message: msg.WithdrawOffer) -> None:
+        if self.flow is not None:
+            self._flow_call("Not possible", self.flow.withdraw, message.role, message.offer_id)
+
+    def on_send_message(self, message: msg.SendMessage) -> None:
+        if self.flow is not None and self._flow_call("Not sent", self.flow.send, message.sender, message.to,
+                                                     message.text):
+            self.notify("Message sent (the facilitator sees every message).", timeout=3)
 
     def on_show_evidence(self, message: msg.ShowEvidence) -> None:
         self._open_evidence(message.fact_id)
 
-    # --- sessions -------------------------------------------------------------------------------
+    # --- games ------------------------------------------------------------------------------------
 
-    def new_game(self, loaded: Any, seed: int | None = None, seats: dict[str, str] | None = None) -> None:
-        from wargame.saves.session import Session, default_save_path
+    def new_game(self, loaded: LoadedScenario, seed: int | None = None, seats: dict[str, str] | None = None) -> None:
+        from wargame.play import Flow
+        from wargame.saves.log import SaveError
+        from wargame.saves.session import default_save_path
 
-        self._close_session()
-        roles = list(loaded.scenario.roles)
-        seats = {r: (seats or {}).get(r, "human") for r in roles}
+        self._close_flow()
+        controls = {r: ("bot" if (seats or {}).get(r) == "bot" else "human") for r in loaded.scenario.roles}
         try:
             path = default_save_path(loaded.scenario.id, self.saves_dir, self.time.now())
-            session = Session.new(loaded, seed, seats, path)
-        except OSError as exc:
+            flow = Flow.new(loaded, seed, controls, path, time=self.time)  # type: ignore[arg-type]
+        except (OSError, SaveError) as exc:
             self._message("Cannot start the game", f"The save file cannot be written in {self.saves_dir}: {exc}")
             return
         self._loaded_by_sha[loaded.sha256] = loaded
-        self._start(session)
+        self._start(flow)
 
     def open_save(self, path: Path) -> None:
+        from wargame.play import Flow
         from wargame.saves.log import SaveError
-        from wargame.saves.session import resume
 
         try:
-            replay = resume(path)
+            flow = Flow.resume(path, time=self.time)
         except SaveError as exc:
             self._message("This save cannot be continued",
                           f"{exc}\n\nOpen it with Replay to see what survives, or run: wargame replay {path} --verify")
@@ -381,76 +485,45 @@ class WargameApp(App[int]):
         except OSError as exc:
             self._message("This save cannot be opened", str(exc))
             return
-        self._close_session()
-        self._start(replay.session)
+        self._close_flow()
+        self._start(flow)
 
-    def _start(self, session: Any) -> None:
-        self.session = session
-        self.evidence = self._evidence_for(session)
-        self.last_trace = session.game.traces[-1] if session.game.traces else None
-        self._turns, self.bots_waiting, self.bots_done = [], [], []
-        if session.game.finished:
-            self.show_debrief()
-        else:
-            self.show_briefing()
+    def _start(self, flow: Flow) -> None:
+        from wargame.evidence.find import find_evidence
 
-    def _close_session(self) -> None:
-        if self.session is not None:
-            self.session.close()
-        self.session = None
+        self.flow = flow
+        loaded = self._loaded_by_sha.get(flow.session.loaded.sha256, flow.session.loaded)
+        self.evidence = find_evidence(loaded, flow.path).evidence
+        self.bots_thinking, self.bots_done = [], []
+        self.show_phase()
 
-    def _evidence_for(self, session: Any) -> Any:
-        if session.loaded.evidence is not None:
-            return session.loaded.evidence
-        known = self._loaded_by_sha.get(session.loaded.sha256)
-        if known is not None and known.evidence is not None:
-            return known.evidence
-        try:
-            from wargame.scenario.catalog import find_scenario
-            from wargame.scenario.loader import load_scenario
+    def _close_flow(self) -> None:
+        if self.flow is not None:
+            self.flow.close()
+        self.flow = None
 
-            loaded = load_scenario(find_scenario(session.rules.scenario.id))
-            if loaded.evidence is not None:
-                return loaded.evidence
-        except Exception:  # noqa: BLE001 - any failure just means no evidence to show
-            pass
-        try:
-            from wargame.evidence import default_seeds_dir, load_evidence
-
-            return load_evidence(default_seeds_dir().resolve())
-        except Exception:  # noqa: BLE001
-            return None
-
-    # --- evidence and replay (screens written elsewhere) -----------------------------------------
+    # --- evidence and replay --------------------------------------------------------------------
 
     def _open_evidence(self, fact_id: str | None) -> None:
+        from wargame.tui.screens.evidence import EvidenceScreen
+
         if self.evidence is None:
             self.notify("No evidence base is loaded for this scenario.", severity="warning")
             return
-        try:
-            from wargame.tui.screens.evidence import EvidenceScreen
-        except ImportError:
-            fact = self.evidence.facts.get(fact_id or "")
-            body = f"{fact.statement}\n\n{fact.locator}" if fact else "The evidence browser is not installed."
-            self._message(fact_id or "Evidence", body)
-            return
-        self.push_screen(EvidenceScreen(self.evidence, self.session.rules if self.session else None, focus=fact_id))
+        self.push_screen(EvidenceScreen(self.evidence, self.flow.rules if self.flow else None, focus=fact_id))
 
     def _open_replay(self, path: Path) -> None:
-        try:
-            from wargame.tui.screens.replay import ReplayScreen
-        except ImportError:
-            self._message("Replay", "The replay viewer is not installed.")
-            return
+        from wargame.tui.screens.replay import ReplayScreen
+
         self.push_screen(ReplayScreen(Path(path), saves_dir=self.saves_dir))
 
-    def on_replay_screen_fork_requested(self, message: Any) -> None:
+    def on_replay_screen_fork_requested(self, message: msg.Message) -> None:
         """The replay viewer wrote a fork: play it as a live game."""
-        path = getattr(message, "new_path", None)
-        if path is None:
-            return
-        self.replay_only = False
-        self.open_save(Path(path))
+        from wargame.tui.screens.replay import ReplayScreen
+
+        if isinstance(message, ReplayScreen.ForkRequested):
+            self.replay_only = False
+            self.open_save(Path(message.new_path))
 
     def _message(self, title: str, body: str) -> None:
         from textual.markup import escape
@@ -459,14 +532,55 @@ class WargameApp(App[int]):
 
         self.push_screen(MessageDialog(title, escape(body)))
 
-    # --- actions (keys, console, palette) ---------------------------------------------------------
+    # --- the facilitator's seat ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in GAME_ACTIONS and self.session is None:
+        if action in GAME_ACTIONS and self.flow is None:
             return False
-        if self.observer and action in CONTROL_ACTIONS:
+        if self.observer and action in CONTROL_ACTIONS and action != "console":
             return False
         return True
+
+    def on_team_screen(self) -> bool:
+        """Whether a team (not the facilitator) has the screen: its secret orders or its table."""
+        from wargame.tui.screens.negotiation import TeamTableScreen
+        from wargame.tui.screens.orders import OrdersScreen
+
+        return any(isinstance(s, (OrdersScreen, TeamTableScreen)) for s in self.screen_stack)
+
+    def with_pin(self, then: Callable[[], None], why: str) -> None:
+        """Run ``then`` if this is the facilitator: a solo game (no PIN), or the PIN given."""
+        from wargame.tui.screens.dialogs import PinDialog
+
+        if self.pin is None:
+            then()
+            return
+
+        def checked(ok: bool | None) -> None:
+            if ok:
+                then()
+            else:
+                self.notify("Not opened: the facilitator's PIN is needed.", severity="warning")
+
+        self.push_screen(PinDialog(self.pin, why), checked)
+
+    def action_console(self) -> None:
+        from wargame.tui.screens.console import ConsoleScreen
+
+        if self.flow is None:
+            return
+        if isinstance(self.screen, ConsoleScreen):
+            self.pop_screen()
+            return
+
+        def open_console() -> None:
+            self.observer = False
+            self.push_screen(ConsoleScreen())
+
+        if self.observer or self.on_team_screen():
+            self.with_pin(open_console, "The console holds the facilitator's controls.")
+        else:
+            open_console()
 
     def action_help(self) -> None:
         from wargame.tui.screens.help import HelpScreen
@@ -474,23 +588,44 @@ class WargameApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
-    def action_console(self) -> None:
-        from wargame.tui.screens.console import ConsoleScreen
-
-        if self.session is None or self.observer:
-            return
-        if isinstance(self.screen, ConsoleScreen):
-            self.pop_screen()
-            return
-        self.push_screen(ConsoleScreen())
-
     def action_toggle_observer(self) -> None:
-        self.observer = not self.observer
-        if self.observer:
-            self.notify("Observer view: everything visible, no controls. F3 returns to the facilitator view.",
-                        timeout=4)
-        else:
+        if not self.observer:
+            self.observer = True
+            self.notify("Observer view: what is public, no controls. F3 returns to the facilitator view.", timeout=4)
+            return
+
+        def back() -> None:
+            self.observer = False
             self.notify("Facilitator view: controls are back.", timeout=3)
+
+        self.with_pin(back, "Leaving the observer view gives back the facilitator's controls.")
+
+    async def action_quit(self) -> None:
+        """Ask first, and say where the game is saved."""
+        from wargame.tui.screens.dialogs import QuitDialog
+
+        if any(isinstance(s, QuitDialog) for s in self.screen_stack):
+            return
+        flow = self.flow
+        lines = []
+        if flow is not None and flow.path is not None:
+            lines.append(f"The game is saved as it goes, in\n  {flow.path}\nOpen it again from the title screen "
+                         f"(Load) or with: wargame replay {flow.path}")
+        elif flow is not None:
+            lines.append("This game is not being saved.")
+        from wargame.tui.screens.orders import OrdersScreen
+
+        for s in self.screen_stack:
+            if isinstance(s, OrdersScreen) and flow is not None:
+                lines.append(f"\n{flow.rules.scenario.roles[s.role].name} has not submitted its orders: "
+                             "what it has entered is not saved.")
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.exit(0)
+
+        self.push_screen(QuitDialog("Quit wargame?", "\n".join(lines) or "Nothing is lost.", yes="Quit",
+                                    no="Keep playing"), done)
 
     def _bar_watch(self) -> None:
         self.bar_changed.publish(None)
@@ -501,9 +636,7 @@ class WargameApp(App[int]):
         self.bar_changed.publish(None)
         self.set_class(observer, "-observer")
         self.refresh_bindings()
-        for screen in self.screen_stack:
-            if hasattr(screen, "refresh_view") and screen.is_mounted:
-                screen.refresh_view()
+        self._refresh_views()
 
     def action_toggle_dark(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
@@ -515,34 +648,42 @@ class WargameApp(App[int]):
     def action_evidence(self) -> None:
         self._open_evidence(None)
 
-    def _refresh_console(self) -> None:
+    def _refresh_views(self) -> None:
+        from wargame.tui.screens import PhaseScreen
+
         for screen in self.screen_stack:
-            if hasattr(screen, "refresh_view") and screen.is_mounted:
+            if isinstance(screen, PhaseScreen) and screen.is_mounted:
                 screen.refresh_view()
 
+    def _flow_call(self, title: str, call: Callable[..., object], *args: object) -> bool:
+        """Call the flow; a refusal is shown with its reason. True if it went through."""
+        from wargame.play import FlowError
+
+        try:
+            call(*args)
+        except FlowError as exc:
+            self.notify(str(exc), title=title, severity="error")
+            return False
+        self._refresh_views()
+        return True
+
     def inject_event(self, event_id: str) -> None:
-        if self.session is None or self.observer:
+        flow = self.flow
+        if flow is None or self.observer:
             return
-        if self.session.game.finished:
-            self.notify("The game is over: there is no round left for an event.", severity="warning")
-            return
-        s = self.session.rules.scenario
-        if event_id in self.session.pending_injects:
-            self.notify(f"{s.events[event_id].name} is already queued for this round.", severity="warning")
-            return
-        self.session.inject(event_id)
-        self.notify(f"» {s.events[event_id].name}: fires when round {self.session.game.round} resolves.",
-                    title="Event played", timeout=5)
-        self._refresh_console()
+        if self._flow_call("Event not played", flow.inject, event_id):
+            name = flow.rules.scenario.events[event_id].name
+            self.notify(f"» {name}: fires when round {flow.game.round} resolves.", title="Event played", timeout=5)
 
     def action_inject_event(self) -> None:
         from textual.markup import escape
 
         from wargame.tui.screens.dialogs import ChoiceDialog
 
-        if self.session is None:
+        flow = self.flow
+        if flow is None:
             return
-        s = self.session.rules.scenario
+        s = flow.rules.scenario
         choices = [(eid, f"{escape(ev.name)}: {escape(ev.news)}") for eid, ev in s.events.items()]
 
         def chosen(eid: str | None) -> None:
@@ -550,74 +691,65 @@ class WargameApp(App[int]):
                 self.inject_event(eid)
 
         self.push_screen(ChoiceDialog("Play an event now", choices,
-                                      body=f"It fires when round {self.session.game.round} resolves."), chosen)
+                                      body=f"It fires when round {flow.game.round} resolves."), chosen)
 
     def action_override(self, indicator: str | None = None) -> None:
         from wargame.tui.screens.dialogs import OverrideDialog
         from wargame.tui.widgets.dashboard import fmt, indicator_label
 
-        if self.session is None:
+        flow = self.flow
+        if flow is None:
             return
-        session = self.session
 
         def done(result: tuple[str, float, str] | None) -> None:
-            if result is None or session is not self.session:
+            if result is None or flow is not self.flow:
                 return
             ind, value, reason = result
-            try:
-                session.override(ind, value, reason)
-            except ValueError as exc:
-                self.notify(str(exc), title="Override refused", severity="error")
-                return
-            ov = session.game.overrides[-1]
-            self.notify(f"{indicator_label(session.rules, ind)} set to {fmt(ov.value)} (the model had "
-                        f"{fmt(ov.model_value)}). Logged with your reason.", title="Override", timeout=6)
-            self._refresh_console()
+            if self._flow_call("Override refused", flow.override, ind, value, reason):
+                ov = flow.game.overrides[-1]
+                self.notify(f"{indicator_label(flow.rules, ind)} set to {fmt(ov.value)} (the rules gave "
+                            f"{fmt(ov.model_value)}). Logged with your reason.", title="Override", timeout=6)
 
-        self.push_screen(OverrideDialog(session.rules, session.game.state, indicator), done)
+        self.push_screen(OverrideDialog(flow.rules, flow.game.state, indicator), done)
 
     def action_undo_round(self) -> None:
         from wargame.tui.screens.dialogs import ConfirmDialog
 
-        session = self.session
-        if session is None:
+        flow = self.flow
+        if flow is None:
             return
-        rnd = session.game.state.round
+        rnd = flow.game.state.round
         if rnd == 0:
             self.notify("No round has been resolved yet: nothing to undo.", severity="warning")
             return
-        if session.path is None:
+        if flow.path is None:
             self.notify("This game is not being saved, so it cannot be undone.", severity="error")
             return
         body = (f"Round {rnd} will be removed, with anything entered since. The game goes back to the briefing of "
-                f"round {rnd}.\nA new save file is written; the current one is kept unchanged.")
+                f"round {rnd}.\nA new save file is written; the current one is kept unchanged "
+                "(the title lists it under this game).")
 
         def done(yes: bool | None) -> None:
-            if yes and session is self.session:
+            if yes and flow is self.flow:
                 self._do_undo()
 
         self.push_screen(ConfirmDialog(f"Undo round {rnd}?", body, yes="Undo round", no="Keep playing"), done)
 
     def _do_undo(self) -> None:
-        from wargame.saves.log import SaveError
-        from wargame.saves.session import resume, undo
+        from wargame.play import FlowError
 
-        session = self.session
-        old = session.path
-        rnd = session.game.state.round
-        session.close()
+        flow = self.flow
+        assert flow is not None
+        old, rnd = flow.path, flow.game.state.round
         try:
-            new = undo(old)
-            replay = resume(new)
-        except (SaveError, OSError) as exc:
+            new_flow = flow.undo("round")
+        except FlowError as exc:
             self._message("Undo failed", f"{exc}\nThe game continues in {old}.")
-            replay = resume(old)
-            self.session = replay.session
             return
-        self.session = None
-        self._start(replay.session)
-        self._message(f"Round {rnd} undone", f"The game continues in a new save file:\n  {new.name}\n\n"
-                                             f"The previous file is kept unchanged:\n  {old.name}")
+        self.flow = None
+        self._start(new_flow)
+        self._message(f"Round {rnd} undone", f"The game continues in a new save file:\n  {new_flow.path}\n\n"
+                                             f"The previous file is kept unchanged:\n  {old}")
 
     def action_bookmark(self) -> None:
         self._ask_note(bookmark=True)
@@ -628,15 +760,13 @@ class WargameApp(App[int]):
     def _ask_note(self, bookmark: bool) -> None:
         from wargame.tui.screens.dialogs import TextDialog
 
-        session = self.session
-        if session is None:
+        flow = self.flow
+        if flow is None:
             return
 
         def done(text: str | None) -> None:
-            if text and session is self.session:
-                session.note(text, bookmark=bookmark)
+            if text and flow is self.flow and self._flow_call("Not saved", flow.note, text, bookmark):
                 self.notify("Bookmark saved." if bookmark else "Note saved.", timeout=3)
-                self._refresh_console()
 
         title = "Bookmark this moment" if bookmark else "Add a note"
         self.push_screen(TextDialog(title, "Written into the save for the after-action report.",
@@ -645,48 +775,48 @@ class WargameApp(App[int]):
     def action_set_clock(self) -> None:
         from wargame.tui.screens.dialogs import TextDialog
 
-        key = self._clock_key
-        current = self.phase_minutes.get(key)
+        flow = self.flow
+        if flow is None:
+            return
+        phase = flow.phase
+        current = flow.minutes.get(phase)
 
         def done(text: str | None) -> None:
-            if not text:
+            if not text or flow is not self.flow:
                 return
             try:
                 minutes = float(text)
             except ValueError:
                 self.notify("Minutes must be a number.", severity="error")
                 return
-            if minutes <= 0:
-                self.phase_minutes.pop(key, None)
-                self.clock.clear()
-            else:
-                self.phase_minutes[key] = minutes
-                self.clock.set(minutes)
+            self._flow_call("Clock", flow.set_clock, phase, max(minutes, 0.0))
             self._tick_clock()
-            self._refresh_console()
 
-        self.push_screen(TextDialog(f"Clock for {key.lower()}",
-                                    f"Minutes for each {key.lower()} phase (0 turns the clock off). "
-                                    "It starts now and again each time this phase begins.",
+        self.push_screen(TextDialog(f"Clock for {phase.value}",
+                                    f"Minutes for each {phase.value} phase (0 turns the clock off). It starts now "
+                                    "and again each time this phase begins. At time-out the phase locks.",
                                     placeholder="minutes", value=f"{current:g}" if current else "", number=True), done)
 
     def action_pause_clock(self) -> None:
-        if not self.clock.active:
-            self.notify("No clock is set for this phase (M in the console sets one).", severity="warning")
-            return
-        self.clock.toggle()
-        self._tick_clock()
-        self._refresh_console()
+        if self.flow is not None and self._flow_call("Clock", self.flow.pause_clock):
+            self._tick_clock()
 
     def action_extend_clock(self, minutes: int = 1) -> None:
-        self.clock.extend(minutes)
-        self._tick_clock()
-        self._refresh_console()
+        if self.flow is not None and self._flow_call("Clock", self.flow.extend_clock, minutes):
+            self._tick_clock()
+
+    def action_timeout_policy(self) -> None:
+        flow = self.flow
+        if flow is not None:
+            policy = "drop" if flow.on_timeout == "submit" else "submit"
+            if self._flow_call("Clock", flow.set_timeout_policy, policy):
+                self.notify(f"At time-out, late teams' drafts are {'submitted' if policy == 'submit' else 'dropped'}.",
+                            timeout=4)
 
 
-def run_app(scenario: Any = None, seed: int | None = None, seats: dict[str, str] | None = None,
+def run_app(scenario: LoadedScenario | None = None, seed: int | None = None, seats: dict[str, str] | None = None,
             replay_path: Path | None = None, saves_dir: Path | str | None = None) -> int:
-    """Run the app. ``scenario`` (a LoadedScenario) starts a game at once; ``replay_path`` opens the viewer."""
+    """Run the app. ``scenario`` starts a game at once; ``replay_path`` opens the viewer."""
     app = WargameApp(scenario=scenario, seed=seed, seats=seats, replay_path=replay_path, saves_dir=saves_dir)
     result = app.run()
     return result if isinstance(result, int) else 0

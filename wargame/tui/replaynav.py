@@ -24,13 +24,18 @@ class Line:
     style: str = ""  # '' | title | muted | warn | quote
 
 
+# The round flow's phase changes: every round has the same six, so stepping through them
+# says nothing; the offers, answers, messages and clock changes are shown.
+QUIET = frozenset({"phase"})
+
+
 class Timeline:
     """Positions 0..n-1 are the save's events, in order; each has the game state after it."""
 
     def __init__(self, replay: Replay) -> None:
         self.replay = replay
         self.rules: Rules = replay.session.rules
-        self.steps: list[Step] = replay.steps
+        self.steps: list[Step] = [s for s in replay.steps if s.event.get("type") not in QUIET]
         self.resolves = [i for i, s in enumerate(self.steps) if s.event.get("type") == "resolve"]
         self.bookmarks = [i for i, s in enumerate(self.steps)
                           if s.event.get("type") == "note" and s.event.get("bookmark")]
@@ -245,6 +250,26 @@ class Timeline:
         if t == "note":
             mark = "Bookmark" if ev.get("bookmark") else "Note"
             return [Line(f"{mark} after round {ev.get('round')}", "title"), Line(str(ev.get("text", "")), "quote")]
+        return self._describe_table(ev)
+
+    def _describe_table(self, ev: dict[str, Any]) -> list[Line]:
+        """The round flow's events: the negotiation table, messages, the clock."""
+        t, sc = ev.get("type"), self.rules.scenario
+        who = self.role_name(str(ev.get("role", "")))
+        if t == "offer":
+            m = sc.moves.get(str(ev.get("move")))
+            return [Line(f"Offer {ev.get('id')} in round {ev.get('round')}: {who} offers "
+                         f"{m.name if m else ev.get('move')}"
+                         + (f" to {self.role_name(m.deal.counterparty)}" if m and m.deal else ""), "title")]
+        if t in ("answer", "reply", "withdraw"):
+            word = {"answer": ev.get("answer"), "reply": ev.get("reply"), "withdraw": "withdraw"}[t]
+            return [Line(f"Offer {ev.get('id')}: {who} answers {word}", "title")]
+        if t == "message":
+            return [Line(f"Message in round {ev.get('round')}: {self.role_name(str(ev.get('from')))} to "
+                         f"{self.role_name(str(ev.get('to')))}", "title"), Line(str(ev.get("text", "")), "quote")]
+        if t == "clock":
+            return [Line(f"Clock ({ev.get('phase')}): {ev.get('action')}"
+                         + (f" {_g(ev.get('minutes'))} min" if "minutes" in ev else ""), "muted")]
         return [Line(f"{t} event", "muted")]
 
 

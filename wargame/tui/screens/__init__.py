@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from wargame.play import Flow
+    from wargame.tui.app import WargameApp
 
 
 class PhaseScreen(Screen):
@@ -13,10 +17,20 @@ class PhaseScreen(Screen):
     CONTROL_ACTIONS: ClassVar[frozenset[str]] = frozenset()
 
     @property
-    def game_app(self) -> Any:  # WargameApp (not imported: avoid a cycle)
-        return self.app
+    def game_app(self) -> WargameApp:
+        return cast("WargameApp", self.app)
+
+    @property
+    def flow(self) -> Flow:
+        """The game in progress (a phase screen exists only while there is one)."""
+        flow = self.game_app.flow
+        assert flow is not None, "a phase screen without a game"
+        return flow
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.CONTROL_ACTIONS and getattr(self.app, "observer", False):
+        if action in self.CONTROL_ACTIONS and self.game_app.observer:
             return False
         return True
+
+    def refresh_view(self) -> None:
+        """Redraw from the flow (after the facilitator acts, or the view changes)."""

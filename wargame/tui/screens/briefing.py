@@ -24,7 +24,7 @@ from wargame.tui.widgets.keybar import KeyBar
 class BriefingScreen(PhaseScreen):
     """The situation at the start of a round."""
 
-    BINDINGS = [Binding("enter", "advance", "Start orders", priority=True, id="briefing.next")]
+    BINDINGS = [Binding("enter", "advance", "To the table", priority=True, id="briefing.next")]
     CONTROL_ACTIONS = frozenset({"advance"})
 
     def compose(self) -> ComposeResult:
@@ -44,7 +44,7 @@ class BriefingScreen(PhaseScreen):
                     yield Label("Policies in force", classes="section-title")
                     yield Static(id="policies")
             yield Static(id="briefing-next", classes="next-hint")
-            yield Button("Start orders  \\[Enter]", id="advance", variant="primary", classes="control")
+            yield Button("To the negotiation table  \\[Enter]", id="advance", variant="primary", classes="control")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -72,24 +72,21 @@ class BriefingScreen(PhaseScreen):
         rnd = session.game.round
         intro = (f"[b]Round {rnd} of {s.rounds}[/b] · {s.round_label(rnd)}. Read the situation"
                  + ("; ▲▼ show the change since the last round" if rnd > 1 else "")
-                 + ". Then each team enters its orders in secret.")
+                 + ". Then the negotiation table, then each team enters its orders in secret.")
         self.query_one("#briefing-intro", Static).update(intro)
         self.query_one(SectorTable).show(session)
         self.query_one(RoleTable).show(session)
         self.query_one("#news", Static).update(news_markup(session))
         self.query_one("#policies", Static).update(policies_markup(session))
-        humans = [r for r in rules.roles if session.seats.get(r) == "human" and r not in session.pending]
-        done = [r for r in rules.roles if r in session.pending]
-        bots = [r for r in rules.roles if session.seats.get(r) != "human" and r not in session.pending]
+        flow = self.flow
+        humans, bots = flow.humans(), flow.bots()
         parts = []
         if humans:
-            parts.append("Teams in turn: " + ", ".join(escape(role_name(rules, r)) for r in humans))
+            parts.append("teams at the table: " + ", ".join(escape(role_name(rules, r)) for r in humans))
         if bots:
             parts.append("bots: " + ", ".join(escape(role_name(rules, r)) for r in bots))
-        if done:
-            parts.append("already submitted: " + ", ".join(escape(role_name(rules, r)) for r in done))
         self.query_one("#briefing-next", Static).update(
-            "[b]Next → ORDERS.[/b] " + "; ".join(parts) + ". Press [b]Enter[/b] to begin.")
+            "[b]Next → NEGOTIATION[/b], then orders. " + "; ".join(parts) + ". Press [b]Enter[/b] to begin.")
 
     def action_advance(self) -> None:
         self.post_message(Advance())

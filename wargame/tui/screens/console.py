@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,7 +16,11 @@ from wargame.tui.widgets.dashboard import PhaseBar, fmt, indicator_label, role_n
 from wargame.tui.widgets.keybar import KeyBar
 
 
-def log_lines(session: Any, limit: int = 10) -> list[str]:
+if TYPE_CHECKING:
+    from wargame.saves.session import Session
+
+
+def log_lines(session: Session, limit: int = 10) -> list[str]:
     """The session's latest events in words. Orders of the round being played stay secret."""
     rules = session.rules
     s = rules.scenario
@@ -39,7 +43,21 @@ def log_lines(session: Any, limit: int = 10) -> list[str]:
             ind = ev.get("indicator", "")
             label = indicator_label(rules, ind) if ind in rules.index else ind
             out.append(f"after R{rnd} override {escape(label)} = [b]{fmt(float(ev['value']))}[/b] "
-                       f"(model value {fmt(float(ev['model_value']))}): {escape(ev.get('reason', ''))}")
+                       f"(the rules gave {fmt(float(ev['model_value']))}): {escape(ev.get('reason', ''))}")
+        elif t == "clock":
+            what = {"set": f"set to {ev.get('minutes', 0):g} min", "pause": "paused", "resume": "resumed",
+                    "extend": f"extended by {ev.get('minutes', 0):g} min", "lock": "time-out: locked",
+                    "policy": f"at time-out, drafts are {'submitted' if ev.get('policy') == 'submit' else 'dropped'}"}
+            out.append(f"R{rnd} clock ({ev.get('phase')}): {what.get(str(ev.get('action')), ev.get('action'))}")
+        elif t == "offer":
+            out.append(f"R{rnd} offer {ev.get('id')}: {escape(role_name(rules, ev['role']))} offers "
+                       f"{escape(s.moves[ev['move']].name if ev.get('move') in s.moves else str(ev.get('move')))}")
+        elif t in ("answer", "reply", "withdraw"):
+            word = ev.get("answer") or ev.get("reply") or "withdraw"
+            out.append(f"R{rnd} offer {ev.get('id')}: {escape(role_name(rules, ev['role']))}: {word}")
+        elif t == "message":
+            out.append(f"R{rnd} message {escape(str(ev.get('from')))} → {escape(str(ev.get('to')))}: "
+                       f"{escape(str(ev.get('text', '')))}")
         elif t == "note":
             mark = "★ bookmark" if ev.get("bookmark") else "note"
             out.append(f"R{rnd} {mark}: {escape(ev.get('text', ''))}")
@@ -62,6 +80,7 @@ class ConsoleScreen(PhaseScreen):
         Binding("p", "app.pause_clock", "Pause/resume", id="console.pause", group=CLOCK),
         Binding("plus", "app.extend_clock(1)", "+1 min", id="console.plus1", group=CLOCK),
         Binding("5", "app.extend_clock(5)", "+5 min", id="console.plus5", group=CLOCK),
+        Binding("d", "app.timeout_policy", "Drafts at time-out", id="console.drafts", group=CLOCK),
         Binding("b", "app.bookmark", "Bookmark", id="console.bookmark", group=NOTES),
         Binding("a", "app.note", "Note", id="console.note", group=NOTES),
         Binding("v", "app.toggle_observer", "Observer view", id="console.observer"),
@@ -128,14 +147,19 @@ class ConsoleScreen(PhaseScreen):
             self.refresh_view()
 
     def _clock_text(self) -> str:
-        app = self.game_app
-        clock = app.clock
-        phase = app.clock_phase()
-        mins = app.phase_minutes.get(phase)
-        state = app.clock_text or "no clock running"
-        set_for = f"{mins:g} min for each {phase.lower()} phase" if mins else f"not set for {phase.lower()}"
-        return f"[b]{escape(state)}[/b]\nPhase clock: {set_for}.\n[$text-muted]When time runs out the game does not move on by itself.[/]" + (
-            "" if clock.active else "")
+        flow = self.game_app.flow
+        if flow is None:
+            return ""
+        phase = flow.phase.value
+        mins = flow.minutes.get(flow.phase)
+        state = flow.clock.text() or "no clock running"
+        set_for = f"{mins:g} min for each {phase} phase" if mins else f"not set for {phase}"
+        others = ", ".join(f"{p.value} {m:g} min" for p, m in flow.minutes.items() if p != flow.phase)
+        policy = "submitted" if flow.on_timeout == "submit" else "dropped"
+        return (f"[b]{escape(state)}[/b]{' · LOCKED' if flow.locked else ''}\nPhase clock: {set_for}."
+                + (f" Also: {others}." if others else "")
+                + f"\n[$text-muted]At time-out negotiation closes and orders lock; late teams' drafts are "
+                  f"[b]{policy}[/b] (D switches).[/]")
 
     def refresh_view(self) -> None:
         app = self.game_app
@@ -147,17 +171,18 @@ class ConsoleScreen(PhaseScreen):
         path = session.path
         rnd = session.game.state.round
         self.query_one("#save-info", Static).update(
-            f"Saving to [b]{escape(path.name) if path else '(not saved)'}[/b]\n"
-            f"{rnd} round(s) resolved · undo goes back to the start of round {max(rnd, 1)}"
-            if rnd else f"Saving to [b]{escape(path.name) if path else '(not saved)'}[/b]\nNo round resolved yet: nothing to undo.")
+            f"Saving to [b]{escape(str(path)) if path else '(not saved)'}[/b]\n"
+            f"{rnd} round{'s' if rnd != 1 else ''} resolved · undo goes back to the start of round {max(rnd, 1)}"
+            if rnd else f"Saving to [b]{escape(str(path)) if path else '(not saved)'}[/b]\nNo round resolved yet: nothing to undo.")
         s = session.rules.scenario
-        queued = session.pending_injects
+        queued = self.game_app.flow.pending_injects if self.game_app.flow else []
         q = ("Queued for this round: " + ", ".join(f"» [b]{escape(s.events[e].name)}[/b]" for e in queued)
              + f" (fires when round {session.game.round} resolves)") if queued else \
             "[$text-muted]No event queued. A played event fires when the round resolves.[/]"
         self.query_one("#queued", Static).update(q)
         self.query_one("#log", Static).update("\n".join(log_lines(session)) or "[$text-muted]Nothing logged yet.[/]")
-        view = "OBSERVER: sees everything, controls nothing" if app.observer else "FACILITATOR: sees everything, controls the game"
+        view = ("OBSERVER: sees what is public, controls nothing" if app.observer
+                else "FACILITATOR: sees everything, controls the game")
         self.query_one("#view-info", Static).update(f"View: [b]{view}[/b] · [b]V[/b] switches")
 
     def action_close(self) -> None:

@@ -31,6 +31,10 @@ class SaveInfo:
     intact: bool
     problem: str = ""
     mtime: float = 0.0
+    parent: str | None = None  # the file this one was written from (undo, fork, recovery)
+    how: str = ""  # "undo", "fork at round N", "recovered"
+    superseded: bool = False  # an undo continued this game in another file
+    depth: int = 0  # 0 for a game; 1 and more for the copies grouped under it
 
     @property
     def finished(self) -> bool:
@@ -40,7 +44,64 @@ class SaveInfo:
     def status(self) -> str:
         if not self.intact:
             return "✗ damaged"
+        if self.superseded:
+            return "↺ undone (continued below)"
         return "✓ finished" if self.finished else "▶ unfinished"
+
+    @property
+    def label(self) -> str:
+        """The file name, indented under its game, with how it was made."""
+        if not self.depth:
+            return self.path.name
+        return "  " * (self.depth - 1) + "↳ " + self.path.name + (f" ({self.how})" if self.how else "")
+
+
+def _how(parent: dict[str, Any]) -> str:
+    if "undo" in parent:
+        return "undo"
+    if "round" in parent:
+        return f"fork at round {parent['round']}"
+    if "recovered" in parent:
+        return "recovered"
+    return ""
+
+
+def group_saves(saves: list[SaveInfo]) -> list[SaveInfo]:
+    """Each game first (newest first), with its undo, fork and recovery copies under it.
+
+    An undo continues its game in a new file, so the file it was written from is marked
+    superseded rather than listed as another unfinished game.
+    """
+    from dataclasses import replace
+
+    by_name = {s.path.name: s for s in saves}
+    undone = {s.parent for s in saves if s.parent and s.how == "undo"}
+    saves = [replace(s, superseded=s.path.name in undone) for s in saves]
+    by_name = {s.path.name: s for s in saves}
+    children: dict[str, list[SaveInfo]] = {}
+    roots = []
+    for s in saves:
+        if s.parent and s.parent in by_name and s.parent != s.path.name:
+            children.setdefault(s.parent, []).append(s)
+        else:
+            roots.append(s)
+    out: list[SaveInfo] = []
+
+    def walk(s: SaveInfo, depth: int, seen: set[str]) -> None:
+        if s.path.name in seen:
+            return
+        seen.add(s.path.name)
+        out.append(replace(s, depth=depth))
+        for c in children.get(s.path.name, []):
+            walk(c, depth + 1, seen)
+
+    seen: set[str] = set()
+    for r in roots:
+        walk(r, 0, seen)
+    for s in saves:  # a cycle of parents (an edited header): list them anyway
+        if s.path.name not in seen:
+            walk(s, 0, seen)
+    return out
 
 
 def scan_saves(folder: Path) -> list[SaveInfo]:
@@ -70,10 +131,12 @@ def scan_saves(folder: Path) -> list[SaveInfo]:
         except (ValueError, TypeError):
             pass
         played = max((e.get("round", 0) for e in read.events if e.get("type") == "resolve"), default=0)
+        parent = h.get("parent") if isinstance(h.get("parent"), dict) else None
         out.append(SaveInfo(p, str(h.get("scenario_id", "?")), str(title), played, total, not read.damage,
-                            read.damage, mtime))
+                            read.damage, mtime, str(parent.get("file")) if parent else None,
+                            _how(parent) if parent else ""))
     out.sort(key=lambda s: (-s.mtime, s.path.name))
-    return out
+    return group_saves(out)
 
 
 # --- dialogs ------------------------------------------------------------------------------
@@ -125,6 +188,41 @@ class ResumeDialog(Dialog):
         self.action_new()
 
 
+class PinDialog(Dialog):
+    """The facilitator's PIN, asked before the facilitator's powers are shown. Returns True if right."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="pin.cancel")]
+
+    def __init__(self, pin: str, why: str) -> None:
+        super().__init__()
+        self._pin, self._why = pin, why
+        self.tries = 0
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Facilitator's PIN", classes="dialog-title")
+            yield Static(escape(self._why) + " Teams: press Esc.", classes="dialog-body")
+            yield Input(placeholder="PIN", password=True, id="pin")
+            yield Static("Enter to confirm · Esc to cancel", classes="dialog-hint", id="pin-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.value == self._pin:
+            self.dismiss(True)
+            return
+        self.tries += 1
+        event.input.value = ""
+        self.query_one("#pin-hint", Static).update("[$text-error]✗ Wrong PIN.[/] Esc to cancel")
+        if self.tries >= 3:
+            self.dismiss(False)
+
+
 class ConfirmDialog(Dialog):
     """A yes/no question. Enter confirms, Escape goes back."""
 
@@ -159,6 +257,10 @@ class ConfirmDialog(Dialog):
     @on(Button.Pressed, "#no")
     def _no_pressed(self) -> None:
         self.dismiss(False)
+
+
+class QuitDialog(ConfirmDialog):
+    """Ask before quitting, and say where the game is saved."""
 
 
 class MessageDialog(Dialog):
@@ -213,7 +315,7 @@ class SavePicker(Dialog):
         table = self.query_one(DataTable)
         table.add_columns("File", "Scenario", "Rounds", "State")
         for i, s in enumerate(self.saves):
-            table.add_row(s.path.name, s.title, f"{s.rounds_played}/{s.rounds_total}", s.status, key=str(i))
+            table.add_row(s.label, s.title, f"{s.rounds_played}/{s.rounds_total}", s.status, key=str(i))
         table.focus()
 
     @on(DataTable.RowSelected)
@@ -366,6 +468,12 @@ class OverrideDialog(Dialog):
             value = float(raw)
         except ValueError:
             hint.update("[$text-error]✗ Enter a number for the new value.[/]")
+            self.query_one("#value", Input).focus()
+            return
+        meta = self.rules.indicator[ind] if ind else None
+        if meta is not None and not meta.min <= value <= meta.max:
+            hint.update(f"[$text-error]✗ {value:g} is out of range: {escape(ind or '')} runs from {meta.min:g} "
+                        f"to {meta.max:g}.[/]")
             self.query_one("#value", Input).focus()
             return
         if not reason:

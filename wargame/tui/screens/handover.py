@@ -57,9 +57,10 @@ class HandoverScreen(PhaseScreen):
     BINDINGS = [Binding("enter", "ready", "Team is ready", priority=True, id="handover.ready")]
     CONTROL_ACTIONS = frozenset({"ready"})
 
-    def __init__(self, role: str, team_name: str, position: int, count: int) -> None:
+    def __init__(self, role: str, team_name: str, position: int, count: int, purpose: str = "orders") -> None:
         super().__init__()
         self.role, self.team_name, self.position, self.count = role, team_name, position, count
+        self.purpose = purpose  # "orders" (secret orders) or "negotiation" (its seat at the table)
 
     def compose(self) -> ComposeResult:
         name = escape(self.team_name)
@@ -70,11 +71,15 @@ class HandoverScreen(PhaseScreen):
                     yield Static("Pass the keyboard to", classes="handover-small")
                     yield Static(name.upper(), id="handover-team")
                     yield Static(f"Press [b]Enter[/b] when only {name} can see the screen.", classes="handover-small")
-                    yield Static(f"Team {self.position} of {self.count} this round. Other teams: look away.",
-                                 classes="handover-note")
+                    if self.purpose == "orders":
+                        note = f"Team {self.position} of {self.count} giving orders this round. Other teams: look away."
+                        button = f"We are {name}: show our orders  \\[Enter]"
+                    else:
+                        note = "Its offers, answers and messages are private. Other teams: look away."
+                        button = f"We are {name}: show our table  \\[Enter]"
+                    yield Static(note, classes="handover-note")
                     with Center():
-                        yield Button(f"We are {name}: show our orders  \\[Enter]", id="ready", variant="primary",
-                                     classes="control")
+                        yield Button(button, id="ready", variant="primary", classes="control")
         yield KeyBar()
 
     def action_ready(self) -> None:

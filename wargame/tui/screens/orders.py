@@ -1,12 +1,13 @@
-"""A team's secret order entry: its moves, revokes and standing answers to deals.
+"""A team's secret order entry: its moves and revokes, beside the deals it made at the table.
 
 What this screen shows depends only on the scenario, the state at the start of
-the round and this team's own choices: never on another team's pending orders.
+the round, this team's deals and its own choices: never on another team's pending
+orders. What may be played, and the budget, come from the round's flow.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,20 +17,21 @@ from textual.markup import escape
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from wargame.tui.messages import OrdersSubmitted, ShowEvidence
+from wargame.tui.messages import OrdersDrafted, OrdersSubmitted, ShowEvidence
 from wargame.tui.screens import PhaseScreen
 from wargame.tui.widgets.dashboard import (
     PhaseBar,
     fmt,
     indicator_label,
+    plural,
     role_name,
     target_name,
-    upkeep_of,
 )
 from wargame.tui.widgets.keybar import KeyBar
 
-ANSWER_CYCLE = (None, "accept", "renegotiate", "reject")
-ANSWER_WORD = {None: "no answer (no deal)", "accept": "ACCEPT", "renegotiate": "RENEGOTIATE", "reject": "REJECT"}
+if TYPE_CHECKING:
+    from wargame.engine.orders import Order
+    from wargame.play import Budget
 
 
 def describe_effect(rules: Any, e: Any, ongoing: bool = False) -> str:
@@ -74,13 +76,6 @@ def effects_block(rules: Any, evidence: Any, effects: list[Any], ongoing: bool =
         cites = ", ".join(escape(c) for c in e.cites)
         lines.append(f"  [$text-muted]why:[/] {escape(e.rationale)} [$text-muted]\\[{cites}][/]")
     return lines
-
-
-def start_ctx(rules: Any, state: Any) -> Any:
-    """What the engine's order check sees at the start of a round."""
-    from wargame.engine.resolve import start_ctx as engine_start_ctx
-
-    return engine_start_ctx(rules, state)
 
 
 def cite_text(evidence: Any, fact_id: str) -> str:
@@ -140,23 +135,22 @@ class OrdersScreen(PhaseScreen):
 
     BINDINGS = [
         Binding("space", "toggle", "Choose", id="orders.toggle"),
+        # Enter does not choose: a second Enter after the hand-over must not pick a move.
+        Binding("enter", "enter_key", "Choose", show=False, priority=True, id="orders.enter"),
         Binding("t", "target", "Target", id="orders.target"),
-        Binding("w", "walk_away", "Walk away?", id="orders.walk"),
         Binding("e", "evidence", "Evidence", id="orders.evidence"),
         Binding("s", "submit", "Submit", id="orders.submit"),
     ]
-    CONTROL_ACTIONS = frozenset({"toggle", "target", "walk_away", "submit"})
+    CONTROL_ACTIONS = frozenset({"toggle", "target", "submit"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Target and walk-away keys show only where they apply."""
-        if action in ("target", "walk_away") and self.is_mounted:
+        """The target key shows only where it applies."""
+        if action == "target" and self.is_mounted:
             oid = self._highlighted_id() or ""
             if not oid.startswith("play:"):
                 return False
             m = self.session.rules.scenario.moves[oid.split(":", 1)[1]]
-            if action == "target" and not m.targets:
-                return False
-            if action == "walk_away" and not (oid.split(":", 1)[1] in self.plays and m.deal and m.deal.renegotiated):
+            if not m.targets:
                 return False
         return super().check_action(action, parameters)
 
@@ -165,8 +159,6 @@ class OrdersScreen(PhaseScreen):
         self.role = role
         self.plays: dict[str, str | None] = {}  # chosen move -> target
         self.revokes: set[str] = set()
-        self.answers: dict[str, str | None] = {}
-        self.walk: set[str] = set()
         self.reasons: dict[str, str] = {}  # move -> why it cannot be played ('' if it can)
         self.valid_targets: dict[str, list[str]] = {}
         self._contextual_keys: tuple[bool, bool] | None = None
@@ -183,37 +175,19 @@ class OrdersScreen(PhaseScreen):
                 yield OptionList(id="order-list")
                 with VerticalScroll(id="order-detail"):
                     yield Static(id="detail")
-            yield Static("[b]↑↓[/b] move · [b]Space[/b]/[b]Enter[/b] choose · [b]E[/b] evidence · "
+            yield Static("[b]↑↓[/b] move · [b]Space[/b] choose · [b]E[/b] evidence · "
                          "[b]S[/b] submit", id="orders-hint")
         yield KeyBar()
 
     @property
     def session(self) -> Any:
-        return self.game_app.session
+        return self.flow.session
 
     def on_mount(self) -> None:
-        from wargame.engine.orders import Order
-        from wargame.engine.resolve import check_order
-
-        session = self.session
-        rules, state = session.rules, session.game.state
-        s = rules.scenario
-        ctx = start_ctx(rules, state)
-        for mid, m in s.moves.items():
-            if m.role != self.role:
-                continue
-            targets = m.targets or [None]
-            ok, first_reason = [], ""
-            for t in targets:
-                why = check_order(rules, state, Order(self.role, mid, "play", t), ctx)
-                if not why:
-                    ok.append(t)
-                elif not first_reason:
-                    first_reason = why
+        s = self.flow.rules.scenario
+        for mid, (ok, why) in self.flow.available(self.role).items():
             self.valid_targets[mid] = [t for t in ok if t is not None]
-            self.reasons[mid] = "" if ok else first_reason
-        for mid in self._offered():
-            self.answers[mid] = None
+            self.reasons[mid] = why
         role = s.roles[self.role]
         head = f"[b $text-accent]{escape(role.name)}[/]: your orders for this round. [i]Secret: only your team looks.[/i]"
         self.query_one("#orders-head", Static).update(head)
@@ -222,23 +196,32 @@ class OrdersScreen(PhaseScreen):
         ol = self.query_one("#order-list", OptionList)
         ol.focus()
 
-    def _offered(self) -> list[str]:
-        from wargame.engine.bots import offered_deals
-
-        return offered_deals(self.session.rules, self.role)
-
     def _own_policies(self) -> list[Any]:
         return [p for p in self.session.game.state.policies if p.role == self.role]
 
     def _build(self) -> None:
+        from wargame.engine.budget import order_cost
+
         rules = self.session.rules
         s = rules.scenario
         ol = self.query_one("#order-list", OptionList)
         keep = ol.highlighted
         ol.clear_options()
-        opts: list[Any] = [Option("[b $text-accent]YOUR MOVES[/]", id="h:moves", disabled=True)]
+        opts: list[Any] = []
+        deals = self.flow.table.made(self.flow.round, self.role)
+        if deals:
+            opts.append(Option("[b $text-accent]DEALS MADE AT THE TABLE[/] [$text-muted](in your orders)[/]",
+                               id="h:deals", disabled=True))
+            for d in deals:
+                mine = d.play_order() if d.proposer == self.role else d.answer_order()
+                pts = order_cost(rules, mine) if mine is not None else 0
+                other = d.counterparty if d.proposer == self.role else d.proposer
+                opts.append(Option(f"[b $text-success]✓[/] [b]{escape(s.moves[d.move].name)}[/b] with "
+                                   f"{escape(role_name(rules, other))} · {plural(pts, 'point')}",
+                                   id=f"made:{d.id}", disabled=True))
+        opts.append(Option("[b $text-accent]YOUR MOVES[/]", id="h:moves", disabled=True))
         for mid, m in s.moves.items():
-            if m.role == self.role:
+            if mid in self.reasons:
                 opts.append(Option(self._play_prompt(mid), id=f"play:{mid}", disabled=bool(self.reasons[mid])))
         pols = self._own_policies()
         if pols:
@@ -251,11 +234,6 @@ class OrdersScreen(PhaseScreen):
                 m = s.moves[p.move]
                 revocable = bool(m.policy and m.policy.revocable)
                 opts.append(Option(self._revoke_prompt(p.move), id=f"revoke:{p.move}", disabled=not revocable))
-        offered = self._offered()
-        if offered:
-            opts.append(Option("[b $text-accent]DEALS OTHERS MAY OFFER YOU[/]", id="h:deals", disabled=True))
-            for mid in offered:
-                opts.append(Option(self._deal_prompt(mid), id=f"deal:{mid}"))
         ol.add_options(opts)
         if keep is not None and keep < ol.option_count and not ol.get_option_at_index(keep).disabled:
             ol.highlighted = keep
@@ -269,7 +247,7 @@ class OrdersScreen(PhaseScreen):
     def _refresh_option(self, oid: str) -> None:
         ol = self.query_one("#order-list", OptionList)
         kind, mid = oid.split(":", 1)
-        prompt = {"play": self._play_prompt, "revoke": self._revoke_prompt, "deal": self._deal_prompt}[kind](mid)
+        prompt = {"play": self._play_prompt, "revoke": self._revoke_prompt}[kind](mid)
         ol.replace_option_prompt(oid, prompt)
 
     # --- prompts --------------------------------------------------------------------------
@@ -293,8 +271,6 @@ class OrdersScreen(PhaseScreen):
         kind = []
         if m.policy:
             kind.append("policy")
-        if m.deal:
-            kind.append(f"deal with {escape(role_name(rules, m.deal.counterparty))}")
         if m.once:
             kind.append("once only")
         line = f"{mark} [b]{name}[/b] · {self._cost_text(mid)}"
@@ -304,9 +280,6 @@ class OrdersScreen(PhaseScreen):
             line += f"\n    → target: [b]{escape(target_name(rules, self.plays[mid]))}[/b]"
         elif m.targets and not chosen:
             line += "\n    [$text-muted]needs a target[/]"
-        if chosen and m.deal and m.deal.renegotiated:
-            line += ("\n    if they renegotiate: [b]walk away[/b]" if mid in self.walk
-                     else "\n    if they renegotiate: [b]take their terms[/b] (W to change)")
         return line
 
     def _revoke_prompt(self, mid: str) -> str:
@@ -317,51 +290,27 @@ class OrdersScreen(PhaseScreen):
         up = m.policy.upkeep
         return f"{mark} Revoke [b]{escape(m.name)}[/b]" + (f" · saves {up} upkeep" if up else "")
 
-    def _deal_prompt(self, mid: str) -> str:
-        rules = self.session.rules
-        m = rules.scenario.moves[mid]
-        assert m.deal is not None
-        a = self.answers.get(mid)
-        cost = m.deal.counterparty_cost
-        word = ANSWER_WORD[a]
-        style = {"accept": "$text-success", "renegotiate": "$text-warning", "reject": "$text-error"}.get(a or "", "$text-muted")
-        sym = {"accept": "✓", "renegotiate": "↔", "reject": "✗"}.get(a or "", "·")
-        return (f"{sym} [b]{escape(m.name)}[/b] [$text-muted]if {escape(role_name(rules, m.role))} offers it[/]\n"
-                f"    your answer: [b {style}]{word}[/]" + (f" · costs you {cost} pt{'s' if cost != 1 else ''} if made"
-                                                              if cost else ""))
-
     # --- budget ---------------------------------------------------------------------------
 
-    def budget(self) -> tuple[int, int, int]:
-        """(budget, upkeep of policies kept, cost of the chosen orders)."""
-        rules = self.session.rules
-        s = rules.scenario
-        budget = s.roles[self.role].budget
-        upkeep = upkeep_of(rules, self.session.game.state, self.role, self.revokes)
-        cost = 0
-        for mid in self.plays:
-            m = s.moves[mid]
-            cost += m.cost + (m.policy.upkeep if m.policy else 0)
-        for mid, a in self.answers.items():
-            m = s.moves[mid]
-            if a in ("accept", "renegotiate") and m.deal:
-                cost += m.deal.counterparty_cost
-        return budget, upkeep, cost
+    def budget(self) -> Budget:
+        """The team's budget with the orders chosen so far (the flow's one budget rule)."""
+        return self.flow.budget(self.role, self._plain_orders())
 
     def _update_budget(self) -> None:
-        budget, upkeep, cost = self.budget()
-        left = budget - upkeep - cost
-        parts = [f"[b]Budget {budget}[/b]"]
-        if upkeep:
-            parts.append(f"upkeep of policies in force −{upkeep}")
-        parts.append(f"chosen −{cost}")
-        if left >= 0:
-            parts.append(f"[b $text-success]✓ {left} point{'s' if left != 1 else ''} left[/]")
+        b = self.budget()
+        parts = [f"[b]Budget {b.budget}[/b]"]
+        if b.upkeep:
+            parts.append(f"upkeep of policies in force −{b.upkeep}")
+        if b.deals:
+            parts.append(f"deals made −{b.deals}")
+        parts.append(f"chosen −{b.orders}")
+        if b.left >= 0:
+            parts.append(f"[b $text-success]✓ {plural(b.left, 'point')} left[/]")
         else:
-            parts.append(f"[b $text-error]✗ OVER BUDGET by {-left}: deselect a move to submit[/]")
+            parts.append(f"[b $text-error]✗ OVER BUDGET by {-b.left}: deselect a move to submit[/]")
         w = self.query_one("#budget", Static)
         w.update(" · ".join(parts))
-        w.set_class(left < 0, "-over")
+        w.set_class(b.left < 0, "-over")
 
     # --- details --------------------------------------------------------------------------
 
@@ -376,12 +325,12 @@ class OrdersScreen(PhaseScreen):
         self._refresh_contextual_keys()
 
     def _refresh_contextual_keys(self) -> None:
-        """Redraw the footer only when the target / walk-away keys come or go.
+        """Redraw the footer only when the target key comes or goes.
 
         Refreshing bindings rebuilds the footer's widgets; doing it on every
         highlight cost most of a keypress.
         """
-        key = (self.check_action("target", ()) is not False, self.check_action("walk_away", ()) is not False)
+        key = (self.check_action("target", ()) is not False, False)
         if key != self._contextual_keys:
             self._contextual_keys = key
             self.refresh_bindings()
@@ -393,8 +342,8 @@ class OrdersScreen(PhaseScreen):
             detail.update("")
             return
         kind, mid = oid.split(":", 1)
-        # The text depends on the move, and for a deal on the answer chosen; build it once.
-        key = (kind, mid, str(self.answers.get(mid)) if kind == "deal" else "")
+        # The text depends only on the move; build it once.
+        key = (kind, mid, "")
         text = self._detail_cache.get(key)
         if text is None:
             text = self._detail_cache[key] = "\n".join(self._detail_lines(kind, mid))
@@ -407,25 +356,6 @@ class OrdersScreen(PhaseScreen):
         s = rules.scenario
         m = s.moves[mid]
         out = [f"[b $text-accent]{escape(m.name)}[/]"]
-        if kind == "deal":
-            assert m.deal is not None
-            proposer = escape(role_name(rules, m.role))
-            out.append(f"A deal {proposer} may offer you this round. You answer now, without seeing whether they do "
-                       "(a standing answer). [b]Space[/b] changes your answer.")
-            out.append(f"Your answer: [b]{ANSWER_WORD[self.answers.get(mid)]}[/b]")
-            if m.deal.counterparty_cost:
-                out.append(f"If the deal is made, it costs you {m.deal.counterparty_cost} point(s) this round.")
-            if m.summary:
-                out.append(escape(m.summary.strip()))
-            out.append("\n[b]If you accept[/b]:")
-            out += effects_block(rules, ev, m.effects) or ["• (no direct effects)"]
-            if m.deal.renegotiated:
-                out.append("\n[b]If you renegotiate[/b] (unless they walk away):")
-                out += effects_block(rules, ev, m.deal.renegotiated)
-            else:
-                out.append("\n[$text-muted]This deal has no renegotiated terms.[/]")
-            out.append("\n[b]Reject[/b] or no answer: no deal.")
-            return out
         if kind == "revoke":
             assert m.policy is not None
             out.append("A policy of yours in force. Revoking it ends its ongoing effects"
@@ -447,9 +377,6 @@ class OrdersScreen(PhaseScreen):
                          else "It is a policy that cannot be revoked.")
         if m.once:
             facts.append("It can be played once per game.")
-        if m.deal:
-            facts.append(f"It is a deal: made only if {escape(role_name(rules, m.deal.counterparty))} accepts this round"
-                         + (f" (it costs them {m.deal.counterparty_cost})." if m.deal.counterparty_cost else "."))
         if facts:
             out.append(" ".join(facts))
         if m.targets:
@@ -462,9 +389,6 @@ class OrdersScreen(PhaseScreen):
         if m.policy and m.policy.ongoing:
             out.append("\n[b]While in force[/b]:")
             out += effects_block(rules, ev, m.policy.ongoing, ongoing=True)
-        if m.deal and m.deal.renegotiated:
-            out.append("\n[b]If they renegotiate[/b] (you take these terms unless you walk away, [b]W[/b]):")
-            out += effects_block(rules, ev, m.deal.renegotiated)
         out.append(f"\n[$text-muted]Sources: {', '.join(cite_text(ev, c) for c in m.cites)}. [b]E[/b] opens the evidence.[/]")
         return out
 
@@ -487,7 +411,6 @@ class OrdersScreen(PhaseScreen):
                 return
             if mid in self.plays:
                 del self.plays[mid]
-                self.walk.discard(mid)
             elif m.targets:
                 self.action_target()
                 return
@@ -495,13 +418,14 @@ class OrdersScreen(PhaseScreen):
                 self.plays[mid] = None
         elif kind == "revoke":
             self.revokes.symmetric_difference_update({mid})
-        elif kind == "deal":
-            cycle = [a for a in ANSWER_CYCLE if a != "renegotiate" or (m.deal and m.deal.renegotiated)]
-            cur = self.answers.get(mid)
-            self.answers[mid] = cycle[(cycle.index(cur) + 1) % len(cycle)]
         self._changed(oid)
 
+    def action_enter_key(self) -> None:
+        self.notify("Space chooses a move (Enter does not, so a second Enter after the hand-over picks nothing).",
+                    timeout=3)
+
     def _changed(self, oid: str) -> None:
+        self.post_message(OrdersDrafted(self.role, self.orders()))
         self._refresh_option(oid)
         self._update_budget()
         self._show_detail()
@@ -527,16 +451,6 @@ class OrdersScreen(PhaseScreen):
 
         self.app.push_screen(ChoiceDialog(f"{m.name}: choose a target", choices), picked)
 
-    def action_walk_away(self) -> None:
-        oid = self._highlighted_id()
-        if not oid or not oid.startswith("play:"):
-            return
-        mid = oid.split(":", 1)[1]
-        m = self.session.rules.scenario.moves[mid]
-        if mid in self.plays and m.deal and m.deal.renegotiated:
-            self.walk.symmetric_difference_update({mid})
-            self._changed(oid)
-
     def action_evidence(self) -> None:
         oid = self._highlighted_id()
         if not oid or oid.startswith("h:"):
@@ -545,25 +459,23 @@ class OrdersScreen(PhaseScreen):
         m = self.session.rules.scenario.moves[oid.split(":", 1)[1]]
         self.post_message(ShowEvidence(m.cites[0] if m.cites else None))
 
-    def orders(self) -> tuple[Any, ...]:
+    def _plain_orders(self) -> list[Order]:
         from wargame.engine.orders import Order
 
-        out: list[Any] = []
-        for mid, target in self.plays.items():
-            out.append(Order(self.role, mid, "play", target, walk_away=mid in self.walk))
-        for mid in sorted(self.revokes):
-            out.append(Order(self.role, mid, "revoke"))
-        for mid, a in self.answers.items():
-            if a is not None:
-                out.append(Order(self.role, mid, "respond", answer=a))  # type: ignore[arg-type]
-        return tuple(out)
+        out = [Order(self.role, mid, "play", target) for mid, target in self.plays.items()]
+        out += [Order(self.role, mid, "revoke") for mid in sorted(self.revokes)]
+        return out
+
+    def orders(self) -> tuple[Order, ...]:
+        """The team's own orders (the deals it made are added by the flow)."""
+        return tuple(self._plain_orders())
 
     def action_submit(self) -> None:
         from wargame.tui.screens.dialogs import ConfirmDialog
 
-        budget, upkeep, cost = self.budget()
-        if cost + upkeep > budget:
-            self.notify(f"Over budget by {cost + upkeep - budget}: deselect a move before submitting.",
+        b = self.budget()
+        if b.over:
+            self.notify(f"Over budget by {-b.left}: deselect a move before submitting.",
                         title="Cannot submit", severity="error")
             self._update_budget()
             return
@@ -577,14 +489,14 @@ class OrdersScreen(PhaseScreen):
                 lines.append(f"• {name}" + (f" → {escape(target_name(rules, o.target))}" if o.target else ""))
             elif o.kind == "revoke":
                 lines.append(f"• revoke {name}")
-            else:
-                lines.append(f"• if offered {name}: {o.answer}")
+        for d in self.flow.table.made(self.flow.round, self.role):
+            lines.append(f"• the deal made at the table: {escape(s.moves[d.move].name)}")
         body = ("\n".join(lines) if lines else "No orders: your team does nothing this round.") + \
-            f"\n\n{budget - upkeep - cost} point(s) left unspent (they do not carry over)."
+            f"\n\n{plural(b.left, 'point')} left unspent (they do not carry over)."
         team = s.roles[self.role].name
 
         def done(yes: bool | None) -> None:
             if yes:
                 self.post_message(OrdersSubmitted(self.role, orders))
 
-        self.app.push_screen(ConfirmDialog(f"Submit {team}'s orders?", body, yes="Submit", no="Back"), done)
+        self.app.push_screen(ConfirmDialog(f"{team}: submit these orders?", body, yes="Submit", no="Back"), done)

@@ -593,28 +593,7 @@ class ReplayScreen(Screen):
 
 
 def _find_evidence(replay, path: Path) -> Evidence | None:
-    """The evidence base for a save: the scenario's own, or the project's seeds."""
-    from wargame.evidence.base import default_seeds_dir, load_evidence
+    """The evidence base for a save (one home: wargame.evidence.find)."""
+    from wargame.evidence.find import find_evidence
 
-    if replay.session.loaded.evidence is not None:
-        return replay.session.loaded.evidence
-    scenario = replay.session.rules.scenario
-    candidates: list[Path] = []
-    try:  # the scenario file this save was played from, if it is installed: its own seeds
-        from wargame.scenario.catalog import find_scenario
-
-        found = find_scenario(scenario.id)
-        if scenario.evidence:
-            candidates.append(found.parent / scenario.evidence)
-    except Exception:  # not installed, or ambiguous: fall back below
-        pass
-    if scenario.evidence:
-        candidates.append(path.parent / scenario.evidence)
-    candidates.append(default_seeds_dir())
-    for c in candidates:
-        try:
-            if (c / "facts.yaml").is_file():
-                return load_evidence(c)
-        except Exception:  # a broken seeds folder must not stop the replay
-            continue
-    return None
+    return find_evidence(replay.session.loaded, path).evidence

@@ -105,8 +105,16 @@ class ResolutionScreen(PhaseScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.refresh_view()
+
+    def refresh_view(self) -> None:
+        """Drawn again after an override: the room sees the ruling beside the rules' number."""
+        from wargame.tui.widgets.dashboard import rulings_markup
+
         session = self.game_app.session
+        assert session is not None
         rules, trace = session.rules, self.trace
+        ruled = {ov.indicator: ov for ov in session.game.overrides if ov.after_round == trace.round}
         s = rules.scenario
         intro = [f"[b]Round {trace.round} resolved[/b] · {s.round_label(trace.round)}."]
         names = [f"» [b]{escape(s.events[fe.event].name)}[/b]" for fe in trace.events if fe.event in s.events]
@@ -121,10 +129,11 @@ class ResolutionScreen(PhaseScreen):
                      for k, q in trace.quadrants.items() if before.get(k) != q]
             if moved:
                 intro.append("Quadrants moved: " + "; ".join(moved))
+        intro += rulings_markup(session, trace.round)
         self.query_one("#resolution-intro", Static).update("\n".join(intro))
         table = self.query_one("#changes", DataTable)
         rows: list[tuple[str, list[Any]]] = []
-        changed = [i for i, (a, b) in enumerate(zip(trace.before, trace.after)) if a != b]
+        changed = [i for i, (a, b) in enumerate(zip(trace.before, trace.after)) if a != b or rules.ids[i] in ruled]
         owner = None
         for i in changed:
             ind = rules.ids[i]
@@ -141,7 +150,8 @@ class ResolutionScreen(PhaseScreen):
                 cell.append(" better" if verdict == "good" else " worse", style=theme_var(self, style))
             unit = rules.indicator[ind].unit
             unit = "" if unit == "index" else f" {unit}"
-            rows.append((ind, [cell, f"{fmt(a)} → {fmt(b)}{unit}", Text("  " + rules.indicator[ind].name)]))
+            ba = f"{fmt(a)} → {fmt(b)}{unit}" + (f" ⚖ ruled {fmt(ruled[ind].value)}" if ind in ruled else "")
+            rows.append((ind, [cell, ba, Text("  " + rules.indicator[ind].name)]))
         if not changed:
             rows.append(("-", ["", "", "Nothing changed this round."]))
         fill_table(table, [("delta", "Change"), ("ba", "Before → after"), ("ind", "Indicator")], rows)

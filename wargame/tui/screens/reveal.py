@@ -1,8 +1,12 @@
-"""The reveal: every role's orders at once, accepted or rejected with reasons, and the deals."""
+"""The reveal: every role's orders at once, accepted or rejected with reasons, and the deals.
+
+Deals show their true outcome at the table (made, countered, refused, withdrawn,
+unanswered), never a tick for a deal that did not happen.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,45 +16,35 @@ from textual.widgets import Button, LoadingIndicator, Static
 
 from wargame.tui.messages import Advance
 from wargame.tui.screens import PhaseScreen
-from wargame.tui.widgets.dashboard import PhaseBar, role_name, seat_word, target_name
+from wargame.tui.widgets.dashboard import PhaseBar, plural, role_name, seat_word, target_name
 from wargame.tui.widgets.keybar import KeyBar
 
-OUTCOME = {
-    "made": ("✓", "MADE", "$text-success"),
-    "renegotiated": ("↔", "MADE ON RENEGOTIATED TERMS", "$text-success"),
-    "refused": ("✗", "REFUSED", "$text-error"),
-    "walked-away": ("✗", "PROPOSER WALKED AWAY", "$text-error"),
-    "unanswered": ("·", "NO ANSWER: NO DEAL", "$text-muted"),
-}
+if TYPE_CHECKING:
+    from wargame.engine.rules import Rules
+    from wargame.engine.state import OrderResult
+    from wargame.play.negotiation import Offer
 
 
-def preview(session: Any) -> Any:
-    """The round as it would resolve now: a pure dry run (nothing is logged)."""
-    from wargame.engine.resolve import resolve, round_rng
-
-    game = session.game
-    orders = [o for role in session.rules.roles for o in session.pending.get(role, ())]
-    _, trace = resolve(session.rules, game.state, orders, round_rng(game.seed, game.round), session.pending_injects)
-    return trace
-
-
-def order_line(rules: Any, r: Any, proposed: set[str]) -> str:
-    s = rules.scenario
+def order_line(rules: Rules, r: OrderResult) -> str:
     o = r.order
-    m = s.moves[o.move]
-    name = f"[b]{escape(m.name)}[/b]"
-    if o.kind == "play":
-        text = name + (f" → {escape(target_name(rules, o.target))}" if o.target else "")
-        if m.deal:
-            text += f" [$text-muted](deal offered to {escape(role_name(rules, m.deal.counterparty))})[/]"
-    elif o.kind == "revoke":
-        text = f"revoke {name}"
-    else:
-        offered = "" if o.move in proposed else " [$text-muted](not offered this round)[/]"
-        text = f"if offered {name}: answer [b]{o.answer}[/b]{offered}"
+    name = f"[b]{escape(rules.scenario.moves[o.move].name)}[/b]"
+    text = f"revoke {name}" if o.kind == "revoke" else name + (
+        f" → {escape(target_name(rules, o.target))}" if o.target else "")
     if r.accepted:
         return f"[b $text-success]✓[/] {text}"
     return f"[b $text-error]✗[/] {text}\n    [$text-error]rejected:[/] {escape(r.reason)}"
+
+
+def deal_line(rules: Rules, offer: Offer, refused_by_rules: str = "") -> str:
+    """A deal as the table left it: its true outcome, with who offered it to whom."""
+    from wargame.tui.screens.negotiation import status_markup
+
+    name = escape(rules.scenario.moves[offer.move].name)
+    line = (f"{name}: {escape(role_name(rules, offer.proposer))} → {escape(role_name(rules, offer.counterparty))} · "
+            f"{status_markup(offer.status)}")
+    if refused_by_rules:
+        line += f"\n    [$text-error]but the rules reject it:[/] {escape(refused_by_rules)}"
+    return line
 
 
 class RevealScreen(PhaseScreen):
@@ -103,7 +97,7 @@ class RevealScreen(PhaseScreen):
 
     def waiting(self, roles: list[str], done: list[str]) -> None:
         """Bots are still choosing: a progress note (the screen stays live)."""
-        rules = self.game_app.session.rules
+        rules = self.flow.rules
         names = ", ".join(escape(role_name(rules, r)) + (" ✓" if r in done else " …") for r in roles)
         self.query_one("#reveal-intro", Static).update(f"[b]Bots are choosing their orders[/b]: {names}")
         self.query_one("#reveal-wait").display = True
@@ -114,8 +108,8 @@ class RevealScreen(PhaseScreen):
         self.query_one("#reveal-deals").display = False
         self.set_up = True
         app = self.game_app
-        if app.bots_waiting:
-            self.waiting(app.bots_waiting, app.bots_done)
+        if self.flow.bots_to_play():
+            self.waiting(self.flow.bots_to_play(), app.bots_done)
         else:
             self.populate()
 
@@ -124,43 +118,45 @@ class RevealScreen(PhaseScreen):
             self.populate()
 
     def populate(self) -> None:
-        session = self.game_app.session
+        from wargame.play import Phase
+
+        flow = self.flow
+        if flow.phase != Phase.REVEAL:
+            return
         self.ready = True
-        rules = session.rules
+        rules = flow.rules
         s = rules.scenario
-        trace = preview(session)
+        trace = flow.preview()
         self.query_one("#reveal-wait").display = False
         self.query_one("#advance", Button).disabled = False
         self.query_one("#reveal-intro", Static).update(
-            f"[b]All orders, revealed together.[/b] Round {session.game.round} · {s.round_label(session.game.round)}. "
-            "✓ accepted · ✗ rejected, with the reason.")
-        proposed = {d.move for d in trace.deals}
+            f"[b]All orders, revealed together.[/b] Round {flow.round} · {s.round_label(flow.round)}. "
+            "✓ accepted · ✗ rejected, with the reason. Deals as the table left them.")
+        offers = flow.offers()
         grid = self.query_one("#reveal-grid", Grid)
         grid.remove_children()
         cards = []
         for rid, role in s.roles.items():
-            results = [r for r in trace.orders if r.order.role == rid]
-            lines = [f"[b $text-accent]{escape(role.name)}[/] [$text-muted]({seat_word(session.seats.get(rid, 'human'))})[/]"]
+            results = [r for r in trace.orders if r.order.role == rid and s.moves[r.order.move].deal is None]
+            lines = [f"[b $text-accent]{escape(role.name)}[/] [$text-muted]({seat_word(flow.control(rid))})[/]"]
             spent = trace.spent.get(rid, 0)
-            lines.append(f"[$text-muted]spends {spent} of {role.budget} points (incl. upkeep)[/]")
-            if not results:
+            lines.append(f"[$text-muted]spends {spent} of {plural(role.budget, 'point')} (upkeep and deals made "
+                         "included)[/]")
+            mine = [o for o in offers if rid in (o.proposer, o.counterparty)]
+            if not results and not mine:
                 lines.append("[$text-muted]no orders[/]")
-            lines += [order_line(rules, r, proposed) for r in results]
+            lines += [order_line(rules, r) for r in results]
+            for o in mine:
+                lines.append(f"deal: {deal_line(rules, o)}")
             cards.append(Static("\n".join(lines), classes="card"))
         grid.mount_all(cards)
         deals = self.query_one("#reveal-deals", Static)
-        dl = []
-        for d in trace.deals:
-            sym, word, style = OUTCOME.get(d.outcome, ("?", d.outcome, "$text"))
-            answer = "no answer" if d.answer == "none" else d.answer
-            dl.append(f"{escape(s.moves[d.move].name)}: {escape(role_name(rules, d.proposer))} → "
-                      f"{escape(role_name(rules, d.counterparty))}, who answered [b]{answer}[/b] · "
-                      f"[b {style}]{sym} {word}[/]")
-        if session.pending_injects:
-            for eid in session.pending_injects:
-                ev = s.events[eid]
-                dl.append(f"» Facilitator's event [b]{escape(ev.name)}[/b] fires when the round resolves.")
-        deals.update("[b]Deals and events[/b]\n" + "\n".join(dl) if dl else "[b]Deals[/b]\n[$text-muted]No deals were offered.[/]")
+        rejected = {r.order.move: r.reason for r in trace.orders if not r.accepted and s.moves[r.order.move].deal}
+        dl = [deal_line(rules, o, rejected.get(o.move, "") if o.status.made else "") for o in offers]
+        for eid in flow.pending_injects:
+            dl.append(f"» Facilitator's event [b]{escape(s.events[eid].name)}[/b] fires when the round resolves.")
+        deals.update("[b]Deals and events[/b]\n" + "\n".join(dl) if dl
+                     else "[b]Deals[/b]\n[$text-muted]No deals were offered.[/]")
         deals.display = True
         self.query_one("#reveal-next", Static).update("[b]Next → RESOLUTION.[/b] Press [b]Enter[/b] to resolve the round.")
 

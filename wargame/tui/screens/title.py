@@ -46,6 +46,7 @@ class TitleScreen(PhaseScreen):
         Binding("r", "replay", "Replay save", id="title.replay"),
         Binding("1", "seat(0)", "Seats", key_display="1-9", id="title.seat"),
         Binding("s", "seed", "Seed", id="title.seed"),
+        Binding("p", "pin", "PIN", id="title.pin"),
         *[Binding(str(i + 1), f"seat({i})", f"Seat {i + 1}", show=False, id=f"title.seat{i + 1}") for i in range(1, 9)],
         Binding("q", "app.quit", "Quit", id="title.quit"),
     ]
@@ -57,6 +58,7 @@ class TitleScreen(PhaseScreen):
         self.current: Any = None
         self.seats: dict[str, str] = {}
         self.seed: int | None = None  # None: the scenario's default
+        self.pin: str | None = None  # the facilitator's PIN; None: a solo game
 
     def compose(self) -> ComposeResult:
         yield PhaseBar()
@@ -71,6 +73,7 @@ class TitleScreen(PhaseScreen):
                 yield Static("Seats  (Enter or 1-9 switches human ⇄ bot)", classes="section-title")
                 yield DataTable(id="seats", cursor_type="row", zebra_stripes=True)
                 yield Static(id="seed-info")
+                yield Static(id="pin-info")
                 yield Static(actions_markup(False), id="title-actions")
                 yield Static("About this scenario", classes="section-title")
                 yield Static("", id="scenario-info")
@@ -90,6 +93,7 @@ class TitleScreen(PhaseScreen):
             ol.highlighted = 0
         ol.focus()
         self._show_seed()
+        self._show_pin()
         self.call_after_refresh(self._scan_saves)  # after the first frame, like the scenario's load
 
     @work(thread=True, exclusive=True, group="saves-scan")
@@ -102,9 +106,16 @@ class TitleScreen(PhaseScreen):
         self.app.call_from_thread(self._saves_scanned, saves)
 
     def _saves_scanned(self, saves: list[Any]) -> None:
-        unfinished = sum(1 for s in saves if s.intact and not s.finished)
-        text = (f"{len(saves)} save(s) in {self.game_app.saves_dir}/" + (f", {unfinished} unfinished" if unfinished else "")
-                if saves else f"No saves yet in {self.game_app.saves_dir}/")
+        folder = self.game_app.saves_dir
+        games = [s for s in saves if s.depth == 0]
+        copies = len(saves) - len(games)
+        unfinished = sum(1 for s in saves if s.intact and not s.finished and not s.superseded)
+        if saves:
+            text = (f"{len(games)} game{'s' if len(games) != 1 else ''}"
+                    + (f" (+{copies} undo/fork cop{'ies' if copies != 1 else 'y'} grouped under them)" if copies else "")
+                    + (f", {unfinished} unfinished" if unfinished else "") + f"\nSaved in {folder}")
+        else:
+            text = f"No saves yet.\nGames are saved in {folder}"
         self.query_one("#saves-note", Static).update(escape(text))
         self.game_app.saves_scanned(saves)
 
@@ -210,7 +221,24 @@ class TitleScreen(PhaseScreen):
         if self.current is None:
             self.notify("Choose a scenario that validates first.", severity="warning")
             return
-        self.post_message(StartGame(self.current, self.seed, dict(self.seats)))
+        self.post_message(StartGame(self.current, self.seed, dict(self.seats), self.pin))
+
+    def _show_pin(self) -> None:
+        value = "[b]set[/b] (F2 on a team's screen asks for it)" if self.pin else "none: a solo game, F2 opens the console"
+        self.query_one("#pin-info", Static).update(
+            f"[b]Facilitator PIN[/b] {value} · [@click=screen.pin]change \\[P][/]")
+
+    def action_pin(self) -> None:
+        from wargame.tui.screens.dialogs import TextDialog
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                self.pin = text or None
+                self._show_pin()
+
+        self.app.push_screen(TextDialog("Facilitator PIN", "Asked before the console opens on a team's screen or in "
+                                        "the observer view. Empty: no PIN (a solo game).", placeholder="PIN",
+                                        required=False), done)
 
     def _show_seed(self) -> None:
         # A line and a dialog rather than an Input on the first screen: the seed is rarely

@@ -140,9 +140,26 @@ def seat_word(seat: str) -> str:
 
 
 def upkeep_of(rules: "Rules", state: Any, role: str, revoked: set[str] | frozenset[str] = frozenset()) -> int:
-    s = rules.scenario
-    return sum(s.moves[p.move].policy.upkeep for p in state.policies  # type: ignore[union-attr]
-               if p.role == role and p.move not in revoked)
+    from wargame.engine.budget import upkeep
+
+    return upkeep(rules, state, role, revoked)
+
+
+def plural(n: int, word: str) -> str:
+    """'1 point', '2 points', '0 points': never 'point(s)'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def rulings_markup(session: "Session", after_round: int) -> list[str]:
+    """The facilitator's overrides after a round resolved, in words for the room."""
+    out = []
+    for ov in session.game.overrides:
+        if ov.after_round != after_round:
+            continue
+        out.append(f"⚖ [b]Ruling[/b]: {escape(indicator_label(session.rules, ov.indicator))} set to "
+                   f"[b]{fmt(ov.value)}[/b] [$text-muted](the rules gave {fmt(ov.model_value)})[/]\n"
+                   f"   {escape(ov.reason)}")
+    return out
 
 
 def target_name(rules: "Rules", target: str | None) -> str:
@@ -318,8 +335,9 @@ def news_markup(session: "Session") -> str:
         first = s.summary.strip().split(". ")[0].rstrip(".") if s.summary.strip() else ""
         return f"[$text-muted]The game begins. {escape(first)}.[/]" if first else "[$text-muted]The game begins.[/]"
     last = traces[-1]
+    rulings = rulings_markup(session, last.round)
     if not last.events:
-        return "[$text-muted]No events last round.[/]"
+        return "\n".join(["[$text-muted]No events last round.[/]", *rulings])
     lines = []
     for fe in last.events:
         ev = s.events.get(fe.event)
@@ -328,4 +346,4 @@ def news_markup(session: "Session") -> str:
         how = {"inject": "played by the facilitator", "scheduled": "scheduled", "trigger": "triggered",
                "chance": "by chance"}.get(fe.how, fe.how)
         lines.append(f"» [b]{escape(ev.name)}[/b] [$text-muted]({how})[/]\n   {escape(ev.news)}")
-    return "\n".join(lines)
+    return "\n".join([*lines, *rulings])

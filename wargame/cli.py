@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--web", action="store_true", help="also serve browser seats (textual-serve)")
     srv.add_argument("--web-port", type=int, default=0, help="port for browser seats (default: a free one)")
     srv.add_argument("--resume", metavar="SAVE", help="restart the game of this save, with the same codes")
-    srv.add_argument("--save", metavar="FILE", help="where to write the game's log (default: saves/<scenario>-<time>.jsonl)")
+    srv.add_argument("--save", metavar="FILE", help="where to write the game's log (default: <scenario>-<time>.jsonl in the saves folder)")
     srv.add_argument("--json", action="store_true", help="print one JSON object a line: the address, then each seat")
 
     jn = sub.add_parser("join", help="take a seat in a game served by 'wargame serve'")
@@ -431,9 +431,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         for r in args.bots or []:
             if r not in roles:
                 raise UsageError(f"unknown role {r!r} (roles: {', '.join(roles)})")
+        from wargame.saves.location import saves_dir
         from wargame.saves.session import default_save_path
 
-        save = Path(args.save) if args.save else default_save_path(loaded.scenario.id)
+        save = Path(args.save) if args.save else default_save_path(loaded.scenario.id, saves_dir())
         if save.exists():
             raise _Bad([f"{save}: already exists; choose another name (saves are never overwritten)"])
         try:

@@ -45,7 +45,7 @@ class Served:
 
 def serve(cwd: Path, *args: str, timeout: float = 30.0) -> Served:
     """Start ``wargame serve --json`` in a subprocess and read its seat lines."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "WARGAME_SAVES": str(cwd / "saves")}
     proc = subprocess.Popen([sys.executable, "-m", "wargame", "serve", "--json", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None

@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--web-port", type=int, default=0, help="port for browser seats (default: a free one)")
     srv.add_argument("--resume", metavar="SAVE", help="restart the game of this save, with the same codes")
     srv.add_argument("--save", metavar="FILE", help="where to write the game's log (default: <scenario>-<time>.jsonl in the saves folder)")
+    srv.add_argument("--saves", metavar="DIR", default=argparse.SUPPRESS, help="where the game is saved")
     srv.add_argument("--json", action="store_true", help="print one JSON object a line: the address, then each seat")
 
     jn = sub.add_parser("join", help="take a seat in a game served by 'wargame serve'")
@@ -434,7 +435,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from wargame.saves.location import saves_dir
         from wargame.saves.session import default_save_path
 
-        save = Path(args.save) if args.save else default_save_path(loaded.scenario.id, saves_dir())
+        save = Path(args.save) if args.save else default_save_path(loaded.scenario.id, saves_dir(getattr(args, "saves", None)))
         if save.exists():
             raise _Bad([f"{save}: already exists; choose another name (saves are never overwritten)"])
         try:

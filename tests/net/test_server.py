@@ -231,8 +231,18 @@ async def test_sigkill_then_resume_loses_no_acknowledged_event(tmp_path: Path) -
     s2 = None
     try:
         await _negotiate_and_order(cs)
+        # Every event a client holds came before some ack; each must survive the kill where it was.
+        held = {k: [(e["seq"], e["event"]) for e in c.events] for k, c in cs.items()}
         acked = cs["facilitator"].last_seq
         s.stop(signal.SIGKILL)
+        on_disk = save_events(s.save)
+        for k, items in held.items():
+            for seq, ev in items:
+                kept = on_disk[seq - 1]
+                if ev["type"] == "submitted":  # the board's form of an orders event
+                    assert (kept["type"], kept["role"]) == ("orders", ev["role"]), (k, seq)
+                else:
+                    assert {x: kept.get(x) for x in ev} == ev, (k, seq)
         # The clients notice and keep trying; the server comes back on the same port with the same codes.
         s2 = serve(tmp_path, "--port", str(s.port), "--resume", str(s.save))
         assert s2.codes == s.codes

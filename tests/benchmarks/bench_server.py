@@ -65,17 +65,17 @@ async def run() -> dict[str, object]:
             await fac.request("advance", expect="briefing")
             await fac.request("advance", expect="negotiation")
             for c in everyone:
-                await until(lambda c=c: _has(c, rnd, "orders"), timeout=30, what="the orders phase")
+                await until(lambda c=c, rnd=rnd: _has(c, rnd, "orders"), timeout=30, what="the orders phase")
             for t in TEAMS[:-1]:
                 await teams[t].request("submit", round=rnd, orders=[])
             t0 = time.perf_counter()
             last = asyncio.create_task(teams[TEAMS[-1]].request("submit", round=rnd, orders=[]))
-            await until(lambda: all(_has(c, rnd, "reveal") for c in everyone), timeout=30, what="the reveal everywhere")
+            await until(lambda rnd=rnd: all(_has(c, rnd, "reveal") for c in everyone), timeout=30, what="the reveal everywhere")
             reveal_ms.append((time.perf_counter() - t0) * 1000)
             await last
             t0 = time.perf_counter()
             await fac.request("advance", expect="reveal")
-            await until(lambda: all(_has(c, rnd, "resolution") for c in everyone), timeout=30, what="the resolution")
+            await until(lambda rnd=rnd: all(_has(c, rnd, "resolution") for c in everyone), timeout=30, what="the resolution")
             resolve_ms.append((time.perf_counter() - t0) * 1000)
             await fac.request("advance", expect="resolution")
             if rnd < ROUNDS:

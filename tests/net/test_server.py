@@ -253,7 +253,7 @@ async def test_sigkill_then_resume_loses_no_acknowledged_event(tmp_path: Path) -
         for c in cs.values():
             await until(lambda c=c: phase_of(c) == (1, "reveal"), what="the reveal after the restart")
         seqs = {k: [e["seq"] for e in c.events] for k, c in cs.items()}
-        assert all(len(v) == len(set(v)) == len(c.events) for v, c in zip(seqs.values(), cs.values()))
+        assert all(len(v) == len(set(v)) == len(c.events) for v, c in zip(seqs.values(), cs.values(), strict=True))
         assert all(c.duplicates == 0 for c in cs.values())
         # Secrecy holds across the restart too.
         assert ORDER_CANARY not in _before_reveal(cs["drc"]) and ORDER_CANARY not in _before_reveal(cs["observer"])

@@ -25,7 +25,7 @@ class SeatState:
     # role -> (by, at) for this round's submissions: the "waiting for" board
     board: dict[str, tuple[str, str]] = field(default_factory=dict)
     my_orders: list[Any] = field(default_factory=list)
-    offers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    offers: dict[str, dict[str, Any]] = field(default_factory=dict)  # by offer id ("r1-3")
     messages: list[dict[str, Any]] = field(default_factory=list)
     revealed: dict[str, list[Any]] | None = None
     results: list[dict[str, Any]] = field(default_factory=list)  # resolve events, by round

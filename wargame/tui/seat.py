@@ -388,7 +388,10 @@ class SeatApp(App[int]):
             self._ask()
 
     def _ask(self, problem: str = "") -> None:
-        self.push_screen(CodeScreen(self.url, problem), self._connect)
+        self.push_screen(CodeScreen(self.url, problem), self._code_given)
+
+    def _code_given(self, code: str | None) -> None:
+        self._connect(code)
 
     @work(exclusive=True, group="connect")
     async def _connect(self, code: str | None) -> None:

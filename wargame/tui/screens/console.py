@@ -33,7 +33,8 @@ def log_lines(session: Session, limit: int = 10) -> list[str]:
             if rnd == current:
                 out.append(f"R{rnd} orders submitted by {who} ({ev.get('by', 'human')}) [$text-muted]secret until the reveal[/]")
             else:
-                out.append(f"R{rnd} orders of {who}: {len(ev.get('orders', []))} order(s)")
+                n = len(ev.get("orders", []))
+                out.append(f"R{rnd} orders of {who}: {n} order{'' if n == 1 else 's'}")
         elif t == "inject":
             name = s.events[ev["event"]].name if ev.get("event") in s.events else ev.get("event")
             out.append(f"R{rnd} » event played by the facilitator: {escape(str(name))}")

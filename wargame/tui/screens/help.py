@@ -24,19 +24,25 @@ The top bar always shows the round and date, the phase, the clock (if set) and t
 
 1. **Briefing**: where every sector stands (China's innovation, the effect on the world
    sector, the quadrant), the roles' scores and budgets, policies in force, last round's news.
-   *Enter* starts the orders.
-2. **Hand-over**: between two teams. It shows nothing of anyone's orders. Pass the keyboard;
+   *Enter* goes to the negotiation table.
+2. **Negotiation**: the room sees only which team has answers waiting. *Enter* on a team gives
+   it the keyboard (after a hand-over); at its seat it sees the offers made to it with their
+   terms and what each side pays, and answers *A* accept, *R* reject or *C* counter; *O* puts one
+   of its deals on the table, *W* withdraws it, *T*/*K* take or walk away from a counter, *M*
+   sends a private message; *Esc* leaves the table. *C* in the room closes the table: offers
+   not answered are unanswered. A deal costs either side only if it is made.
+3. **Hand-over**: between two teams. It shows nothing of anyone's orders. Pass the keyboard;
    the team presses *Enter* when only it can see the screen.
-3. **Orders**: one team's secret orders: its moves (cost, what each does and why, with sources),
-   policies it may revoke, and standing answers to deals others may offer it. A move that
-   cannot be played says why. The total must fit the budget.
-   *↑ ↓* move · *Space* or *Enter* choose · *T* target · *E* evidence · *S* submit.
-4. **Reveal**: every role's orders at once, ✓ accepted or ✗ rejected with the reason, and
-   the deals. Bots' orders appear here. *Enter* resolves the round.
-5. **Resolution**: each indicator that changed: before, after, change. The **why** beside it
+4. **Orders**: one team's secret orders: its moves (cost, what each does and why, with sources),
+   policies it may revoke, and the deals it made at the table. A move that cannot be played
+   says why. The total must fit the budget.
+   *↑ ↓* move · *Space* choose · *T* target · *E* evidence · *S* submit.
+5. **Reveal**: every role's orders at once, ✓ accepted or ✗ rejected with the reason, and
+   each deal's true outcome. Bots' orders appear here. *Enter* resolves the round.
+6. **Resolution**: each indicator that changed: before, after, change. The **why** beside it
    lists every cause, summing exactly to the change. *↑ ↓* select · *Tab* into the why, where
    *Enter* opens a cause's source · *Enter* goes on to the debrief.
-6. **Debrief**: the four-quadrant map (◇ marks where the sources place a sector), the scores
+7. **Debrief**: the four-quadrant map (◇ marks where the sources place a sector), the scores
    and what drove them, charts over the rounds. *Enter* starts the next round.
 
 After the last round comes the **final debrief**: *N* new game, *Q* quit, and the command
@@ -45,21 +51,25 @@ for the after-action report (`wargame report SAVE`).
 ## Keys that always work
 
 - *F1* or *?*: this help
-- *F2*: the facilitator's console
-- *F3*: observer view on or off (sees everything, controls nothing)
+- *F2*: the facilitator's console (on a team's screen or in the observer view, it asks for
+  the facilitator's PIN, if one was chosen on the title screen)
+- *F3*: observer view on or off (sees what is public, controls nothing)
 - *Ctrl+P*: the command palette, every game command by name
 - *Esc*: close a dialog, the console or this help
-- *Ctrl+Q*: quit (the game is saved after every step)
+- *Ctrl+Q*: quit, after asking (the game is saved after every step; it says where)
 
 ## The facilitator's console (F2)
 
 - **Clock**: *M* sets minutes for the current phase (kept for that phase in later rounds),
-  *P* pauses or resumes, *+* adds a minute, *5* adds five. The countdown is in the top bar;
-  at zero it says **TIME!** but never moves the game on by itself.
+  *P* pauses or resumes, *+* adds a minute, *5* adds five. The countdown is in the top bar,
+  with warnings at a minute and ten seconds. At zero the phase locks: the negotiation table
+  closes; in the orders, late teams' drafts are submitted, or dropped (*D* chooses). Every
+  setting is logged and survives a resume.
 - **Play an event now**: select it and press *Enter* (or *I*). It fires when the current
   round resolves.
-- **Override** (*O*): set an indicator by hand. A reason is required; the log keeps the
-  model's value beside yours, and the debrief shows where the umpire and the model parted.
+- **Override** (*O*): set an indicator by hand, within its bounds. A reason is required; the
+  log keeps the rules' value beside yours (however many rulings came before), and the
+  resolution screen and the next briefing's news show the ruling to the room.
 - **Undo** (*U*): removes the last resolved round. A new save file is written (the old one
   is kept) and the game continues in it.
 - **Bookmark** (*B*) and **note** (*A*): written into the save for the after-action report.
@@ -67,8 +77,8 @@ for the after-action report (`wargame report SAVE`).
 
 ## Seats
 
-A team sees only its own orders. The facilitator sees everything and controls the game.
-An observer sees everything and controls nothing.
+A team sees only its own orders, offers and messages. The facilitator sees everything and
+controls the game. An observer sees what is public and controls nothing.
 
 Colours follow the Textual theme (command palette: *Toggle dark mode*), and every colour is
 doubled by a word or a symbol: ▲ up, ▼ down, ✓ accepted, ✗ rejected.

@@ -287,3 +287,23 @@ async def test_the_clock_locks_the_orders_and_submits_the_drafts(served: Served)
         assert any(e["event"]["type"] == "clock" and e["event"]["action"] == "lock" for e in cs["observer"].events)
     finally:
         await _close(cs)
+
+
+def test_serve_prints_a_line_per_seat_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {**__import__("os").environ, "WARGAME_SAVES": str(tmp_path / "saves")}
+    proc = subprocess.Popen([sys.executable, "-m", "wargame", "serve", "--port", "0", "--bots", "us,eu"], cwd=tmp_path,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    lines = [proc.stdout.readline() for _ in range(6)]
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(15) == 0
+    assert lines[0].startswith("serving The Tech Contest") and "ws://127.0.0.1:" in lines[0]
+    seats = [line.split()[0] for line in lines[2:]]
+    assert seats == ["cn", "drc", "facilitator", "observer"]
+    assert all("code " in line and "wargame join ws://127.0.0.1:" in line for line in lines[2:])
+    save = next((tmp_path / "saves").glob("*.jsonl"))
+    done = subprocess.run([sys.executable, "-m", "wargame", "replay", "--verify", str(save)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -17,7 +17,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-DOMAIN_PACKAGES = ["wargame.scenario", "wargame.engine", "wargame.evidence", "wargame.saves", "wargame.play", "wargame.net"]
+DOMAIN_PACKAGES = ["wargame.scenario", "wargame.engine", "wargame.evidence", "wargame.saves", "wargame.play",
+                   "wargame.report", "wargame.numbers", "wargame.net"]
 NOT_DOMAIN = ("wargame.tui", "wargame.cli")
 
 

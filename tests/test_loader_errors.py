@@ -83,7 +83,7 @@ CASES = [
         "unknown_key_top_level",
         edit(("round_months: 6", "round_month: 6")),
         [
-            "case.yaml:7:1: round_month: unknown field 'round_month' (did you mean 'round_months'?); allowed here: format, id, title, summary, start, round_months, rounds, seed, evidence, sectors, roles, moves, events, dynamics, expectations",
+            "case.yaml:7:1: round_month: unknown field 'round_month' (did you mean 'round_months'?); allowed here: format, id, title, summary, start, round_months, rounds, seed, evidence, history, sectors, roles, moves, events, dynamics, expectations",
         ],
     ),
     Case(

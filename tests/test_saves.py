@@ -176,9 +176,32 @@ def damage_saves(tmp_path_factory, mini) -> list[Path]:
     return _saves_to_damage(tmp_path_factory, mini)
 
 
-def _check_prefix(raw: bytes, cut: bytes, path: Path) -> int | None:
+def _end_line(raw: bytes) -> int | None:
+    """The line number of the end-of-game line in a whole log (None if the game is unfinished)."""
+    for n, line in enumerate(raw.split(b"\n"), 1):
+        if line.startswith(b"{") and json.loads(line).get("type") == "end":
+            return n
+    return None
+
+
+def _event_hashes(raw: bytes) -> list[str]:
+    """The hashes of a whole log's events, in order (header, scenario and end lines left out)."""
+    out = []
+    for line in raw.split(b"\n")[2:]:
+        if line:
+            obj = json.loads(line)
+            if obj["type"] != "end":
+                out.append(obj["hash"])
+    return out
+
+
+def _check_prefix(raw: bytes, cut: bytes, path: Path, end_line: int | None = None) -> int | None:
     """parse_log on a prefix of a good log: SaveError only while the header is incomplete,
-    otherwise exactly the complete lines are recovered. Returns the events recovered."""
+    otherwise exactly the complete event lines are recovered. Returns the events recovered.
+
+    Format 2: line 2 is the scenario, and a finished game's last resolution is followed by
+    an end line; a cut exactly between the two (at a line end) is damage, not a shorter game.
+    """
     header_end = raw.index(b"\n") + 1
     if len(cut) < header_end:
         with pytest.raises(SaveError) as exc:
@@ -187,8 +210,14 @@ def _check_prefix(raw: bytes, cut: bytes, path: Path) -> int | None:
         return None
     read = parse_log(cut, path)
     complete = cut.count(b"\n")
-    assert len(read.events) == complete - 1
-    if cut.endswith(b"\n"):
+    ended = end_line is not None and complete >= end_line
+    assert len(read.events) == max(0, complete - 2) - ended
+    assert read.ended == ended
+    if cut.endswith(b"\n") and complete == 1:
+        assert read.damaged_line == 2 and "ends after the header" in read.damage
+    elif cut.endswith(b"\n") and end_line is not None and complete == end_line - 1:
+        assert read.damaged_line == end_line and "end line" in read.damage, read.damage
+    elif cut.endswith(b"\n"):
         assert read.damage == "" and read.damaged_line is None
     else:
         assert read.damaged_line == complete + 1
@@ -219,17 +248,18 @@ def test_truncation_at_every_byte(damage_saves):
     for path in damage_saves:
         raw = path.read_bytes()
         full = path.name == "mini.jsonl" or bool(os.environ.get("WARGAME_FULL_SWEEP"))
-        events = raw.count(b"\n") - 1
+        events = len(parse_log(raw, path).events)
+        end_line = _end_line(raw)
         # The events recovered depend only on how many lines are whole, so a rebuild is run
         # once per count (for the big save, a few counts: each rebuild validates its scenario).
         to_rebuild = set(range(events + 1)) if full else {0, 1, 2, events // 2, events - 1, events}
         seen: set[int] = set()
         for off in _offsets(raw, full):
-            n = _check_prefix(raw, raw[:off], path)
+            n = _check_prefix(raw, raw[:off], path, end_line)
             if n is None or n in seen:
                 continue
             seen.add(n)
-            if n in to_rebuild:
+            if n in to_rebuild and raw[:off].count(b"\n") >= 2:  # the scenario line is whole
                 replay = rebuild(parse_log(raw[:off], path))
                 assert replay.divergence is None
                 assert len(replay.session.events) == n
@@ -243,18 +273,18 @@ def test_truncated_file_through_read_log_and_cli(mini_save, tmp_path, capsys):
     p = tmp_path / "cut.jsonl"
     p.write_bytes(raw[:cut_at])
     read = read_log(p)
-    assert len(read.events) == 5 and read.damaged_line == 7
+    assert len(read.events) == 4 and read.damaged_line == 7  # lines 3-6: line 2 is the scenario
     code, out, err = run_cli("replay", str(p), "--verify", capsys=capsys)
     assert code == 1
     assert f"{p}:7: damaged at line 7" in err and "cut short" in err
-    assert "5 event(s) before it recovered" in err and "lost" in err
+    assert "4 event(s) before it recovered" in err and "lost" in err
     assert "Traceback" not in err
 
 
 def test_flipped_bytes_recover_the_lines_before(damage_saves):
     path = damage_saves[0]
     raw = path.read_bytes()
-    starts = [0] + [i + 1 for i, b in enumerate(raw) if b == 10]
+    end = _end_line(raw)
     rng = random.Random(20240521)
     for _ in range(300):
         off = rng.randrange(len(raw))
@@ -266,9 +296,15 @@ def test_flipped_bytes_recover_the_lines_before(damage_saves):
                 parse_log(bad, path)
             continue
         read = parse_log(bad, path)
+        if line == 2:  # the scenario: every event is still read and checked
+            assert read.scenario_damage and not read.damage, (off, new)
+            assert read.events == parse_log(raw, path).events
+            with pytest.raises(SaveError, match="no scenario file with its content hash"):
+                rebuild(read)  # mini.yaml is not in ./scenarios to be found by its hash
+            continue
         assert read.damaged_line == line, (off, new)
-        assert len(read.events) == line - 2
-        assert [e["hash"] for e in read.events] == [json.loads(raw[starts[i]:starts[i + 1]])["hash"] for i in range(1, line - 1)]
+        expected = _event_hashes(raw)[: line - 3 - (line > end)]
+        assert [e["hash"] for e in read.events] == expected
         replay = rebuild(read)  # never crashes
         assert not replay.intact
 
@@ -282,7 +318,11 @@ def test_flipped_bytes_hypothesis(mini_save, data):
     bad = raw[:off] + bytes([new]) + raw[off + 1:]
     read = parse_log(bad, mini_save)
     line = raw[:off].count(b"\n") + 1
-    assert read.damaged_line == line and len(read.events) == line - 2
+    if line == 2:
+        assert read.scenario_damage and len(read.events) == len(parse_log(raw, mini_save).events)
+        return
+    end = _end_line(raw)
+    assert read.damaged_line == line and len(read.events) == line - 3 - (line > end)
     rebuild(read).problems()
 
 
@@ -293,7 +333,7 @@ def test_deleted_middle_line_is_found(mini_save, tmp_path, capsys):
     p.write_bytes(b"".join(lines[:k] + lines[k + 1:]))
     read = read_log(p)
     assert read.damaged_line == k + 1
-    assert len(read.events) == k - 1
+    assert len(read.events) == k - 2
     assert "does not follow the line before it" in read.damage
     assert read.lost_lines == len(lines) - k - 1
     code, _, err = run_cli("replay", str(p), "--verify", capsys=capsys)
@@ -308,7 +348,7 @@ def test_edited_value_with_valid_json_is_caught_by_the_hash(mini_save, tmp_path)
     p = tmp_path / "edited.jsonl"
     p.write_bytes(b"".join(lines[:k]) + (json.dumps(obj, sort_keys=True, separators=(",", ":")) + "\n").encode() + b"".join(lines[k + 1:]))
     read = read_log(p)
-    assert read.damaged_line == k + 1 and len(read.events) == k - 1
+    assert read.damaged_line == k + 1 and len(read.events) == k - 2
     assert "do not match its hash" in read.damage
 
 
@@ -321,7 +361,7 @@ def test_newer_format_gets_a_clear_error(mini_save, tmp_path, capsys):
         data = encode(h, "")[0] if rehash else (json.dumps(header, sort_keys=True, separators=(",", ":")) + "\n").encode()
         p = tmp_path / name
         p.write_bytes(data + b"".join(lines[1:]))
-        with pytest.raises(SaveError, match=r"format 2 is newer than this program understands"):
+        with pytest.raises(SaveError, match=rf"format {FORMAT + 1} is newer than this program understands"):
             read_log(p)
         code, _, err = run_cli("replay", str(p), "--verify", capsys=capsys)
         assert code == 1 and "newer" in err and "upgrade wargame" in err and "Traceback" not in err
@@ -352,13 +392,15 @@ def test_a_line_that_cannot_be_applied_is_divergence_not_a_crash(mini_save, tmp_
     replay = load(mini_save)
     header = replay.session.header
     events = [{k: v for k, v in e.items() if k not in ("prev", "hash")} for e in replay.read.events]
-    for bad in ({"type": "override", "round": 1, "indicator": "nope.nothing", "value": 1, "reason": "x"},
+    digest = "0" * 64
+    for bad in ({"type": "override", "round": 1, "indicator": "nope.nothing", "value": 1, "reason": "x", "digest": digest},
                 {"type": "override", "round": 1, "indicator": events[-1].get("indicator", "chips.china_innovation"),
-                 "value": 1e308, "reason": "x"},
+                 "value": 1e308, "reason": "x", "digest": digest},
                 {"type": "orders", "round": 1, "role": "us", "orders": [{"move": "cn_fund"}]},
                 {"type": "orders", "round": 1, "role": "martians", "orders": []},
                 {"type": "inject", "round": 1, "event": "no_such_event"},
-                {"type": "resolve", "round": 1}):
+                {"type": "resolve", "round": 1, "digest": digest, "values": [], "quadrants": {}, "scores": {},
+                 "summary": {}}):
         p = tmp_path / f"forged-{len(list(tmp_path.iterdir()))}.jsonl"
         p.write_bytes(log_bytes(header, events[:3] + [bad] + events[3:]))
         r = load(p)
@@ -489,7 +531,7 @@ def test_save_replays_after_its_scenario_is_edited_and_deleted(tmp_path, capsys)
     code, out, err = run_cli("replay", str(save), "--verify", capsys=capsys)
     assert code == 0 and "intact" in out, err
     code, out, err = run_cli("report", str(save), capsys=capsys)
-    assert code == 0 and "Timeline" in out
+    assert code == 0 and "Round by round" in out
 
 
 # --- (e) divergence: the chain is valid but history does not replay ----------------------
@@ -686,13 +728,16 @@ def test_report_markdown(mini_save, capsys):
     assert code == 0 and err == ""
     s = load(mini_save).session.rules.scenario
     assert out.startswith(f"# After-action report: {s.title}")
-    for heading in ("## Seats", "## Outcome: the quadrant map", "## Timeline", "### Round 1: 2016 H2",
-                    "### Round 4: 2018 H1", "## Sectors over time", "## Role scores over time",
-                    "## What drove the outcome", "## Sources"):
+    for heading in ("## Key decisions and rulings", "## Each team against documented history", "## Where the facilitator departed",
+                    "## Each sector on Kennedy's grid", "## Round by round", "### Round 1: 2016 H2",
+                    "### Round 4: 2018 H1", "## Sectors over time", "## Team scores over time",
+                    "## What drove the outcome", "## Sources", "## Appendix: the record"):
         assert heading in out
     # the quadrant map is a 2x2 table
-    assert "| **China's innovation succeeds** | **A Win-win**" in out
-    assert "| **China's innovation fails** | **C Harmless failure**" in out
+    # Kennedy's Figure 1.1: innovation in China on the columns, the global effect on the rows.
+    assert "|  | Innovation in China: success | Innovation in China: failure |" in out
+    assert "| **Constructive for the global sector** | **A Win-Win**" in out
+    assert "| **Destructive for the global sector** | **B Destructive Victory**" in out
     # move names, not ids; the override beside the model's value with its reason; notes and bookmarks
     assert "Export controls" in out and "The model's value" in out
     assert "The room judged the model too pessimistic; firms stockpiled." in out
@@ -712,14 +757,14 @@ def test_report_html_is_one_offline_file(mini_save, tmp_path, capsys):
     assert "<?xml" not in text  # the SVG is inlined, not a separate document
     assert "The room judged the model too pessimistic; firms stockpiled." in text
     # deterministic: the same save gives the same bytes
-    from wargame.saves.report import render_report
+    from wargame.report import render_report
 
     replay = load(mini_save)
     assert render_report(replay, "html", source=mini_save.name) == text
 
 
 def test_report_escapes_what_people_typed(mini, tmp_path):
-    from wargame.saves.report import render_report
+    from wargame.report import render_report
 
     p = tmp_path / "x.jsonl"
     s = Session.new(mini, 7, None, p)
@@ -744,7 +789,7 @@ def test_report_on_a_damaged_save_renders_with_a_warning(mini_save, tmp_path, ca
 
 def test_report_cites_facts_from_the_evidence_base(mini_save):
     from wargame.evidence import load_evidence
-    from wargame.saves.report import render_report
+    from wargame.report import render_report
 
     ev = load_evidence((DATA / "seeds").resolve())
     md = render_report(load(mini_save), "md", evidence=ev)
@@ -761,5 +806,5 @@ def test_history_save_verifies_and_reports(capsys):
     assert code == 0, err
     code, out, err = run_cli("report", str(HISTORY), capsys=capsys)
     assert code == 0 and err == ""
-    assert "documented:" in out  # Kennedy's quadrants beside the game's
+    assert "Where the sources place it" in out and "(agrees)" in out  # Kennedy's quadrants beside the game's
     assert "not found in the evidence base" not in out  # every citation resolves in seeds/

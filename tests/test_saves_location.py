@@ -35,7 +35,7 @@ def test_undo_and_fork_copies_are_grouped_under_their_game(tmp_path: Path, mini_
     from wargame.play import Flow
     from wargame.play.headless import run
     from wargame.saves.session import fork
-    from wargame.tui.screens.dialogs import scan_saves
+    from wargame.saves.catalog import scan_saves
 
     flow = Flow.new(mini_loaded, 7, {r: "bot" for r in mini_loaded.scenario.roles}, tmp_path / "game.jsonl")
     for _ in range(12):  # two rounds

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,16 @@ def _err(msg: str) -> None:
     print(msg, file=sys.stderr)
 
 
-def _emit(text: str, output: str | None) -> None:
-    """Write a command's result to -o FILE, or to standard output."""
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
+def _emit(text: str, output: str | None, force: bool = False) -> None:
+    """Write a command's result to -o FILE, or to standard output.
+
+    An existing file is replaced only with --force, and a symbolic link is never
+    written through (see wargame.safeio.write_output); path problems exit 1.
+    """
+    if output is not None:
+        from wargame.safeio import write_output
+
+        write_output(output, text, force)
         _err(f"wrote {output}")
     else:
         sys.stdout.write(text)
@@ -64,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check scenario files and run their expectations")
     val.add_argument("paths", nargs="+", metavar="PATH", help="scenario files (or ids)")
+    val.add_argument("--report", action="store_true",
+                     help="also print the calibration table: each documented magnitude and the model's value")
 
     sim = sub.add_parser("simulate", help="play games headless and report outcomes")
     sim.add_argument("scenario", help="scenario id or path")
@@ -73,15 +82,37 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--save", metavar="FILE", help="write the game's log (one run only)")
     sim.add_argument("--json", action="store_true", help="print one JSON object")
     sim.add_argument("--workers", type=int, default=1, help="processes to use for --runs")
+    sim.add_argument("--cluster", metavar="ADDRESS", help="run --runs on a Dask scheduler (tcp://host:port); same results")
+    sim.add_argument("--results", metavar="FILE", help="stream each chunk's results to FILE; run again to resume")
 
     rpt = sub.add_parser("report", help="write the after-action report of a saved game")
     rpt.add_argument("save")
     rpt.add_argument("--format", choices=["md", "html"], default="md")
     rpt.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+    rpt.add_argument("--force", action="store_true", help="replace FILE if it exists")
+
+    cmp_ = sub.add_parser("compare", help="fork a save at a round, play branches on many times, compare them")
+    cmp_.add_argument("save", help="a save file (.jsonl)")
+    cmp_.add_argument("--at", type=int, required=True, metavar="ROUND", help="branch from the start of this round")
+    cmp_.add_argument("--branch", action="append", default=[], metavar="NAME=ORDERS_FILE",
+                      help="a branch: an orders file for the roles it changes (repeatable)")
+    cmp_.add_argument("--runs", type=int, default=100, help="games per branch (default 100)")
+    cmp_.add_argument("--seed", type=int, help="first seed (default: the save's)")
+    cmp_.add_argument("--workers", type=int, default=1, help="processes to use")
+    cmp_.add_argument("--cluster", metavar="ADDRESS", help="a Dask scheduler to run on instead")
+    cmp_.add_argument("--json", action="store_true", help="print one JSON object")
+    cmp_.add_argument("-o", "--output", metavar="FILE", help="also write the comparison as a report (.html or .md)")
+
+    hnd = sub.add_parser("handout", help="write team briefing packs (print-ready) for a scenario")
+    hnd.add_argument("scenario", help="scenario id or path")
+    hnd.add_argument("--role", action="append", metavar="ROLE", help="the role's pack (repeatable; default: every role)")
+    hnd.add_argument("--format", choices=["html", "md"], default="html")
+    hnd.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
 
     new = sub.add_parser("new-scenario", help="write a commented scenario template that validates")
     new.add_argument("name", help="the new scenario's name")
     new.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: scenarios/NAME.yaml)")
+    new.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
     srv = sub.add_parser("serve", help="run an exercise server: one seat per team, a facilitator and an observer seat")
     srv.add_argument("scenario", nargs="?", help="scenario id or path (default: tech-contest)")
@@ -102,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sch = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     sch.add_argument("-o", "--output", metavar="FILE")
+    sch.add_argument("--force", action="store_true", help="replace FILE if it exists")
     return p
 
 
@@ -110,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)  # exits 2 on usage errors
     command = args.command or "app"
     try:
+        for opt in ("output", "save", "orders"):
+            if getattr(args, opt, None) == "":
+                raise UsageError(f"--{opt} needs a file name, not an empty one")
         return int(_COMMANDS[command](args) or 0)
     except UsageError as exc:
         parser.print_usage(sys.stderr)
@@ -131,10 +166,17 @@ def _load(ref: str | None):  # -> LoadedScenario
     from wargame.scenario.catalog import NotFound, find_scenario
     from wargame.scenario.loader import load_scenario
 
+    _not_empty(ref)
     try:
         return load_scenario(find_scenario(ref))
     except NotFound as exc:
         raise _Bad([str(exc)]) from None
+
+
+def _not_empty(ref: str | None) -> None:
+    """An empty argument ('') is a mistake, not a request for the default scenario."""
+    if ref is not None and not ref.strip():
+        raise UsageError("an empty scenario name or path was given")
 
 
 class _Bad(Exception):
@@ -147,11 +189,15 @@ def _guard(fn):  # type: ignore[no-untyped-def]
     """Turn bad-input exceptions into messages and exit 1."""
 
     def run(args: argparse.Namespace) -> int:
+        from wargame.safeio import UnsafeOutput
         from wargame.saves.log import SaveError
         from wargame.scenario.yamlsafe import InputError
 
         try:
             return fn(args)
+        except UnsafeOutput as exc:
+            _err(f"wargame: {exc}")
+            return EXIT_BAD
         except InputError as exc:
             for d in exc.diagnostics:
                 _err(str(d))
@@ -201,7 +247,7 @@ def cmd_play(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from wargame.saves.session import load
 
-    replay = load(args.save)
+    replay = load(args.save, trace=not args.verify)  # verifying needs the states, not the traces
     if not args.verify:
         from wargame.tui.app import run_app
 
@@ -214,8 +260,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return EXIT_BAD
     from wargame.saves.log import file_sha256
 
-    print(f"{args.save}: intact: {len(replay.read.events) + 1} lines, {rounds} round(s) replayed, "
-          f"every digest matches; log_sha256 {file_sha256(args.save)}")
+    ended = "; the game is finished" if replay.read.ended else ""
+    print(f"{args.save}: intact: {replay.read.line_count} lines, {rounds} round(s) replayed, "
+          f"every digest matches{ended}; log_sha256 {file_sha256(args.save)}")
     return EXIT_OK
 
 
@@ -227,6 +274,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from wargame.scenario.loader import load_scenario
     from wargame.scenario.yamlsafe import InputError
 
+    for ref in args.paths:
+        _not_empty(ref)
     failed = 0
     for ref in args.paths:
         try:
@@ -243,8 +292,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
             _err(f"{path}: {len(exc.diagnostics)} error(s)")
             failed += 1
             continue
-        results = run_expectations(Rules(loaded), base=path.parent)
-        bad = [r for r in results if not r.ok]
+        from wargame.engine.baseline import history_problems
+
+        for w in loaded.warnings:
+            _err(str(w))
+        rules = Rules(loaded)
+        results = run_expectations(rules, base=loaded.base or path.parent)
+        # An expectation marked `unmet` is a documented outcome the rules knowingly miss: reported, not failed.
+        bad = [r for r in results if not r.ok and not (r.expectation.unmet and not r.error)]
+        unmet = [r for r in results if not r.ok and r.expectation.unmet and not r.error]
         for r in bad:
             where = f"{path}:{r.line}:{r.col}: expectations[{r.index}]"
             if r.error:
@@ -252,13 +308,48 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for c in r.checks:
                 if not c.ok:
                     _err(f"{where}: {r.expectation.name!r} failed: {c.detail}")
+        for r in unmet:
+            misses = "; ".join(c.detail for c in r.checks if not c.ok)
+            _err(f"{path}:{r.line}:{r.col}: expectations[{r.index}]: knowingly unmet: {r.expectation.name!r}: "
+                 f"{misses} ({r.expectation.unmet})")
+        for r in results:
+            if r.ok and r.expectation.unmet:
+                _err(f"{path}:{r.line}:{r.col}: expectations[{r.index}]: {r.expectation.name!r} is marked unmet "
+                     "but now passes: remove its 'unmet'")
+        hist_bad = history_problems(loaded)
+        for msg in hist_bad:
+            _err(f"{path}: {msg}")
         s = loaded.scenario
-        summary = (f"{path}: {'ok' if not bad else 'FAILED'}: {len(s.sectors)} sectors, {len(s.roles)} roles, "
-                   f"{len(s.moves)} moves, {len(s.events)} events, {len(s.dynamics)} dynamics; "
-                   f"expectations {len(results) - len(bad)}/{len(results)} pass")
+        npass = sum(r.ok for r in results)
+        summary = (f"{path}: {'ok' if not bad and not hist_bad else 'FAILED'}: {len(s.sectors)} sectors, "
+                   f"{len(s.roles)} roles, {len(s.moves)} moves, {len(s.events)} events, {len(s.dynamics)} dynamics; "
+                   f"expectations {npass}/{len(results)} pass" + (f", {len(unmet)} knowingly unmet" if unmet else "")
+                   + (f"; {len(loaded.warnings)} warning(s)" if loaded.warnings else ""))
         print(summary)
-        failed += bool(bad)
+        if getattr(args, "report", False):
+            _print_calibration(rules, results)
+        failed += bool(bad) or bool(hist_bad)
     return EXIT_BAD if failed else EXIT_OK
+
+
+def _print_calibration(rules: Any, results: list[Any]) -> None:
+    """The calibration table after validate's summary: documented range vs model, one check a line."""
+    from wargame.engine.expectations import calibration
+
+    facts = rules.loaded.evidence.facts if rules.loaded.evidence is not None else {}
+    print()
+    print("| on history | expectation | check | documented range | model | status | cites (figures) |")
+    print("|---|---|---|---|---|---|---|")
+    for row in calibration(rules, results):
+        rng = "" if row.low is None else f"[{row.low:g}, {row.high:g}]"
+        model = f"{row.model:g}" if isinstance(row.model, float) else str(row.model)
+        figs = []
+        for fid in row.cites:
+            f = facts.get(fid)
+            vals = ", ".join(f"{fg.value:g} {fg.unit}" for fg in (f.figures if f is not None else []))
+            figs.append(f"{fid}" + (f" ({vals})" if vals else ""))
+        print(f"| {'yes' if row.on_history else ''} | {row.expectation} | {row.check} | {rng} | {model} | "
+              f"{row.status} | {'; '.join(figs)} |")
 
 
 @_guard
@@ -286,8 +377,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from wargame import simulate
 
     if args.runs == 1:
-        if args.save and Path(args.save).exists():
-            raise _Bad([f"{args.save}: already exists; choose another name (saves are never overwritten)"])
+        if args.save is not None:
+            _check_save_path(args.save)
         result = simulate.run_one(loaded, seed, script, args.save)
         result.pop("_played", None)
         if args.json:
@@ -308,7 +399,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             bar.advance(task, n)
 
     try:
-        result = simulate.run_many(loaded, seed, args.runs, script_data, args.workers, progress)
+        result = simulate.run_many(loaded, seed, args.runs, script_data, args.workers, progress,
+                                   cluster=args.cluster, results_path=args.results)
+    except (OSError, ValueError, RuntimeError) as exc:  # a results file of another batch; no scheduler there
+        where = f"--cluster {args.cluster}: " if args.cluster and not isinstance(exc, ValueError) else ""
+        raise _Bad([f"{where}{exc}"]) from None
     finally:
         if bar is not None:
             bar.stop()
@@ -317,6 +412,19 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     else:
         _print_many(loaded, result)
     return EXIT_OK
+
+
+def _check_save_path(path: str) -> None:
+    """A save is never overwritten, so there is no --force: history is not replaced by accident."""
+    from wargame.safeio import UnsafeOutput, check_output
+
+    try:
+        check_output(path, force=False)
+    except UnsafeOutput as exc:
+        msg = str(exc).replace("(use --force to replace it)", "(saves are never overwritten: choose another name)")
+        if "symbolic link" in msg:
+            msg = msg.split(";")[0] + "; a save is not written through a link (give the real path)"
+        raise _Bad([f"wargame: {msg}"]) from None
 
 
 def _stderr_console():  # -> rich Console
@@ -345,8 +453,12 @@ def _print_one(loaded: Any, result: dict[str, Any]) -> None:
     t = Table(title="Roles")
     t.add_column("role")
     t.add_column("score", justify="right")
+    has_vs = all("vs_history" in r for r in result["roles"].values())
+    if has_vs:  # the score minus documented history's, same seed: the one number comparable across roles
+        t.add_column("vs history", justify="right")
     for rid, role in s.roles.items():
-        t.add_row(role.name, f"{result['roles'][rid]['score']:.1f}")
+        t.add_row(role.name, f"{result['roles'][rid]['score']:.1f}",
+                  *([f"{result['roles'][rid]['vs_history']:+.1f}"] if has_vs else []))
     c.print(t)
 
 
@@ -376,13 +488,125 @@ def _print_many(loaded: Any, result: dict[str, Any]) -> None:
 
 @_guard
 def cmd_report(args: argparse.Namespace) -> int:
-    from wargame.saves.report import render_report
+    from wargame.report import render_report
     from wargame.saves.session import load
 
     replay = load(args.save)
     for line in replay.problems():
         _err(f"warning: {line}")
-    _emit(render_report(replay, args.format, source=Path(args.save).name), args.output)
+    if args.output is not None:
+        from wargame.safeio import check_output
+
+        check_output(args.output, args.force)  # before the work, so a bad path is said at once
+    _emit(render_report(replay, args.format, source=Path(args.save).name), args.output, args.force)
+    return EXIT_OK
+
+
+@_guard
+def cmd_compare(args: argparse.Namespace) -> int:
+    from wargame.batch.compare import Branch, CompareError, compare
+    from wargame.engine.orders import load_script
+    from wargame.saves.session import load
+
+    if args.runs < 1:
+        raise UsageError("--runs must be at least 1")
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    replay = load(args.save)
+    for line in replay.problems():
+        _err(f"warning: {line}")
+    s = replay.game.rules.scenario
+    branches = []
+    for spec in args.branch:
+        name, sep, path = spec.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            raise UsageError(f"--branch {spec!r}: write NAME=ORDERS_FILE")
+        branches.append(Branch(name.strip(), load_script(s, path.strip())))
+    progress, bar = None, None
+    if sys.stderr.isatty() and not args.cluster:
+        from rich.progress import Progress
+
+        bar = Progress(transient=True, console=_stderr_console())
+        task = bar.add_task("comparing", total=args.runs)
+        bar.start()
+
+        def progress(n: int) -> None:
+            bar.advance(task, n)
+
+    try:
+        result = compare(replay.session, Path(args.save).name, args.at, branches, args.runs, args.seed, args.workers,
+                         args.cluster, progress)
+    except CompareError as exc:
+        raise _Bad([f"{args.save}: {exc}"]) from None
+    finally:
+        if bar is not None:
+            bar.stop()
+    if args.output:
+        from wargame.report import render
+        from wargame.report.comparison import build_comparison
+
+        fmt = "md" if args.output.endswith(".md") else "html"
+        Path(args.output).write_text(render(build_comparison(replay.game.rules, result), fmt), encoding="utf-8")
+        _err(f"wrote {args.output}")
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print_compare(replay.game.rules, result)
+    return EXIT_OK
+
+
+def _print_compare(rules: Any, result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from wargame.report.comparison import indicator_label, percent_row, source_label
+
+    s = rules.scenario
+    c = Console()
+    c.print(f"[b]{s.title}[/b]  {result['save']}: from round {result['at']} ({s.round_label(result['at'])}), "
+            f"{result['runs']} runs per branch")
+    t = Table(title="Team scores (difference from as played, 95% interval)")
+    for col in ("team", "branch", "mean", "p5", "p50", "p95", "vs history", "difference"):
+        t.add_column(col, justify="left" if col in ("team", "branch") else "right")
+    for rid, role in s.roles.items():
+        for k, br in enumerate(result["branches"]):
+            e = br["roles"][rid]
+            sc, d = e["score"], e["delta"]
+            vs = f"{e['vs_history']['mean']:+.1f}" if "vs_history" in e else "-"
+            t.add_row(role.name if k == 0 else "", br["name"], *(f"{sc[q]:.1f}" for q in ("mean", "p5", "p50", "p95")),
+                      vs, f"{d['mean']:+.2f} [{d['lo']:+.2f}, {d['hi']:+.2f}]")
+    c.print(t)
+    t = Table(title="Where the sectors end (share of runs)")
+    t.add_column("sector")
+    for br in result["branches"]:
+        t.add_column(br["name"])
+    for sid, sec in s.sectors.items():
+        t.add_row(sec.name, *(percent_row(br["sectors"][sid]["quadrants"]) for br in result["branches"]))
+    c.print(t)
+    for br in result["branches"][1:]:
+        c.print(f"[b]Why {br['name']} differs from as played[/b]")
+        if not br["attribution"]:
+            c.print("  no indicator differs")
+        for ind, items in br["attribution"].items():
+            d = br["indicators"][ind]["delta"]
+            c.print(f"  {indicator_label(rules, ind)}: {d['mean']:+.3g} [{d['lo']:+.3g}, {d['hi']:+.3g}]")
+            for it in items:
+                c.print(f"    {it['mean']:+10.4f}  {source_label(rules, it['kind'], it['source'])}")
+
+
+@_guard
+def cmd_handout(args: argparse.Namespace) -> int:
+    from wargame.engine.rules import Rules
+    from wargame.report import default_evidence, render
+    from wargame.report.handout import build_handout
+
+    loaded = _load(args.scenario)
+    roles = list(loaded.scenario.roles)
+    for r in args.role or []:
+        if r not in roles:
+            raise UsageError(f"unknown role {r!r} (roles: {', '.join(roles)})")
+    doc = build_handout(Rules(loaded), args.role, default_evidence(loaded))
+    _emit(render(doc, args.format), args.output)
     return EXIT_OK
 
 
@@ -393,23 +617,33 @@ def cmd_new_scenario(args: argparse.Namespace) -> int:
     name = args.name.strip()
     if not slug(name):
         raise UsageError(f"{name!r} is not a usable name: use letters, digits and dashes")
-    out = Path(args.output) if args.output else Path("scenarios") / f"{slug(name)}.yaml"
-    if out.exists():
-        raise _Bad([f"{out}: already exists; not overwritten (choose another name or -o FILE)"])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "x", encoding="utf-8") as fh:
-        fh.write(render_template(name))
-    print(f"wrote {out}; check it with: wargame validate {out}")
+    from wargame.safeio import UnsafeOutput, write_output
+
+    if args.output is not None:
+        out = args.output
+    else:
+        out = str(Path("scenarios") / f"{slug(name)}.yaml")
+        if not Path("scenarios").exists():
+            Path("scenarios").mkdir()  # the default folder only; a -o folder must exist
+    try:
+        write_output(out, render_template(name, out), args.force)
+    except UnsafeOutput as exc:
+        msg = str(exc)
+        if args.output is None and "already exists" in msg:
+            msg = msg.replace("(use --force to replace it)", "(choose another name, -o FILE, or --force)")
+        raise _Bad([f"wargame: {msg}"]) from None
+    print(f"wrote {out}; check it with: wargame validate {shlex.quote(out)}")
     return EXIT_OK
 
 
+@_guard
 def cmd_schema(args: argparse.Namespace) -> int:
     from wargame.scenario.model import Scenario
 
     schema = Scenario.model_json_schema()
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema,
               "title": "wargame scenario"}
-    _emit(json.dumps(schema, indent=2) + "\n", args.output)
+    _emit(json.dumps(schema, indent=2) + "\n", args.output, args.force)
     return EXIT_OK
 
 
@@ -457,5 +691,5 @@ def cmd_join(args: argparse.Namespace) -> int:
 _COMMANDS = {
     "serve": cmd_serve, "join": cmd_join,
     "app": cmd_app, "play": cmd_play, "replay": cmd_replay, "validate": cmd_validate,
-    "simulate": cmd_simulate, "report": cmd_report, "new-scenario": cmd_new_scenario, "schema": cmd_schema,
+    "simulate": cmd_simulate, "report": cmd_report, "handout": cmd_handout, "compare": cmd_compare, "new-scenario": cmd_new_scenario, "schema": cmd_schema,
 }

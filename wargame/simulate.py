@@ -10,11 +10,10 @@ import hashlib
 import statistics
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from wargame.engine.orders import Script, script_from_data
-from wargame.scenario.loader import LoadedScenario, scenario_from_canonical
+from wargame.engine.orders import Script
+from wargame.scenario.loader import LoadedScenario
 from wargame.scenario.model import QUADRANTS
 
 if TYPE_CHECKING:
@@ -28,7 +27,7 @@ def _short(ind: str) -> str:
 
 def outcome(session: "Session") -> dict[str, Any]:
     """The one-game JSON object."""
-    from wargame.saves.log import log_bytes
+    from wargame.batch.fingerprint import log_sha256
 
     rules, game = session.rules, session.game
     s = rules.scenario
@@ -48,9 +47,16 @@ def outcome(session: "Session") -> dict[str, Any]:
         roles[rid]["spent"] = sum(tr.spent.get(rid, 0) for tr in game.traces)
     overrides = [{"round": o.after_round, "indicator": o.indicator, "model": round(o.model_value, 4),
                   "value": round(o.value, 4), "reason": o.reason} for o in game.overrides]
-    log = log_bytes(session.header, session.events)
+    # Each role against documented history (same scenario and seed, history's orders): the one
+    # score that compares across roles. Absent when the scenario names no history file.
+    from wargame.engine.baseline import vs_history
+
+    vs = vs_history(rules, game.seed, scores)
+    if vs is not None:
+        for rid in roles:
+            roles[rid]["vs_history"] = vs[rid]
     return {"scenario": s.id, "seed": game.seed, "rounds": game.state.round,
-            "log_sha256": hashlib.sha256(log).hexdigest(), "sectors": sectors, "roles": roles,
+            "log_sha256": log_sha256(session.header, session.events), "sectors": sectors, "roles": roles,
             "overrides": overrides}
 
 
@@ -70,16 +76,6 @@ def run_one(loaded: LoadedScenario, seed: int, script: Script | None, save: str 
     return out
 
 
-def _worker(args: tuple[dict[str, Any], list[int], dict[int, dict[str, list[Any]]] | None]) -> list[dict[str, Any]]:
-    canonical, seeds, script_data = args
-    loaded = scenario_from_canonical(canonical)
-    script = script_from_data(loaded.scenario, script_data) if script_data is not None else None
-    from wargame.engine.rules import Rules
-
-    rules = Rules(loaded)  # compiled once per batch of seeds
-    return [run_one(loaded, seed, script, rules=rules) for seed in seeds]
-
-
 def _pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
     if len(xs) == 1:
@@ -91,23 +87,14 @@ def _pct(xs: list[float], p: float) -> float:
 
 
 def run_many(loaded: LoadedScenario, seed: int, runs: int, script_data: dict[int, Any] | None,
-             workers: int = 1, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    seeds = list(range(seed, seed + runs))
-    chunks = [seeds[i:i + 10] for i in range(0, len(seeds), 10)]
-    results: list[dict[str, Any]] = []
-    jobs = [(loaded.canonical, c, script_data) for c in chunks]
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for batch in pool.map(_worker, jobs):
-                results.extend(batch)
-                if progress:
-                    progress(len(batch))
-    else:
-        for job in jobs:
-            batch = _worker(job)
-            results.extend(batch)
-            if progress:
-                progress(len(batch))
+             workers: int = 1, progress: Callable[[int], None] | None = None, cluster: str | None = None,
+             results_path: str | None = None) -> dict[str, Any]:
+    """Runs seed .. seed + runs - 1 in chunks (wargame.batch): in this process, on ``workers``
+    local processes, or on the Dask scheduler at ``cluster``; the same result every way."""
+    from wargame.batch import BatchSpec, run_batch
+
+    spec = BatchSpec(loaded.canonical_text, seed, runs, script_data)
+    results = run_batch(spec, workers=workers, cluster=cluster, progress=progress, results_path=results_path)
     return aggregate(loaded, seed, results)
 
 
@@ -135,6 +122,10 @@ def aggregate(loaded: LoadedScenario, seed: int, results: list[dict[str, Any]]) 
                                 "p50": round(_pct(xs, 0.5), 4), "p95": round(_pct(xs, 0.95), 4),
                                 "min": round(min(xs), 4), "max": round(max(xs), 4)},
                       "moves": moves, "strategies": top}
+        vs = [r["roles"][rid]["vs_history"] for r in results if "vs_history" in r["roles"][rid]]
+        if vs:  # score minus history's score, each run against history under its own seed
+            roles[rid]["vs_history"] = {"mean": round(statistics.fmean(vs), 4), "p5": round(_pct(vs, 0.05), 4),
+                                        "p50": round(_pct(vs, 0.5), 4), "p95": round(_pct(vs, 0.95), 4)}
     sectors = {}
     for sid in s.sectors:
         c = Counter(r["sectors"][sid]["quadrant"] for r in results)

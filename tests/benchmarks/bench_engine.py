@@ -25,12 +25,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from wargame.engine.bots import choose_orders
-from wargame.engine.game import bot_rng, play_game
+from wargame.engine.game import bot_rng
+from wargame.play.headless import play_game
 from wargame.engine.orders import Order, Script
 from wargame.engine.resolve import resolve, round_rng
 from wargame.engine.rules import Rules
 from wargame.engine.state import initial_state
-from wargame.saves.session import play_session
+from wargame.play.headless import play_session
 from wargame.scenario.loader import LoadedScenario, load_scenario, load_scenario_text
 from wargame.scenario.yamlsafe import InputError
 

@@ -541,7 +541,7 @@ async def test_why_opens_the_evidence(tmp_path: Path) -> None:
         assert screen_name(app) == "ResolutionScreen"
         await pilot.press("tab")  # into the why
         await settle(pilot)
-        await pilot.press("enter")  # open the first cause's source
+        await pilot.press("e")  # open the first cause's source (Enter would go on to the debrief)
         await settle(pilot)
         assert screen_name(app) == "EvidenceScreen"
         await pilot.press("escape")

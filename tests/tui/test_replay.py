@@ -178,7 +178,8 @@ async def test_state_orders_and_trace_at_a_position(tmp_path: Path) -> None:
         await pilot.press("down")
         await pilot.pause()
         assert why.why.indicator == ids[1]
-        assert why.table.row_count == len(trace.why(ids[1])) + 1
+        assert why.table.row_count == len(trace.why(ids[1]))
+        assert why.total_table.row_count == 1
 
 
 async def test_fact_selected_opens_the_evidence_browser(tmp_path: Path) -> None:
@@ -323,3 +324,103 @@ async def test_a_save_with_no_events_yet(tmp_path: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, ForkDialog) and app.screen.at_round == 0
         await pilot.press("escape")
+
+
+# --- the viewer's chrome: its keys shown, its own help, a header that fits ------------------
+
+
+def test_bookmark_note_wording(tmp_path: Path) -> None:
+    tl = Timeline(load(bookmarked_save(tmp_path / "game.jsonl")))
+    first, second = tl.bookmarks
+    assert tl.bookmark_note(0) == ("2 bookmarks (b goes to the next)", False)
+    assert tl.bookmark_note(first) == ("* bookmark 1 of 2 (b: next)", True)
+    assert tl.bookmark_note(second) == ("* bookmark 2 of 2 (b: next)", True)
+    tl.bookmarks = [first]
+    assert tl.bookmark_note(0) == ("1 bookmark (b goes to it)", False)
+    assert tl.bookmark_note(first) == ("* bookmark 1 of 1", True)
+    tl.bookmarks = []
+    assert tl.bookmark_note(0) == ("", False)
+
+
+def _replay_app(path: Path, tmp_path: Path):
+    from wargame.tui.app import WargameApp
+    from wargame.tui.clock import FrozenTime
+
+    app = WargameApp(replay_path=path, saves_dir=tmp_path / "saves", time=FrozenTime())
+    app.animation_level = "none"
+    return app
+
+
+async def test_view_keys_are_in_the_key_bar_and_tabs_click(tmp_path: Path) -> None:
+    from textual.widgets import TabbedContent
+
+    from wargame.tui.widgets.keybar import KeyBar
+
+    app = _replay_app(bookmarked_save(tmp_path / "game.jsonl"), tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReplayScreen)
+        bar = str(screen.query_one(KeyBar).render())
+        assert "s o t State/Orders/Trace" in bar
+        labels = [str(t.label) for t in screen.query("Tab")]
+        assert labels == ["State (s)", "Orders (o)", "Trace (t)"]
+        tabs = screen.query_one(TabbedContent)
+        await pilot.click("#--content-tab-rp-tab-trace")
+        await pilot.pause()
+        assert tabs.active == "rp-tab-trace"
+        await pilot.click("#--content-tab-rp-tab-orders")
+        await pilot.pause()
+        assert tabs.active == "rp-tab-orders"
+        await pilot.press("s")
+        assert tabs.active == "rp-tab-state"
+        # Clicking the key bar's words works too.
+        await pilot.press("t")
+        assert tabs.active == "rp-tab-trace"
+
+
+async def test_f1_shows_the_replay_help_not_the_games(tmp_path: Path) -> None:
+    from wargame.tui.screens.help import HELP, REPLAY_HELP, HelpScreen
+
+    app = _replay_app(bookmarked_save(tmp_path / "game.jsonl"), tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert app.screen.source == REPLAY_HELP and app.screen.source != HELP
+        from textual.widgets import Label
+
+        assert str(app.screen.query_one(".dialog-title", Label).render()).startswith("Replay help")
+        assert "## The replay viewer" in REPLAY_HELP and "facilitator's console" not in REPLAY_HELP
+        # Every key the viewer binds is explained in its help.
+        for key in ("*← →*", "*[ ]*", "*Home*", "*G*", "*B*", "*S*", "*O*", "*T*", "*E*", "*F*", "*Esc*"):
+            assert key in REPLAY_HELP, key
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ReplayScreen)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and app.screen.source == REPLAY_HELP
+
+
+async def test_a_forks_header_is_not_cut_at_120_columns(tmp_path: Path) -> None:
+    from wargame.saves.session import fork
+
+    base = bookmarked_save(tmp_path / "a-rather-long-save-name-2016-2020.jsonl")
+    new = fork(base, 2, out=tmp_path / "a-rather-long-save-name-2016-2020-fork-r2.jsonl",
+               seats={"us": "bot", "cn": "bot", "eu": "bot"})
+    app = _replay_app(new, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        title = screen.query_one("#rp-title", Static)
+        words = str(title.render())
+        assert new.name in words and "Mini contest" in words and "Forked from" in words and "round 2" in words
+        # Every line of the header is on screen in full: it wraps instead of running off.
+        assert title.region.height >= 2 and title.region.right <= 120
+        assert title.virtual_size.width <= title.region.width
+        await pilot.press("b")
+        await pilot.pause()
+        pos = screen.query_one("#rp-position", Static)
+        assert pos.virtual_size.width <= pos.region.width

@@ -103,11 +103,14 @@ async def test_panel_shows_rows_and_an_exact_total() -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         panel = app.query_one(WhyPanel)
-        table = panel.table
-        assert table.row_count == 4  # three contributions and the total
-        amounts = [str(table.get_cell(key, "change")).strip() for key in ("0", "1", "2", "total")]
-        assert amounts == ["+2.0000", "+0.7525", "-0.1000", "+2.6525"]
-        assert str(table.get_cell("total", "source")) == "TOTAL"
+        table, total = panel.table, panel.total_table
+        assert table.row_count == 3 and total.row_count == 1  # three contributions; the total apart
+        amounts = [str(table.get_cell(key, "change")).strip() for key in ("0", "1", "2")]
+        assert amounts == ["+2.0000", "+0.7525", "-0.1000"]
+        assert str(total.get_cell("total", "change")).strip() == "+2.6525"
+        assert str(total.get_cell("total", "source")) == "TOTAL"
+        # The total lines up with the rows: the same columns, the same widths.
+        assert [c.width for c in total.columns.values()] == [c.width for c in table.columns.values()]
         title = str(panel.query_one("#why-title").render())
         assert "Technology lead" in title and "60.0000 -> 62.6525" in title and "+2.6525" in title
         assert str(table.get_cell("1", "roll")) == "+0.25"  # the roll
@@ -128,10 +131,16 @@ async def test_enter_posts_fact_selected_and_c_cycles_cites() -> None:
         await pilot.press("c", "enter")  # wraps round to the first
         await pilot.pause()
         assert app.seen[-1].fact_id == "test.allies"
-        # A row without cites posts nothing; nor does the total.
+        # A row without cites posts nothing (and the cursor stops on the last row).
         await pilot.press("down", "down", "enter", "down", "enter")
         await pilot.pause()
         assert len(app.seen) == 3
+        # e opens the highlighted row's cite as Enter does; Home and End go to the ends.
+        await pilot.press("home", "e")
+        await pilot.pause()
+        assert app.seen[-1].fact_id == "test.allies"
+        await pilot.press("end")
+        assert app.query_one(WhyPanel).table.cursor_row == 2
 
 
 async def test_click_on_a_row_posts_fact_selected() -> None:
@@ -151,6 +160,33 @@ async def test_click_on_a_row_posts_fact_selected() -> None:
         assert [m.fact_id for m in app.seen] == ["test.start", "test.start"]
 
 
+async def test_total_and_detail_stay_in_view_in_a_short_panel() -> None:
+    """Many causes in a few lines: the rows scroll, the TOTAL and the detail stay on screen."""
+    loaded = mini()
+    rules = Rules(loaded)
+    i = rules.index["us.lead"]
+    cs = tuple(Contribution("us.lead", 1_000 * (k + 1), "move", "us_controls", "us", None, ("test.allies",),
+                            f"Cause {k}.") for k in range(12))
+    before = list(rules.start)
+    after = list(before)
+    after[i] += sum(c.amount for c in cs)
+    trace = RoundTrace(1, (), (), (), cs, tuple(before), tuple(after), {}, {}, {})
+    app = WhyHost(rules, loaded.evidence, trace, "us.lead")
+    async with app.run_test(size=(80, 14)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        panel = app.query_one(WhyPanel)
+        screen = app.screen.region
+        for part in (panel.total_table, panel.query_one("#why-detail")):
+            assert part.region.height >= 1 and screen.contains_region(part.region), part
+        assert panel.table.region.bottom <= panel.total_table.region.y
+        await pilot.press("end")
+        await pilot.pause()
+        assert panel.table.cursor_row == 11
+        assert panel.table.scroll_y > 0  # the rows scrolled; the total did not move
+        assert screen.contains_region(panel.total_table.region)
+
+
 async def test_panel_over_a_real_game_and_clear() -> None:
     loaded = load_scenario(MINI)
     rules = Rules(loaded)
@@ -163,8 +199,8 @@ async def test_panel_over_a_real_game_and_clear() -> None:
                 panel.show(trace, ind)
                 await pilot.pause()
                 rows = why_rows(rules, trace, ind)
-                assert panel.table.row_count == len(rows) + 1
-                total_cell = str(panel.table.get_cell("total", "change")).strip()
+                assert panel.table.row_count == len(rows)
+                total_cell = str(panel.total_table.get_cell("total", "change")).strip()
                 assert ("role" in panel.table.columns) == any(r.role for r in rows)
                 i = rules.index[ind]
                 why = explain(rules, trace, ind)
@@ -172,7 +208,7 @@ async def test_panel_over_a_real_game_and_clear() -> None:
                 assert total_cell == fmt_amount(trace.after[i] - trace.before[i], n, why.unit)
         panel.clear()
         await pilot.pause()
-        assert panel.table.row_count == 0 and panel.why is None
+        assert panel.table.row_count == 0 and panel.total_table.row_count == 0 and panel.why is None
 
 
 @pytest.mark.parametrize("module", ["wargame.engine.explain", "wargame.evidence.index"])

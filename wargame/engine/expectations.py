@@ -103,3 +103,41 @@ def run_expectation(rules: Rules, index: int, base: Path | None = None) -> Expec
 
 def run_expectations(rules: Rules, base: Path | None = None) -> list[ExpectationResult]:
     return [run_expectation(rules, i, base) for i in range(len(rules.scenario.expectations))]
+
+
+@dataclass(frozen=True)
+class CalibrationRow:
+    """One check of one expectation: what the documents say (range, facts) and what the model gives."""
+
+    expectation: str
+    check: str
+    low: float | None
+    high: float | None
+    model: float | str
+    status: str  # "in range", "OUT of range", "knowingly unmet", "could not run"
+    on_history: bool
+    cites: tuple[str, ...]
+
+
+def calibration(rules: Rules, results: list[ExpectationResult]) -> list[CalibrationRow]:
+    """The calibration table: every check of every expectation, history's first."""
+    hist = rules.scenario.history
+    rows: list[CalibrationRow] = []
+    for r in results:
+        ex = r.expectation
+        on_history = bool(ex.orders_file and hist and Path(ex.orders_file) == Path(hist))
+        if r.error:
+            rows.append(CalibrationRow(ex.name, "(the case)", None, None, r.error, "could not run", on_history,
+                                       tuple(ex.cites)))
+            continue
+        for c in r.checks:
+            chk = c.check
+            rng = next((getattr(chk, k) for k in ("value", "change", "pct_change", "diff")
+                        if getattr(chk, k) is not None), None)
+            status = "in range" if c.ok else ("knowingly unmet" if ex.unmet else "OUT of range")
+            rows.append(CalibrationRow(ex.name, _describe(chk).rsplit(" in [", 1)[0],
+                                       rng[0] if rng else None, rng[1] if rng else None,
+                                       round(c.actual, 4) if isinstance(c.actual, float) else c.actual,
+                                       status, on_history, tuple(ex.cites)))
+    rows.sort(key=lambda row: not row.on_history)
+    return rows

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from wargame.engine.rules import SCALE, Rules, to_fixed, to_float
+from wargame.engine.rules import Rules, to_fixed, to_float
 from wargame.engine.state import Contribution, RoundTrace
+from wargame.numbers import fmt_amount, fmt_fixed, places  # re-exported: the app imports them from here
 
 KIND_WORD = {
     "move": "move",
@@ -106,39 +107,6 @@ def changed(rules: Rules, trace: RoundTrace) -> list[str]:
     """Indicators that changed in the round or had any contribution, in scenario order."""
     touched = {c.indicator for c in trace.contributions}
     return [k for i, k in enumerate(rules.ids) if trace.after[i] != trace.before[i] or k in touched]
-
-
-def places(fixed: Sequence[int], least: int = 1) -> int:
-    """Decimal places needed to print every fixed-point amount exactly (at least ``least``)."""
-    digits = len(str(SCALE)) - 1
-    need = least
-    for n in fixed:
-        n = abs(n)
-        d = digits
-        while d > need and n % 10 == 0:
-            n //= 10
-            d -= 1
-        need = max(need, d)
-    return need
-
-
-def fmt_fixed(n: int, nplaces: int, sign: bool = True) -> str:
-    """A fixed-point amount at ``nplaces`` decimals, exact when ``nplaces`` >= :func:`places`."""
-    digits = len(str(SCALE)) - 1
-    whole, frac = divmod(abs(n), SCALE)
-    body = f"{whole:,}" + (f".{f'{frac:0{digits}d}'[:nplaces]}" if nplaces else "")
-    if n < 0:
-        return "-" + body
-    return ("+" + body) if sign and n > 0 else body
-
-
-def fmt_amount(n: int, nplaces: int, unit: str = "", sign: bool = True) -> str:
-    s = fmt_fixed(n, nplaces, sign)
-    if not unit or unit == "index":
-        return s
-    if unit == "%":
-        return s + "%"
-    return f"{s} {unit}"
 
 
 def formula_words(rules: Rules, text: str) -> str:

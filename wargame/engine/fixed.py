@@ -11,10 +11,20 @@ from __future__ import annotations
 import math
 
 SCALE = 10_000
+# The largest magnitude an indicator value, bound or threshold may have. Python's
+# integers do not overflow, but ``x * SCALE`` is a float first (inf above ~1.8e304),
+# and a limit well inside 64 bits keeps sums of contributions exact anywhere. The
+# loader checks scenarios against it, with positions; see ``in_fixed_range``.
+FIXED_LIMIT = 1e12
 
 
 def to_fixed(x: float) -> int:
     return int(round(x * SCALE))
+
+
+def in_fixed_range(x: float) -> bool:
+    """Can ``x`` be an indicator value (finite, within ±FIXED_LIMIT)?"""
+    return math.isfinite(x) and abs(x) <= FIXED_LIMIT
 
 
 def to_float(n: int) -> float:

@@ -10,9 +10,9 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from wargame.engine.orders import Order
+from wargame.engine.orders import Order, Script
 from wargame.engine.resolve import override as _override
-from wargame.engine.resolve import resolve, round_rng
+from wargame.engine.resolve import advance, resolve, round_rng
 from wargame.engine.rules import Rules
 from wargame.engine.scoring import quadrants, scores
 from wargame.engine.state import Contribution, RoundTrace, State, initial_state
@@ -67,6 +67,18 @@ class Game:
         self.injects.append(injects_t)
         return trace
 
+    def advance(self, orders: Iterable[Order], injects: Iterable[str] = ()) -> State:
+        """Play the next round without building its trace (verifying a save needs only the
+        states): ``traces`` is not extended, so use this only where no trace is read."""
+        if self.finished:
+            raise ValueError("the game is over: no rounds left")
+        orders_t, injects_t = tuple(orders), tuple(injects)
+        state = advance(self.rules, self.state, orders_t, round_rng(self.seed, self.round), injects_t)
+        self.states.append(state)
+        self.orders.append(orders_t)
+        self.injects.append(injects_t)
+        return state
+
     def override(self, indicator: str, value: float, reason: str) -> Override:
         # The model's value is what the rules produced this round, not what an earlier
         # override of the same indicator left there.
@@ -100,3 +112,15 @@ BotFn = Callable[[Rules, State, str, random.Random], list[Order]]
 
 def bot_rng(seed: int, rnd: int, role: str) -> random.Random:
     return random.Random(f"wargame-bot:{seed}:{rnd}:{role}")
+
+
+def play_script(rules: Rules, seed: int | None, script: Script) -> Game:
+    """A whole game of scripted orders only (no bots; a role the script leaves out gives none).
+
+    For baselines such as documented history, where every role is scripted. Games with bots,
+    negotiation or a facilitator are played by the round's flow (wargame.play).
+    """
+    game = Game.new(rules, seed)
+    while not game.finished:
+        game.play([o for role in rules.roles for o in script.orders(game.round, role)])
+    return game

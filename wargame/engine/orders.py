@@ -68,7 +68,12 @@ def parse_order(s: Scenario, role: str, spec: Any) -> Order:
         extra = keys - {"move", "target", "walk_away"}
         if extra:
             raise OrderSpecError(f"unknown field {sorted(extra)[0]!r} in a move order (allowed: move, target, walk_away)")
-        return _play(s, role, _text(spec["move"], "move"), spec.get("target"), bool(spec.get("walk_away", False)))
+        walk_away = spec.get("walk_away", False)
+        if not isinstance(walk_away, bool):
+            # Strict: a quoted "false" is text, and bool("false") is True.
+            shown = repr(walk_away) if not isinstance(walk_away, str) else f"the text {walk_away[:20]!r}"
+            raise OrderSpecError(f"walk_away must be true or false (unquoted), not {shown}")
+        return _play(s, role, _text(spec["move"], "move"), spec.get("target"), walk_away)
     if "respond" in keys:
         extra = keys - {"respond", "answer"}
         if extra:
@@ -150,6 +155,9 @@ class Script:
     rounds: dict[int, dict[str, tuple[Order, ...]]]
     roles: frozenset[str]
     facilitator: dict[int, tuple[ScriptedAction, ...]] = field(default_factory=dict)
+    # (round, role, index of the order) -> the fact ids an order cites (`cites:` in a mapping order).
+    # Kept beside the orders, not in them: a citation documents an order, it does not change it.
+    cites: dict[tuple[int, str, int], tuple[str, ...]] = field(default_factory=dict)
 
     def orders(self, rnd: int, role: str) -> tuple[Order, ...]:
         return self.rounds.get(rnd, {}).get(role, ())
@@ -161,6 +169,7 @@ def script_from_data(s: Scenario, data: Any, doc: Any = None) -> Script:
     rounds: dict[int, dict[str, tuple[Order, ...]]] = {}
     roles: set[str] = set()
     facilitator: dict[int, tuple[ScriptedAction, ...]] = {}
+    cites: dict[tuple[int, str, int], tuple[str, ...]] = {}
 
     def bad(path: tuple, msg: str, key: bool = False) -> None:
         if doc is None:
@@ -197,6 +206,14 @@ def script_from_data(s: Scenario, data: Any, doc: Any = None) -> Script:
                 specs = [specs]
             parsed: list[Order] = []
             for i, spec in enumerate(specs):
+                if isinstance(spec, dict) and "cites" in spec:
+                    # `cites: [fact ids]` on a mapping order says which facts record it (the history file).
+                    spec = dict(spec)
+                    ids = spec.pop("cites")
+                    if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
+                        bad(base + (rnd, role, i, "cites"), "cites must be a list of fact ids, like [semi.ic_fund_2015]")
+                        continue
+                    cites[(rnd, role, len(parsed))] = tuple(ids)
                 try:
                     parsed.append(parse_order(s, role, spec))
                 except OrderSpecError as exc:
@@ -204,7 +221,7 @@ def script_from_data(s: Scenario, data: Any, doc: Any = None) -> Script:
             rounds.setdefault(rnd, {})[role] = tuple(parsed)
     if problems:
         raise InputError(problems)
-    return Script(rounds, frozenset(roles), facilitator)
+    return Script(rounds, frozenset(roles), facilitator, cites)
 
 
 def _facilitator(s: Scenario, specs: Any, path: tuple, bad: Any) -> tuple[ScriptedAction, ...]:

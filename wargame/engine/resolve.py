@@ -43,14 +43,15 @@ the trace; bots look ahead with it.
 
 from __future__ import annotations
 
-import operator
 import random
+import threading
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from wargame.engine import budget as _budget
 from wargame.engine.orders import Order
 from wargame.engine.fixed import to_fixed, to_fixed_or_zero
-from wargame.engine.rules import SCALE, CRule, Rules
+from wargame.engine.rules import SCALE, Rules
 from wargame.engine.scoring import quadrants, scores
 from wargame.engine.state import (
     Contribution,
@@ -65,7 +66,7 @@ from wargame.engine.state import (
 
 _KIND_RANK = {"play": 0, "respond": 1, "revoke": 2}
 _SOURCE_RANK = {"policy": 0, "move": 1, "deal": 2, "event": 3}
-_DUE_KEY = operator.itemgetter(0, 1, 2, 3, 4, 5)  # the canonical order of due effects
+_EMPTY: frozenset[str] = frozenset()
 
 
 class Ctx:
@@ -91,16 +92,69 @@ class Ctx:
 def start_ctx(rules: Rules, state: State) -> Ctx:
     """What preconditions read: the state at the start of the next round, before any orders."""
     vals = [v / SCALE for v in state.values]
-    return Ctx(vals, rules.start_floats, vals, state.round + 1,
-               {p.move for p in state.policies}, set(), _tag_counts(rules, state.policies, ()))
+    ps = rules.policy_set(state.policies)
+    return Ctx(vals, rules.start_floats, vals, state.round + 1, ps.active, _EMPTY, ps.tags)
 
 
-def round_rng(seed: int, rnd: int) -> random.Random:
+class RoundStream:
+    """The random stream of one round: the numbers ``random.Random(f"wargame:{seed}:{rnd}")``
+    gives, in order.
+
+    Seeding a Random from a string (SHA-512, then the Mersenne Twister's key schedule)
+    costs about 10 us, as much as a tenth of a look-ahead round, and a bot looks ahead
+    through the same rounds with the same seed dozens of times per decision. So each
+    (seed, round) is seeded once; its draws are kept and replayed by every later stream
+    of that round, and the source is drawn from only past the end of what is kept.
+    """
+
+    __slots__ = ("_draws", "_source", "_i")
+
+    def __init__(self, draws: list[float], source: random.Random) -> None:
+        self._draws, self._source, self._i = draws, source, 0
+
+    def random(self) -> float:
+        i = self._i
+        draws = self._draws
+        if i >= len(draws):
+            with _STREAM_LOCK:  # two threads extending one round's draws must not interleave
+                while i >= len(draws):
+                    draws.append(self._source.random())
+        self._i = i + 1
+        return draws[i]
+
+    def uniform(self, a: float, b: float) -> float:
+        # What random.Random.uniform computes from the next draw.
+        return a + (b - a) * self.random()
+
+    @property
+    def drawn(self) -> int:
+        """How many numbers this stream has given."""
+        return self._i
+
+
+_STREAM_LOCK = threading.Lock()
+_STREAMS: dict[tuple[int, int], tuple[list[float], random.Random]] = {}
+
+
+def round_rng(seed: int, rnd: int) -> RoundStream:
     """The random stream of one round: a function of the seed and round only.
 
     Seeding with a string uses SHA-512, so it does not depend on PYTHONHASHSEED.
     """
-    return random.Random(f"wargame:{seed}:{rnd}")
+    key = (seed, rnd)
+    kept = _STREAMS.get(key)
+    if kept is None:
+        if len(_STREAMS) >= 1024:
+            _STREAMS.clear()
+        kept = _STREAMS[key] = ([], random.Random(f"wargame:{seed}:{rnd}"))
+    return RoundStream(*kept)
+
+
+class Stream(Protocol):
+    """What resolve draws from: a RoundStream, or a random.Random."""
+
+    def random(self) -> float: ...
+    def uniform(self, a: float, b: float) -> float: ...
 
 
 def _tag_counts(rules: Rules, policies: Iterable[PolicyInForce], played: Iterable[Order]) -> dict[str, int]:
@@ -160,7 +214,7 @@ def check_order(rules: Rules, state: State, o: Order, ctx: Ctx) -> str:
     return ""
 
 
-def resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Random,
+def resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
             injects: Iterable[str] = ()) -> tuple[State, RoundTrace]:
     """Resolve the next round. Pure: no I/O, no clock, randomness only from ``rng``."""
     new_state, trace = _resolve(rules, state, orders, rng, injects, True)
@@ -168,7 +222,7 @@ def resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ran
     return new_state, trace
 
 
-def advance(rules: Rules, state: State, orders: Iterable[Order], rng: random.Random,
+def advance(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
             injects: Iterable[str] = ()) -> State:
     """The state :func:`resolve` gives, without building the trace: for look-ahead (bots).
 
@@ -178,62 +232,71 @@ def advance(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ran
     return _resolve(rules, state, orders, rng, injects, False)[0]
 
 
-def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Random,
+def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
              injects: Iterable[str], explain: bool) -> tuple[State, RoundTrace | None]:
+    # What only changes when policies change (active ids, tag counts, upkeep, ongoing
+    # effects in canonical order) comes from rules.policy_set, computed once per set.
     s = rules.scenario
     r = state.round + 1
     starts = rules.start_floats
     start_vals = [v / SCALE for v in state.values]
-    pre_ctx = Ctx(start_vals, starts, start_vals, r, {p.move for p in state.policies}, set(),
-                  _tag_counts(rules, state.policies, ()))
+    before_set = rules.policy_set(state.policies)
+    pre_ctx = Ctx(start_vals, starts, start_vals, r, before_set.active, _EMPTY, before_set.tags)
+    orders = tuple(orders)
 
     # 1. Orders checked: first each order on its own, then each role's budget, which
     # counts a deal only if it is made (see wargame.engine.budget).
-    checked: list[tuple[str, list[OrderResult], list[Order]]] = []
-    # Every role, ordering or not, so that ``spent`` shows the upkeep of a role that gave no orders.
-    by_role: dict[str, list[Order]] = {rid: [] for rid in rules.roles}
-    for o in sorted(orders, key=lambda o: _canon(rules, o)):
-        by_role.setdefault(o.role, []).append(o)
-    for role, role_orders in sorted(by_role.items(), key=lambda kv: (rules.role_rank.get(kv[0], 99), kv[0])):
-        seen: set[tuple] = set()
-        ok: list[Order] = []
-        role_results: list[OrderResult] = []
-        for o in role_orders:
-            reason = check_order(rules, state, o, pre_ctx)
-            key = (o.kind, o.move, o.target) if o.kind != "respond" else (o.kind, o.move)
-            if not reason and key in seen:
-                reason = "the same order twice" if o.kind != "respond" else "this deal is already answered"
-            seen.add(key)
-            if not reason and o.kind == "revoke" and any(x.kind == "play" and x.move == o.move for x in ok):
-                reason = "cannot enact and revoke the same policy in one round"
-            role_results.append(OrderResult(o, not reason, reason))
-            if not reason:
-                ok.append(o)
-        checked.append((role, role_results, ok))
-    offered, answered = _budget.deals_of(rules, (o for _, _, ok in checked for o in ok))
     results: list[OrderResult] = []
     accepted: list[Order] = []
-    for role, role_results, ok in checked:
-        if role in s.roles:
-            budget = s.roles[role].budget
-            cost = _budget.cost(rules, ok, offered, answered)
-            revoked = {o.move for o in ok if o.kind == "revoke"}
-            upkeep = _budget.upkeep(rules, state, role, revoked)
-            if cost + upkeep > budget:
-                why = f"over budget: orders cost {cost}" + (f" plus {upkeep} upkeep" if upkeep else "") + f", budget {budget}"
-                role_results = [OrderResult(x.order, False, why) if x.accepted and x.order.kind != "revoke" else x
-                                for x in role_results]
-                ok = [o for o in ok if o.kind == "revoke"]
-        results.extend(role_results)
-        accepted.extend(ok)
-    # What each role spent: deals count only if still made once every budget is checked.
-    offered, answered = _budget.deals_of(rules, accepted)
-    spent: dict[str, int] = {}
-    for role, _, _ in checked:
-        if role in s.roles:
-            mine = [o for o in accepted if o.role == role]
-            spent[role] = (_budget.cost(rules, mine, offered, answered)
-                           + _budget.upkeep(rules, state, role, {o.move for o in mine if o.kind == "revoke"}))
+    spent: dict[str, int]
+    if not orders:
+        # No orders (a look-ahead round): every role spends its upkeep, nothing else happens here.
+        spent = dict(before_set.upkeep)
+    else:
+        spent = {}
+        checked: list[tuple[str, list[OrderResult], list[Order]]] = []
+        # Every role, ordering or not, so that ``spent`` shows the upkeep of a role that gave no orders.
+        by_role: dict[str, list[Order]] = {rid: [] for rid in rules.roles}
+        for o in sorted(orders, key=lambda o: _canon(rules, o)):
+            by_role.setdefault(o.role, []).append(o)
+        for role, role_orders in sorted(by_role.items(), key=lambda kv: (rules.role_rank.get(kv[0], 99), kv[0])):
+            seen: set[tuple] = set()
+            ok: list[Order] = []
+            role_results: list[OrderResult] = []
+            for o in role_orders:
+                reason = check_order(rules, state, o, pre_ctx)
+                key = (o.kind, o.move, o.target) if o.kind != "respond" else (o.kind, o.move)
+                if not reason and key in seen:
+                    reason = "the same order twice" if o.kind != "respond" else "this deal is already answered"
+                seen.add(key)
+                if not reason and o.kind == "revoke" and any(x.kind == "play" and x.move == o.move for x in ok):
+                    reason = "cannot enact and revoke the same policy in one round"
+                role_results.append(OrderResult(o, not reason, reason))
+                if not reason:
+                    ok.append(o)
+            checked.append((role, role_results, ok))
+        offered, answered = _budget.deals_of(rules, (o for _, _, ok in checked for o in ok))
+        for role, role_results, ok in checked:
+            if role in s.roles:
+                budget = s.roles[role].budget
+                cost = _budget.cost(rules, ok, offered, answered)
+                revoked = {o.move for o in ok if o.kind == "revoke"}
+                upkeep = before_set.upkeep.get(role, 0) if not revoked else _budget.upkeep(rules, state, role, revoked)
+                if cost + upkeep > budget:
+                    why = f"over budget: orders cost {cost}" + (f" plus {upkeep} upkeep" if upkeep else "") + f", budget {budget}"
+                    role_results = [OrderResult(x.order, False, why) if x.accepted and x.order.kind != "revoke" else x
+                                    for x in role_results]
+                    ok = [o for o in ok if o.kind == "revoke"]
+            results.extend(role_results)
+            accepted.extend(ok)
+        # What each role spent: deals count only if still made once every budget is checked.
+        offered, answered = _budget.deals_of(rules, accepted)
+        for role, _, _ in checked:
+            if role in s.roles:
+                mine = [o for o in accepted if o.role == role]
+                revoked = {o.move for o in mine if o.kind == "revoke"}
+                up = before_set.upkeep.get(role, 0) if not revoked else _budget.upkeep(rules, state, role, revoked)
+                spent[role] = _budget.cost(rules, mine, offered, answered) + up
 
     plays = [o for o in accepted if o.kind == "play"]
     answers = {(o.move): o for o in accepted if o.kind == "respond"}
@@ -242,12 +305,34 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ra
     # 2. Deals settled; 3. policies enacted and revoked.
     deals: list[DealResult] = []
     # Effects scheduled this round, as plain tuples in Pending's field order; only those
-    # that outlast the round become Pending objects in the new state.
+    # that outlast the round become Pending records in the new state.
     new_pending: list[tuple] = []
     enacted: list[PolicyInForce] = []
-    revoked_list = [p for p in state.policies if (p.role, p.move) in revokes]
-    policies = [p for p in state.policies if (p.role, p.move) not in revokes]
-    used = set(state.used)
+    if revokes:
+        revoked_list = [p for p in state.policies if (p.role, p.move) in revokes]
+        policies = [p for p in state.policies if (p.role, p.move) not in revokes]
+    else:
+        revoked_list, policies = [], list(state.policies)
+    used = state.used
+    effects = rules.effects
+    # Effects due this round (see step 5) are gathered as they are scheduled: first those
+    # scheduled in earlier rounds, then this round's moves and events, in that order.
+    due: list[tuple] = []
+    for p in state.pending:
+        if p[0] <= r <= p[1]:
+            kind, source, variant, index, role, target = p[2:]
+            due.append((rules.due_key(kind, source, variant, index, role, target), len(due),
+                        kind, source, role, target, effects[(source, variant)][index]))
+    plan = rules.schedule_plan
+
+    def schedule(kind: str, source: str, variant: str, role: str | None, target: str | None) -> None:
+        for delay, last_offset, index, key, e in plan(kind, source, variant, role, target):
+            first, last = r + delay, r + last_offset
+            if first == r:
+                due.append((key, len(due), kind, source, role, target, e))
+            if last > r:
+                new_pending.append((first, last, kind, source, variant, index, role, target))
+
     for o in plays:
         m = s.moves[o.move]
         kind, variant = ("policy" if m.policy else "move"), "effects"
@@ -265,68 +350,78 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ra
                 continue
             kind = "deal"
         if m.once:
-            used.add(o.move)
+            used = used | {o.move}
         if m.policy:
             p = PolicyInForce(o.move, o.role, o.target, r)
             policies.append(p)
             enacted.append(p)
-        for i, e in enumerate(rules.effects[(o.move, variant)]):
-            new_pending.append((r + e.delay, r + e.delay + e.duration - 1, kind, o.move, variant, i, o.role, o.target))
-    policies.sort(key=lambda p: (rules.role_rank[p.role], rules.move_rank[p.move], p.target or "", p.since))
+        schedule(kind, o.move, variant, o.role, o.target)
+    if enacted:  # state.policies is already in this order; only new ones need placing
+        policies.sort(key=lambda p: (rules.role_rank[p.role], rules.move_rank[p.move], p.target or "", p.since))
+    # Unchanged policies keep their tuple, so rules.policy_set finds them by identity.
+    policies_t = tuple(policies) if (enacted or revoked_list) else state.policies
+    after_set = rules.policy_set(policies_t) if (enacted or revoked_list) else before_set
     played_ids = {o.move for o in plays}
 
     # Orders and policies as they stand after this round's orders: what triggers,
     # conditions and multipliers see (values are still those at the start of the round).
-    ctx = Ctx(start_vals, starts, start_vals, r, {p.move for p in policies}, played_ids,
-              _tag_counts(rules, policies, plays))
+    tags = _tag_counts(rules, policies_t, plays) if plays else after_set.tags
+    ctx = Ctx(start_vals, starts, start_vals, r, after_set.active, played_ids, tags)
 
     # 4. Events.
     fired: list[FiredEvent] = []
-    fired_ids = set(state.fired)
+    fired_ids = state.fired
     inject_set = set(injects)
-    for eid, ev in s.events.items():
+    state_fired = state.fired
+    for eid, once, at, has_at, trigger, chance, n_effects in rules.event_plan:
         how, roll = "", None
         if eid in inject_set:
             how = "inject"
-        elif ev.once and eid in state.fired:
+        elif once and eid in state_fired:
             continue
-        elif r in ev.at:
+        elif r in at:
             how = "scheduled"
-        elif eid in rules.triggers:
-            how = "trigger" if rules.triggers[eid](ctx) else ""
-        elif not ev.at and ev.chance is not None:
+        elif trigger is not None:
+            how = "trigger" if trigger(ctx) else ""
+        elif not has_at and chance is not None:
             how = "chance"
-        if how and how != "inject" and ev.chance is not None:
+        if how and how != "inject" and chance is not None:
             roll = rng.random()
-            if roll >= ev.chance:
+            if roll >= chance:
                 how = ""
         if not how:
             continue
-        fired.append(FiredEvent(eid, how, roll))
-        if ev.once:
-            fired_ids.add(eid)
-        for i, e in enumerate(rules.effects[(eid, "event")]):
-            new_pending.append((r + e.delay, r + e.delay + e.duration - 1, "event", eid, "event", i, None, None))
+        if explain:
+            fired.append(FiredEvent(eid, how, roll))
+        if once:
+            fired_ids = fired_ids | {eid}
+        schedule("event", eid, "event", None, None)
 
-    # 5. Effects due this round, evaluated on start-of-round values.
-    # Each due effect: its canonical sort key (the first six fields), then what applying it needs.
-    effects, move_rank, role_rank = rules.effects, rules.move_rank, rules.role_rank
-    due: list[tuple] = []
-    scheduled = [(p.first, p.last, p.kind, p.source, p.variant, p.index, p.role, p.target) for p in state.pending]
-    for first, last, kind, source, variant, index, role, target in (*scheduled, *new_pending):
-        if first <= r <= last:
-            rank = move_rank.get(source, 0) if kind != "event" else rules.event_rank[source]
-            due.append((_SOURCE_RANK[kind], rank, variant, index, role_rank.get(role or "", -1),
-                        target or "", kind, source, role, target, effects[(source, variant)][index]))
-    for pol in policies:
-        for i, e in enumerate(effects.get((pol.move, "ongoing"), ())):
-            due.append((0, move_rank[pol.move], "ongoing", i, role_rank[pol.role], pol.target or "",
-                        "policy", pol.move, pol.role, pol.target, e))
-    due.sort(key=_DUE_KEY)
+    # 5. Effects due this round, evaluated on start-of-round values, in canonical order
+    # (rules.due_key): the order of contributions and of the spreads' draws. Ongoing
+    # effects with a fixed amount draw nothing, so look-ahead adds their sums at once.
+    values = list(state.values)
+    if explain:
+        due += after_set.const
+        due += after_set.varying
+        due.sort()
+    else:
+        for idx, total in after_set.totals:
+            values[idx] += total
+        if due:
+            due += after_set.varying
+            due.sort()
+        else:
+            due = after_set.varying  # already in canonical order
     ids = rules.ids
     contribs: list[Contribution] = []
-    values = list(state.values)
-    for _, _, _, _, _, _, kind, source, role, target, e in due:
+    for entry in due:
+        if len(entry) == 4:  # a fixed ongoing effect, its contribution built once
+            c = entry[2]
+            values[entry[3]] += c.amount
+            contribs.append(c)
+            continue
+        _, _, kind, source, role, target, e = entry
         idx = e.slot
         if idx is None:
             if target is not None and e.by_target is not None and target not in e.by_target:
@@ -334,39 +429,37 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ra
             idx = e.index(target)
         if e.when is not None and not e.when(ctx):
             continue
-        roll = rng.uniform(-e.spread, e.spread) if e.spread else None
-        change = e.change + (roll or 0.0)
-        amount = start_vals[idx] * change if e.relative else change
-        if e.scale is not None:
-            amount *= e.scale(ctx)
-        fixed = to_fixed_or_zero(amount)
+        fixed = e.fixed
+        roll = None
+        if fixed is None:
+            roll = rng.uniform(-e.spread, e.spread) if e.spread else None
+            change = e.change + (roll or 0.0)
+            amount = start_vals[idx] * change if e.relative else change
+            if e.scale is not None:
+                amount *= e.scale(ctx)
+            fixed = to_fixed_or_zero(amount)
         if fixed == 0:
             continue
         values[idx] += fixed
         if explain:
             contribs.append(Contribution(ids[idx], fixed, kind, source, role, roll, e.cites, e.rationale))
 
-    # 6. Dynamics, all on one snapshot.
+    # 6. Dynamics, all on one snapshot: one generated function (rules.dynamics_fn).
     snap = [v / SCALE for v in values]
-    dctx = Ctx(snap, starts, start_vals, r, ctx._active, played_ids, ctx._tags)
-    deltas: list[tuple[int, int, CRule]] = []
-    for rule in rules.dynamics:
-        if rule.when is not None and not rule.when(dctx):
-            continue
-        x = rule.formula(dctx)
-        delta = x - snap[rule.slot] if rule.is_set else x
-        fixed = to_fixed_or_zero(delta)
-        if fixed:
-            deltas.append((rule.slot, fixed, rule))
-    for slot, fixed, rule in deltas:
-        values[slot] += fixed
-        if explain:
+    dctx = Ctx(snap, starts, start_vals, r, after_set.active, played_ids, tags)
+    if explain:
+        dyn = rules.dynamics
+        for slot, fixed, k in rules.dynamics_fn(dctx, snap, starts, start_vals, float(r), after_set.active,
+                                                played_ids, tags):
+            values[slot] += fixed
+            rule = dyn[k]
             contribs.append(Contribution(ids[slot], fixed, "rule", rule.id, None, None, rule.cites, rule.rationale))
+    else:
+        rules.dynamics_into(dctx, snap, starts, start_vals, float(r), after_set.active, played_ids, tags, values)
 
     # 7. Clamping.
     los, his = rules.lo, rules.hi
-    for i, v in enumerate(values):
-        lo, hi = los[i], his[i]
+    for i, (v, lo, hi) in enumerate(zip(values, los, his)):
         if v < lo or v > hi:
             bound = lo if v < lo else hi
             if explain:
@@ -376,11 +469,13 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: random.Ra
 
     # 8. Scoring.
     after = tuple(values)
-    new_state = State(
-        r, after, tuple(policies),
-        tuple(sorted([*(p for p in state.pending if p.last > r), *(Pending(*t) for t in new_pending if t[1] > r)])),
-        frozenset(used), frozenset(fired_ids),
-    )
+    # state.pending is sorted, so what is left of it stays sorted; only new entries need placing.
+    pending = [p for p in state.pending if p[1] > r]
+    if new_pending:  # only entries that outlast the round were kept
+        pending += [Pending._make(t) for t in new_pending]
+        pending.sort()
+    pending_t = tuple(pending)
+    new_state = State(r, after, policies_t, pending_t, used, fired_ids)
     if not explain:
         return new_state, None
     trace = RoundTrace(r, tuple(results), tuple(deals), tuple(fired), tuple(contribs), state.values, after,

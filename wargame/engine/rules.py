@@ -7,13 +7,16 @@ log is the same bytes on every machine.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from wargame.scenario.formula import _UNARY_FN, Binary, Call, Compiled, Formula, Node, Num, Ref, Str, Unary, _div, _pow
 from wargame.scenario.loader import LoadedScenario, indicator_ids
 from wargame.scenario.model import Effect, Scenario
 
-from wargame.engine.fixed import SCALE, to_fixed, to_float
+from wargame.engine.fixed import SCALE, to_fixed, to_fixed_or_zero, to_float
+from wargame.engine.state import Contribution
 
 __all__ = ["SCALE", "Rules", "to_fixed", "to_float"]
 
@@ -33,6 +36,9 @@ class CEffect:
     scale: Compiled | None
     cites: tuple[str, ...]
     rationale: str
+    # The fixed-point amount when it is the same every time (no spread, not relative, no
+    # scale): what the engine would compute from ``change``, computed once.
+    fixed: int | None = None
 
     def index(self, target: str | None) -> int:
         if self.slot is not None:
@@ -50,6 +56,25 @@ class CRule:
     when: Compiled | None
     cites: tuple[str, ...]
     rationale: str
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySet:
+    """The policies in force, precomputed: their ids, how many roles act per tag, each
+    role's upkeep, and their ongoing effects as due entries in canonical order: those
+    with a fixed, unconditional amount as ready contributions (and their sum per
+    indicator), the others to evaluate each round."""
+
+    active: frozenset[str]
+    tags: dict[str, int]
+    upkeep: dict[str, int]
+    const: tuple[tuple, ...]  # (due key, seq, Contribution, indicator position)
+    varying: tuple[tuple, ...]  # (due key, seq, kind, source, role, target, CEffect)
+    totals: tuple[tuple[int, int], ...]  # (indicator position, fixed-point sum of const)
+
+
+_SOURCE_RANK = {"policy": 0, "move": 1, "deal": 2, "event": 3}
+_VARIANT_RANK = {"effects": 0, "event": 1, "ongoing": 2, "renegotiated": 3}  # their sorted order as strings
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +138,135 @@ class Rules:
         # 11100.000000000002 in floating point, which would put a value of exactly 1.11 below it.
         self.thresholds = {sid: (ii, to_fixed(it), gi, to_fixed(gt)) for sid, (ii, it, gi, gt) in self.axes.items()}
         self.tags = {mid: m.tags for mid, m in s.moves.items()}
+        self._plan()
+
+    # --- what the engine precomputes once per scenario -----------------------------------
+
+    def _plan(self) -> None:
+        s = self.scenario
+        # Every dynamics rule in one generated function (see _dynamics_source).
+        self.dynamics_fn, self.dynamics_into = _dynamics_fn(tuple((r.set or r.delta or "0", r.set is not None, r.when)
+                                                          for r in s.dynamics.values()),
+                                                    tuple(self.index[r.indicator] for r in s.dynamics.values()),
+                                                    tuple(self.ids))
+        # Events in scenario order with what deciding whether they fire needs.
+        self.event_plan = tuple((eid, ev.once, frozenset(ev.at), bool(ev.at), self.triggers.get(eid), ev.chance,
+                                 len(self.effects[(eid, "event")]))
+                                for eid, ev in s.events.items())
+        # The canonical order of due effects as one integer per (kind, source, variant,
+        # index, role, target): see due_key.
+        targets = sorted({*s.roles, *s.sectors, *(t for m in s.moves.values() for t in (m.targets or []))})
+        self._target_rank = {"": 0, **{t: i + 1 for i, t in enumerate(targets)}}
+        self._n_targets = len(targets) + 1
+        self._n_roles = len(self.roles) + 2
+        self._n_index = 1 + max((len(v) for v in self.effects.values()), default=0)
+        self._n_rank = 1 + max(len(s.moves), len(s.events))
+        self._due_keys: dict[tuple, int] = {}
+        self._by_policies: dict[tuple, PolicySet] = {}
+        self._by_identity: dict[int, tuple[tuple, PolicySet]] = {}
+        self._plans: dict[tuple, tuple[tuple[int, int, int, int, CEffect], ...]] = {}
+        self._per_policy: dict[tuple[str, str, str | None], tuple[list[tuple], list[tuple]]] = {}
+
+    def due_key(self, kind: str, source: str, variant: str, index: int, role: str | None, target: str | None) -> int:
+        """The canonical position of a due effect, as one integer that sorts like the tuple
+        (source kind, move or event rank, variant, index, role rank, target): effects due in a
+        round are applied, and their spreads drawn, in this order."""
+        k = (kind, source, variant, index, role, target)
+        key = self._due_keys.get(k)
+        if key is None:
+            rank = self.move_rank.get(source, 0) if kind != "event" else self.event_rank[source]
+            trank = self._target_rank[target or ""]  # only a move's own targets are ever accepted
+            key = _SOURCE_RANK[kind]
+            for digit, base in ((rank, self._n_rank), (_VARIANT_RANK[variant], 4), (index, self._n_index),
+                                (self.role_rank.get(role or "", -1) + 1, self._n_roles),
+                                (trank, self._n_targets)):
+                key = key * base + digit
+            self._due_keys[k] = key
+        return key
+
+    def schedule_plan(self, kind: str, source: str, variant: str, role: str | None,
+                      target: str | None) -> tuple[tuple[int, int, int, int, CEffect], ...]:
+        """A move's or event's effects as (delay, delay + duration - 1, index, due key, effect)."""
+        k = (kind, source, variant, role, target)
+        plan = self._plans.get(k)
+        if plan is None:
+            if len(self._plans) >= 8192:
+                self._plans.clear()
+            plan = self._plans[k] = tuple(
+                (e.delay, e.delay + e.duration - 1, i, self.due_key(kind, source, variant, i, role, target), e)
+                for i, e in enumerate(self.effects[(source, variant)]))
+        return plan
+
+    def policy_set(self, policies: tuple[Any, ...]) -> "PolicySet":
+        """What only changes when the policies in force change, computed once per set.
+
+        Looked up first by the identity of the tuple (a state keeps its policies tuple
+        until they change, and bots look ahead many times from one state), then by content.
+        """
+        hit = self._by_identity.get(id(policies))
+        if hit is not None and hit[0] is policies:
+            return hit[1]
+        key = tuple((p.move, p.role, p.target) for p in policies)
+        ps = self._by_policies.get(key)
+        if ps is None:
+            if len(self._by_policies) >= 4096:
+                self._by_policies.clear()
+            ps = self._by_policies[key] = self._policy_set(key)
+        if len(self._by_identity) >= 256:
+            self._by_identity.clear()
+        self._by_identity[id(policies)] = (policies, ps)  # the tuple is kept, so its id is not reused
+        return ps
+
+    def _policy_set(self, key: tuple[tuple[str, str, str | None], ...]) -> "PolicySet":
+        acting: dict[str, set[str]] = {}
+        upkeep = dict.fromkeys(self.roles, 0)
+        const: list[tuple] = []
+        varying: list[tuple] = []
+        totals: dict[int, int] = {}
+        for move, role, target in key:
+            for t in self.tags[move]:
+                acting.setdefault(t, set()).add(role)
+            pol = self.scenario.moves[move].policy
+            upkeep[role] = upkeep.get(role, 0) + (pol.upkeep if pol else 0)
+            c, v = self._one_policy(move, role, target)
+            const += c
+            varying += v
+            for _, _, contrib, idx in c:
+                totals[idx] = totals.get(idx, 0) + contrib.amount
+        # Each policy's entries are in canonical order; sorting the runs merges them.
+        const.sort()
+        varying.sort()
+        return PolicySet(frozenset(m for m, _, _ in key), {t: len(r) for t, r in acting.items()}, upkeep,
+                         tuple(const), tuple(varying), tuple(totals.items()))
+
+    def _one_policy(self, move: str, role: str, target: str | None) -> tuple[list[tuple], list[tuple]]:
+        """One policy's ongoing effects as due entries: those with a fixed, unconditional
+        amount as ready contributions (the same every round the policy is in force), the
+        others to evaluate each round. Kept per policy, so a new set of policies is a merge."""
+        k = (move, role, target)
+        hit = self._per_policy.get(k)
+        if hit is not None:
+            return hit
+        const: list[tuple] = []
+        varying: list[tuple] = []
+        for i, e in enumerate(self.effects.get((move, "ongoing"), ())):
+            key_ = self.due_key("policy", move, "ongoing", i, role, target)
+            # The sequence number only breaks ties, and two entries of a set never tie: a
+            # policy is in force at most once per target.
+            entry = (key_, 1 << 40, "policy", move, role, target, e)
+            idx = e.slot
+            if idx is None and target is not None and e.by_target is not None:
+                if target not in e.by_target:
+                    continue  # not an indicator of this target: never applies
+                idx = e.by_target[target]
+            if idx is not None and e.when is None and e.fixed is not None:
+                if e.fixed:
+                    const.append((key_, 1 << 40, Contribution(self.ids[idx], e.fixed, "policy", move, role, None,
+                                                              e.cites, e.rationale), idx))
+            else:
+                varying.append(entry)
+        self._per_policy[k] = (const, varying)
+        return const, varying
 
     def formula(self, text: str) -> Compiled:
         fn = self._cache.get(text)
@@ -129,10 +283,13 @@ class Rules:
                 by_target = {t: self.index[f"{t}.{name}"] for t in self._all_targets() if f"{t}.{name}" in self.index}
             else:
                 slot = self.index[e.indicator]
+            constant = not e.spread and not e.relative and e.scale is None
             out.append(CEffect(slot, by_target, e.change, e.relative, e.delay, e.duration, e.spread,
                                self.formula(e.when) if e.when else None,
                                self.formula(e.scale) if e.scale else None,
-                               tuple(e.cites), e.rationale))
+                               tuple(e.cites), e.rationale,
+                               # change + 0.0: what the engine adds when no spread is drawn
+                               to_fixed_or_zero(e.change + 0.0) if constant else None))
         return tuple(out)
 
     def _all_targets(self) -> list[str]:
@@ -253,3 +410,161 @@ def fast_compile(formula: Formula, index: dict[str, int]) -> Compiled | None:
         return None
     fn = env["_formula"]
     return fn  # type: ignore[return-value]
+
+
+# --- the whole round's dynamics as one generated function ------------------------------
+#
+# Dynamics are two thirds of a round's arithmetic. Rather than one call per rule (each
+# reading its context through attributes), every rule of a scenario is written into one
+# function from the parsed syntax trees, with the same rules as fast_compile above: no
+# scenario text reaches the source (indicators become positions, numbers and quoted ids
+# are bound constants), each node computes what its closure computes, and the change is
+# turned into fixed point exactly as ``to_fixed_or_zero`` does. A rule this cannot write
+# is called through its compiled formula instead.
+
+DynamicsFn = Callable[..., list[tuple[int, int, int]]]
+
+
+def _gen_flat(node: Node, index: dict[str, int], consts: dict[str, object], temps: list[int] | None = None) -> str:
+    """One node as an expression over locals: V values, S starts, P prevs, R round (float),
+    A active policy ids, PL played move ids, T tag counts.
+
+    Division, min, max and clamp are written inline with temporaries (``_t3``) rather
+    than as calls: a formula is pure, so evaluating an operand first or second cannot
+    change its value, and each inline form returns exactly what the function returns
+    (``max(a, b)`` is ``b if b > a else a``, NaN included)."""
+    temps = temps if temps is not None else [0]
+
+    def const(value: object) -> str:
+        name = f"k{len(consts)}"
+        consts[name] = value
+        return name
+
+    def temp() -> str:
+        temps[0] += 1
+        return f"_t{temps[0]}"
+
+    def gen(n: Node) -> str:
+        return _gen_flat(n, index, consts, temps)
+
+    def max2(a: str, b: str) -> str:
+        ta, tb = temp(), temp()
+        return f"({tb} if ({ta} := {a}) < ({tb} := {b}) else {ta})"
+
+    def min2(a: str, b: str) -> str:
+        ta, tb = temp(), temp()
+        return f"({tb} if ({ta} := {a}) > ({tb} := {b}) else {ta})"
+
+    match node:
+        case Num(value=v) if type(v) is float and math.isfinite(v):
+            return repr(v)  # a float's repr reads back as the same float
+        case Num(value=v):
+            return const(v)
+        case Ref(name="round"):
+            return "R"
+        case Ref(name=name):
+            return f"V[{int(index[name])}]"
+        case Unary(op="-", operand=x):
+            return f"(-{gen(x)})"
+        case Unary(op="+", operand=x):
+            return gen(x)
+        case Unary(op="not", operand=x):
+            return f"(0.0 if {gen(x)} else 1.0)"
+        case Binary(op="and", left=a, right=b):
+            return f"(1.0 if ({gen(a)} and {gen(b)}) else 0.0)"
+        case Binary(op="or", left=a, right=b):
+            return f"(1.0 if ({gen(a)} or {gen(b)}) else 0.0)"
+        case Binary(op=op, left=a, right=b) if op in ("+", "-", "*"):
+            return f"({gen(a)} {op} {gen(b)})"
+        case Binary(op="/", left=a, right=Num(value=v)) if type(v) is float and math.isfinite(v) and v != 0.0:
+            return f"({gen(a)} / {v!r})"  # _div by a number that is not zero: a plain division
+        case Binary(op="/", left=a, right=b):
+            tb = temp()
+            return f"({gen(a)} / {tb} if ({tb} := {gen(b)}) else 0.0)"  # _div: a / b if b else 0.0
+        case Binary(op="^", left=a, right=b):
+            return f"_pow({gen(a)}, {gen(b)})"
+        case Binary(op=op, left=a, right=b) if op in ("<", "<=", ">", ">=", "==", "!="):
+            return f"(1.0 if ({gen(a)} {op} {gen(b)}) else 0.0)"
+        case Call(name="active", args=(Str(value=mid),)):
+            return f"(1.0 if {const(mid)} in A else 0.0)"
+        case Call(name="played", args=(Str(value=mid),)):
+            return f"(1.0 if {const(mid)} in PL else 0.0)"
+        case Call(name="acting", args=(Str(value=tag),)):
+            return f"_float(T.get({const(tag)}, 0))"
+        case Call(name="start", args=(Ref(name=name),)) if name != "round":
+            return f"S[{int(index[name])}]"
+        case Call(name="prev", args=(Ref(name=name),)) if name != "round":
+            return f"P[{int(index[name])}]"
+        case Call(name="if", args=(cond, a, b)):
+            return f"({gen(a)} if {gen(cond)} else {gen(b)})"
+        case Call(name="clamp", args=(x, lo, hi)):
+            return min2(max2(gen(x), gen(lo)), gen(hi))  # min(max(x, lo), hi)
+        case Call(name="min" | "max", args=args) if len(args) >= 2:
+            # min(a, b, c) keeps the first of equals, as min(min(a, b), c) does.
+            pick = min2 if node.name == "min" else max2
+            out = gen(args[0])
+            for a in args[1:]:
+                out = pick(out, gen(a))
+            return out
+        case Call(name=name, args=(x,)) if name in _UNARY_FN:
+            return f"{const(_UNARY_FN[name])}({gen(x)})"
+    raise _Unsupported(repr(node))
+
+
+_DYNAMICS: dict[tuple, tuple[DynamicsFn, Callable[..., None]]] = {}
+
+
+def _dynamics_fn(rules: tuple[tuple[str, bool, str | None], ...], slots: tuple[int, ...],
+                 ids: tuple[str, ...]) -> tuple[DynamicsFn, Callable[..., None]]:
+    """Two functions of (C, V, S, P, R, A, PL, T): one returns [(slot, fixed change, rule
+    position)] for the rules whose change is not zero, in rule order (for the trace); the
+    other, given W, adds the changes to W in place (for look-ahead). C is the context for
+    a rule that has to be called as a closure."""
+    key = (rules, slots, ids)
+    fns = _DYNAMICS.get(key)
+    if fns is not None:
+        return fns
+    index = {k: i for i, k in enumerate(ids)}
+    consts: dict[str, object] = {}
+    temps = [0]
+    body: list[tuple[str, int, int]] = []  # (line, extra indent, rule position) ; -1: emit the change
+    for k, ((text, is_set, when), slot) in enumerate(zip(rules, slots)):
+        depth = 0
+        try:
+            expr = _gen_flat(Formula.parse(text).tree, index, consts, temps)
+        except (_Unsupported, KeyError, RecursionError):
+            name = f"f{k}"
+            consts[name] = _compiled(text, ids)
+            expr = f"{name}(C)"
+        if when is not None:
+            try:
+                cond = _gen_flat(Formula.parse(when).tree, index, consts, temps)
+            except (_Unsupported, KeyError, RecursionError):
+                name = f"w{k}"
+                consts[name] = _compiled(when, ids)
+                cond = f"{name}(C)"
+            body.append((f"if {cond}:", 0, k))
+            depth = 1
+        x = f"({expr}) - V[{int(slot)}]" if is_set else expr
+        # to_fixed_or_zero: y - y is 0.0 exactly when y is finite (inf - inf and nan - nan are nan)
+        body += [(f"y = ({x}) * {SCALE}", depth, k), ("if y - y == 0.0:", depth, k),
+                 ("f = _round(y)", depth + 1, k), ("if f:", depth + 1, k), (f"#{int(slot)}", depth + 2, k)]
+
+    def source(name: str, params: str, emit: str, head: list[str], tail: list[str]) -> str:
+        lines = [f"def {name}({params}):", *head]
+        for line, depth, k in body:
+            pad = "    " * (depth + 1)
+            if line.startswith("#"):
+                line = emit.format(slot=line[1:], k=k)
+            lines.append(pad + line)
+        return "\n".join([*lines, *tail]) + "\n"
+
+    env: dict[str, object] = {"__builtins__": {}, "_float": float, "_round": round, "_pow": _pow, **consts}
+    code = (source("_dynamics", "C, V, S, P, R, A, PL, T", "add(({slot}, f, {k}))", ["    out = []", "    add = out.append"],
+                   ["    return out"])
+            + source("_dynamics_into", "C, V, S, P, R, A, PL, T, W", "W[{slot}] += f", [], ["    return None"]))
+    exec(compile(code, "<dynamics>", "exec"), env)  # noqa: S102 - source built from the trees, see above
+    fns = _DYNAMICS[key] = (env["_dynamics"], env["_dynamics_into"])  # type: ignore[assignment]
+    if len(_DYNAMICS) > 64:
+        _DYNAMICS.pop(next(iter(_DYNAMICS)))
+    return fns

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from wargame.numbers import plus
 from wargame.scenario.model import Effect, Scenario
 
 # Kinds of citing element, in the order a reader meets them.
@@ -36,8 +37,7 @@ class Citation:
     path: str  # where in the scenario file, e.g. 'moves.us_entity_list.effects[0]'
 
 
-def _num(x: float) -> str:
-    return f"{x:+g}"
+_num = plus  # one home for number formatting: wargame.numbers
 
 
 def _value(ind) -> str:

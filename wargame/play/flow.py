@@ -13,7 +13,6 @@ who may see what of it is decided in :mod:`wargame.play.view`.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -346,8 +345,11 @@ class Flow:
             raise FlowError(str(exc)) from None
 
     def _bot_seed(self, role: str, purpose: str, move: str) -> int:
-        rng = random.Random(f"wargame-bot:{self.game.seed}:{self.round}:{role}:{purpose}:{move}")
-        return rng.randrange(1 << 30)
+        """The luck of a bot's look-ahead when it answers at the table: the position's own, as
+        when it chooses orders (so that look-ahead games are shared, and cached)."""
+        from wargame.engine.bots import lookahead_seed
+
+        return lookahead_seed(self.game.state)
 
     def _open_table(self) -> None:
         """Scripted roles' deals go on the table, then the bots', each answered at once by a

@@ -25,6 +25,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from wargame.engine.game import Game
 from wargame.engine.orders import Order, OrderSpecError, Script, parse_order
 from wargame.engine.rules import Rules, to_float
 from wargame.engine.state import RoundTrace
+from wargame.numbers import plain
 from wargame.saves.log import LogRead, SaveError, SaveWriter, file_sha256, read_log, write_log
 from wargame.scenario.loader import LoadedScenario, scenario_from_canonical
 from wargame.scenario.yamlsafe import InputError
@@ -48,6 +50,7 @@ def header_for(loaded: LoadedScenario, seed: int, seats: dict[str, str], parent:
         # A JSON string, not an object: the log's canonical form sorts keys, and the
         # order of sectors, roles and moves is part of the scenario.
         "scenario": loaded.canonical_text,
+        "rounds": loaded.scenario.rounds,  # the writer adds the end line with this round
         "seed": seed,
         "seats": seats,
         "parent": parent,
@@ -223,6 +226,7 @@ class Replay:
     session: Session
     steps: list[Step] = field(default_factory=list)
     divergence: Divergence | None = None
+    scenario_note: str = ""  # where the scenario came from when the stored one is damaged
 
     @property
     def game(self) -> Game:
@@ -230,13 +234,16 @@ class Replay:
 
     @property
     def intact(self) -> bool:
-        return not self.read.damage and self.divergence is None
+        return not self.read.damage and not self.read.scenario_damage and self.divergence is None
 
     def _recovered_rounds(self) -> int:
         return sum(1 for e in self.read.events if e.get("type") == "resolve")
 
     def problems(self) -> list[str]:
         out = []
+        if self.read.scenario_damage:
+            out.append(f"{self.read.path}:2: the scenario stored in this save is damaged ("
+                       f"{self.read.scenario_damage.split(': ', 1)[-1]}); {self.scenario_note}")
         if self.read.damage:
             lost = f" ({self.read.lost_summary})" if self.read.lost_summary else ""
             reason = self.read.damage.split(": ", 1)[-1]
@@ -248,21 +255,33 @@ class Replay:
         return out
 
 
-def rebuild(read: LogRead, writer: SaveWriter | None = None) -> Replay:
-    """Replay a log's intact events through the engine. Raises SaveError if the scenario in it is unusable."""
+def rebuild(read: LogRead, writer: SaveWriter | None = None, trace: bool = True) -> Replay:
+    """Replay a log's intact events through the engine. Raises SaveError if the scenario in it is unusable.
+
+    ``trace=False`` (verification) replays without building the rounds' traces: the states
+    and digests are the same, ``game.traces`` stays empty."""
     header = read.header
     stored = header.get("scenario")
+    note = ""
+    where = 2 if read.format >= 2 else 1
+    if read.scenario_damage:
+        stored, note = _scenario_by_hash(read)
+        header = {**header, "scenario": stored}
+    if not isinstance(stored, str) and read.damaged_line == 2:
+        raise SaveError(f"{read.path}:2: damaged at line 2: {read.damage.split(': ', 1)[-1]}; the scenario and "
+                        "every event are lost")
     if not isinstance(stored, str):
         raise SaveError(f"{read.path}:1: the header holds no scenario")
     try:
         loaded = scenario_from_canonical(json.loads(stored))
     except (InputError, KeyError, TypeError, ValueError, RecursionError) as exc:
-        raise SaveError(f"{read.path}:1: the scenario stored in this save cannot be loaded: {exc}") from None
+        raise SaveError(f"{read.path}:{where}: the scenario stored in this save cannot be loaded: "
+                        f"{_short(str(exc))}") from None
     # The hash is checked against the stored text itself, so that a newer program (one that
     # writes scenarios with a field more) still opens an old save; or against the scenario
     # as this program canonicalises it.
     if header.get("scenario_sha256") not in (None, hashlib.sha256(stored.encode()).hexdigest(), loaded.sha256):
-        raise SaveError(f"{read.path}:1: the stored scenario does not match its hash (the header was altered)")
+        raise SaveError(f"{read.path}:{where}: the stored scenario does not match its hash (the header was altered)")
     try:
         rules = Rules(loaded)
     except Exception as exc:  # the stored scenario passed validation; anything here is a damaged header
@@ -279,11 +298,11 @@ def rebuild(read: LogRead, writer: SaveWriter | None = None) -> Replay:
     else:
         raise SaveError(f"{read.path}:1: the header's seats are not a mapping of roles to seats")
     session = Session(loaded, rules, game, seats, None, [], {k: v for k, v in header.items() if k not in ("type", "format", "prev", "hash")})
-    replay = Replay(read, session)
+    replay = Replay(read, session, scenario_note=note)
     for i, ev in enumerate(read.events):
-        line = i + 2
+        line = read.line_of(i)
         try:
-            _apply(session, ev, line, replay)
+            _apply(session, ev, line, replay, trace)
         except (OrderSpecError, ValueError, KeyError, TypeError, AttributeError, IndexError, ArithmeticError) as exc:
             replay.divergence = replay.divergence or Divergence(game.round, line, f"event cannot be applied: {exc}")
             break
@@ -293,7 +312,43 @@ def rebuild(read: LogRead, writer: SaveWriter | None = None) -> Replay:
     return replay
 
 
-def _apply(session: Session, ev: dict[str, Any], line: int, replay: Replay) -> None:
+def _short(text: str, limit: int = 400) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _rel(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
+def _scenario_by_hash(read: LogRead) -> tuple[str, str]:
+    """The damaged save's scenario, found again by its content hash among the scenario files
+    (./scenarios and the project's own). The events chain from the header, which names the
+    hash, so events replayed with a scenario of the same hash are checked as fully as ever."""
+    from wargame.scenario.catalog import list_scenarios
+    from wargame.scenario.loader import load_scenario
+
+    want = read.header.get("scenario_sha256")
+    sid = read.header.get("scenario_id")
+    entries = sorted(list_scenarios(), key=lambda e: e.id != sid)  # the same id first: most likely
+    for entry in entries:
+        try:
+            loaded = load_scenario(entry.path)
+        except (InputError, OSError):
+            continue
+        if loaded.sha256 == want:
+            return loaded.canonical_text, (f"its {len(read.events)} event(s) were replayed with {_rel(entry.path)}, "
+                                           f"which has the same content hash ({str(want)[:12]}…)")
+    raise SaveError(f"{read.path}:2: the scenario stored in this save is damaged ({read.scenario_damage.split(': ', 1)[-1]}), "
+                    f"and no scenario file with its content hash ({str(want)[:12]}…) was found in ./scenarios; "
+                    f"the {len(read.events)} event(s) after it are intact (their hash chain checks): put the "
+                    f"scenario file the game was played with in ./scenarios to replay them")
+
+
+def _apply(session: Session, ev: dict[str, Any], line: int, replay: Replay, trace: bool = True) -> None:
     rules, game = session.rules, session.game
     t = ev["type"]
     if t == "orders":
@@ -309,7 +364,10 @@ def _apply(session: Session, ev: dict[str, Any], line: int, replay: Replay) -> N
         session.pending_injects.append(ev["event"])
     elif t == "resolve":
         orders = [o for role in rules.roles for o in session.pending.get(role, ())]
-        game.play(orders, session.pending_injects)
+        if trace:
+            game.play(orders, session.pending_injects)
+        else:
+            game.advance(orders, session.pending_injects)
         session.pending, session.pending_by, session.pending_injects = {}, {}, []
         st = game.state
         if ev.get("round") != st.round and replay.divergence is None:
@@ -351,12 +409,13 @@ def _explain(rules: Rules, ev: dict[str, Any], got: tuple[int, ...], digest_ok: 
 
 
 def _num(fixed: Any) -> str:
-    return f"{to_float(fixed):g}" if isinstance(fixed, int | float) and not isinstance(fixed, bool) else repr(fixed)
+    return plain(to_float(fixed)) if isinstance(fixed, int | float) and not isinstance(fixed, bool) else repr(fixed)
 
 
-def load(path: str | Path) -> Replay:
-    """Read and rebuild a save (damage tolerated: see ``Replay.problems``)."""
-    return rebuild(read_log(path))
+def load(path: str | Path, trace: bool = True) -> Replay:
+    """Read and rebuild a save (damage tolerated: see ``Replay.problems``); ``trace=False``
+    to verify only (no round traces built)."""
+    return rebuild(read_log(path), trace=trace)
 
 
 def resume(path: str | Path) -> Replay:
@@ -374,13 +433,17 @@ def recover(path: str | Path, out: str | Path | None = None) -> Path:
     p = Path(path)
     target = Path(out) if out else unique_path(p.with_name(p.stem + "-recovered" + p.suffix))
     header = _header_of(read)
-    header["parent"] = {"file": p.name, "sha256": file_sha256(p), "recovered": read.damaged_line,
+    header["parent"] = {"file": p.name, "sha256": file_sha256(p), "recovered": read.damaged_line or 2,
                         "parent": read.header.get("parent")}
     return write_log(target, header, [_strip(e) for e in read.events])
 
 
 def _header_of(read: LogRead) -> dict[str, Any]:
-    return {k: v for k, v in read.header.items() if k not in ("type", "format", "prev", "hash")}
+    """The logical header (the scenario text included), to write a new save from."""
+    header = {k: v for k, v in read.header.items() if k not in ("type", "format", "prev", "hash")}
+    if "scenario" not in header:
+        header["scenario"] = _scenario_by_hash(read)[0]
+    return header
 
 
 def _events_of(read: LogRead) -> list[dict[str, Any]]:
@@ -389,7 +452,7 @@ def _events_of(read: LogRead) -> list[dict[str, Any]]:
     for i, e in enumerate(read.events):
         rnd = e.get("round")
         if isinstance(rnd, bool) or not isinstance(rnd, int):
-            raise SaveError(f"{read.path}:{i + 2}: this {e.get('type')} event has no round number")
+            raise SaveError(f"{read.path}:{read.line_of(i)}: this {e.get('type')} event has no round number")
         out.append(_strip(e))
     return out
 

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from wargame.safeio import UnsafeInput, read_head
+
 DEFAULT_ID = "tech-contest"
 _ID_LINE = re.compile(r"^id:\s*['\"]?([a-z][a-z0-9-]*)['\"]?\s*(#.*)?$", re.M)
 _TITLE_LINE = re.compile(r"^title:\s*(.+?)\s*$", re.M)
@@ -33,8 +35,10 @@ def list_scenarios() -> list[Entry]:
     for d in scenario_dirs():
         for p in sorted(d.glob("*.yaml")):
             try:
-                text = p.read_text(encoding="utf-8", errors="replace")[:20000]
-            except OSError:
+                # Only regular files, and only their start: a FIFO named *.yaml in the folder
+                # would otherwise hang the title screen.
+                text = read_head(p, 80_000).decode("utf-8", errors="replace")[:20000]
+            except (OSError, UnsafeInput):
                 continue
             m = _ID_LINE.search(text)
             if not m or m.group(1) in seen:

@@ -12,6 +12,7 @@ formulas, orders), which need the shape to be right first.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -28,6 +29,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from wargame.engine.fixed import FIXED_LIMIT
 from wargame.evidence import Evidence, default_seeds_dir, load_evidence
 from wargame.scenario.formula import Formula, FormulaError
 from wargame.scenario.model import Effect, Scenario
@@ -43,6 +45,11 @@ class LoadedScenario:
     canonical: dict[str, Any]
     evidence: Evidence | None
     document: Document | None = None
+    # The folder the scenario's relative paths (evidence, orders_file) are read from:
+    # the folder of the real file, when the scenario was opened through a symbolic link.
+    base: Path | None = None
+    # Problems that do not stop the scenario from loading (a template placeholder left in).
+    warnings: tuple[Diagnostic, ...] = ()
 
     @cached_property
     def canonical_text(self) -> str:
@@ -65,7 +72,13 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     except (OSError, ValueError) as exc:
         raise InputError([Diagnostic(display, 1, 1, "", f"cannot read file: {exc}")]) from None
     text = read_text(p, display)
-    return load_scenario_text(text, display, base=p.parent)
+    # Relative paths inside a scenario are written by its author next to the real file;
+    # a symbolic link to it (in another scenarios folder, say) must not change what they name.
+    try:
+        base = Path(os.path.realpath(p)).parent
+    except (OSError, ValueError):
+        base = p.parent
+    return load_scenario_text(text, display, base=base)
 
 
 def load_scenario_bytes(raw: bytes, file: str = "<input>", base: Path | None = None) -> LoadedScenario:
@@ -81,7 +94,8 @@ def load_scenario_text(text: str, file: str = "<input>", base: Path | None = Non
     try:
         scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
-        raise InputError(_sorted(yaml_problems + _map_validation(exc, doc))) from None
+        shape = _map_validation(exc, doc)
+        raise InputError(_sorted(yaml_problems + shape + _references_despite(exc, doc, base))) from None
     problems = yaml_problems + _non_finite(scenario, doc)
     evidence, ev_problems = _evidence_for(scenario, doc, base)
     problems += ev_problems + check(scenario, doc, evidence, base)
@@ -89,7 +103,136 @@ def load_scenario_text(text: str, file: str = "<input>", base: Path | None = Non
         raise InputError(_sorted(problems))
     canonical = scenario.model_dump(mode="json")
     digest = hashlib.sha256(canonical_json(canonical).encode()).hexdigest()
-    return LoadedScenario(scenario, Path(file) if base else None, digest, canonical, evidence, doc)
+    return LoadedScenario(scenario, Path(file) if base else None, digest, canonical, evidence, doc, base,
+                          tuple(_warnings(scenario, doc)))
+
+
+def _warnings(scenario: Scenario, doc: Document) -> list[Diagnostic]:
+    from wargame.scenario.template import PLACEHOLDER_SUMMARY
+
+    out = []
+    if PLACEHOLDER_SUMMARY.rstrip(".") in " ".join(scenario.summary.split()):
+        d = doc.diag(("summary",), "still the template's placeholder text: say in one or two sentences what the "
+                                   "scenario is about (the title screen shows it)")
+        out.append(Diagnostic(d.file, d.line, d.col, d.path, d.message, "warning"))
+    return out
+
+
+# --- reference checks on a scenario with shape errors ---------------------------------
+#
+# An author with a type error, an unknown key and a misspelt id should hear of all three
+# in one run. The cross-reference checks need a well-shaped scenario, so the entries with
+# shape errors are set aside (a sector, role, move, event, rule or indicator is removed
+# whole; a bad top-level value gets a neutral stand-in) and the rest is checked. Messages
+# that name a removed entry are dropped: "unknown move 'x'" is not news when move x is
+# the one with the type error.
+
+_ENTRY_GROUPS = ("sectors", "roles", "moves", "events", "dynamics", "indicators")
+_STAND_INS: dict[str, Any] = {"format": 1, "id": "x", "title": "x", "summary": "", "start": dt.date(2000, 1, 1),
+                              "round_months": 6, "rounds": 200, "seed": 1}
+_OPTIONAL_GROUPS = ("moves", "events", "dynamics", "expectations", "evidence")
+
+
+def _references_despite(exc: ValidationError, doc: Document, base: Path | None) -> list[Diagnostic]:
+    if not isinstance(doc.data, dict):
+        return []
+    data = copy.deepcopy(doc.data)
+    removed: list[Path_] = []
+    tried: set[Path_] = set()
+    scenario = None
+    for _ in range(8):  # each pass sets aside what pydantic reported; a few passes reach a valid shape
+        progress = False
+        for err in exc.errors(include_url=False):
+            loc, _, _ = _split_loc(data, tuple(err["loc"]), err["type"])
+            progress |= _drop_leaf(data, loc, err["type"], tried) or _set_aside(data, loc, removed)
+        if not progress:
+            return []
+        try:
+            scenario = Scenario.model_validate(data)
+            break
+        except ValidationError as again:
+            exc = again
+    if scenario is None:
+        return []
+    tokens = _removed_ids(doc.data, removed)
+    evidence, ev_problems = (None, []) if ("evidence",) in removed else _evidence_for(scenario, doc, base)
+    found = ev_problems + check(scenario, doc, evidence, base)
+    return [d for d in found if not any(t in d.message for t in tokens)]
+
+
+_LEAF_STAND_INS: dict[type, Any] = {int: 1, float: 1.0, str: "x", bool: False}
+
+
+def _drop_leaf(data: dict[str, Any], loc: Path_, kind: str, tried: set[Path_]) -> bool:
+    """Fix just the bad value when that loses nothing: remove an unknown key or a field with a
+    default; give a required plain field (a number, a text) a stand-in, once."""
+    if not loc or not isinstance(loc[-1], str) or loc in tried:
+        return False
+    if len(loc) == 1 and kind != "extra_forbidden":
+        return False  # a top-level value: _set_aside gives it a stand-in that misleads no check
+    parent = _value_at(data, loc[:-1])
+    if not isinstance(parent, dict):
+        return False
+    tried.add(loc)
+    if kind == "extra_forbidden":
+        parent.pop(loc[-1], None)
+        return True
+    models = [t for t in _types_at(Scenario, loc[:-1]) if isinstance(t, type) and issubclass(t, BaseModel)]
+    field = next((m.model_fields[loc[-1]] for m in models if loc[-1] in m.model_fields), None)
+    if field is None:
+        return False
+    if not field.is_required():
+        parent.pop(loc[-1], None)
+        return True
+    kinds = [t for t in _unwrap(field.annotation) if t in _LEAF_STAND_INS]
+    if len(kinds) != 1:
+        return False
+    parent[loc[-1]] = _LEAF_STAND_INS[kinds[0]]
+    return True
+
+
+def _set_aside(data: dict[str, Any], loc: Path_, removed: list[Path_]) -> bool:
+    """Remove (or stand in for) the smallest entry holding ``loc``. False if nothing changed."""
+    if not loc:
+        return False
+    # the deepest entry of a group (sectors.x, moves.y, sectors.x.indicators.z) above the error
+    for k in range(len(loc), 1, -1):
+        parent = _value_at(data, loc[: k - 1])
+        if loc[k - 2] in _ENTRY_GROUPS and isinstance(loc[k - 2], str) and isinstance(parent, dict) \
+                and loc[k - 1] in parent:
+            if not any(isinstance(x, int) for x in loc[: k - 1]):  # never inside a list: its indices are positions
+                del parent[loc[k - 1]]
+                removed.append(loc[:k])
+                return True
+    top = loc[0]
+    if top in _STAND_INS and data.get(top) != _STAND_INS[top]:
+        data[top] = _STAND_INS[top]
+        return True
+    if top in _OPTIONAL_GROUPS and top in data:
+        del data[top]
+        removed.append((top,))
+        return True
+    if top in _ENTRY_GROUPS and len(loc) == 1 and data.get(top) != {}:
+        return False  # 'sectors: 5': nothing is left to check against
+    return False
+
+
+def _removed_ids(data: Any, removed: list[Path_]) -> list[str]:
+    """The quoted ids a message would use for what was set aside: 'x', 'x.y'."""
+    out: list[str] = []
+    for path in removed:
+        if len(path) == 1:  # a whole optional group: every id in it
+            group = _value_at(data, path)
+            if isinstance(group, dict):
+                out += [f"'{k}'" for k in group]
+            continue
+        if path[-2] == "indicators" and len(path) >= 4:
+            out.append(f"'{path[-3]}.{path[-1]}'")
+            continue
+        out.append(f"'{path[-1]}'")
+        if path[0] in ("sectors", "roles"):
+            out.append(f"'{path[-1]}.")  # its indicators
+    return out
 
 
 def scenario_from_canonical(data: dict[str, Any]) -> LoadedScenario:
@@ -121,8 +264,10 @@ def _describe(value: Any) -> str:
         return "nothing (the value is empty)"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int) and abs(value) >= 10**40:
+        return _plain(value)
     if isinstance(value, int | float):
-        return f"the number {value:g}" if isinstance(value, float) else f"the number {value}"
+        return f"the number {_plain(value)}"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"the text {shown!r}"
@@ -354,6 +499,8 @@ def _diagnostic(e: _Err, doc: Document) -> Diagnostic:
         msg = f"expected a number, found {found}"
     elif kind in ("bool_type", "bool_parsing"):
         msg = f"expected true or false, found {found}"
+        if isinstance(value, str) and value.strip().lower() in ("true", "false", "yes", "no", "on", "off"):
+            msg += " (a quoted value is text: write true or false without quotes)"
     elif kind == "list_type":
         msg = f"expected a list, found {found}"
         if isinstance(value, str):
@@ -411,8 +558,11 @@ def _plain(value: Any) -> str:
         return repr(value)
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int):
+        # A huge whole number is shown by its size (str() refuses over 4,300 digits anyway).
+        return str(value) if abs(value) < 10**40 else f"a number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
     return _describe(value)
 
 
@@ -627,6 +777,7 @@ class _Checker:
         for sid, sec in s.sectors.items():
             base = ("sectors", sid)
             for axis in ("innovation", "global_effect"):
+                self.fixed_range(base + ("axes", axis, "threshold"), getattr(sec.axes, axis).threshold, "threshold")
                 name = getattr(sec.axes, axis).indicator
                 if name not in sec.indicators:
                     self.err(base + ("axes", axis, "indicator"),
@@ -663,8 +814,19 @@ class _Checker:
         for i, ex in enumerate(s.expectations):
             self.expectation(("expectations", i), ex)
 
+    def fixed_range(self, path: Path_, value: float, what: str) -> bool:
+        """Values are fixed-point integers in the engine: a bound past FIXED_LIMIT is an error here,
+        with its position, rather than an overflow when the rules are compiled."""
+        if math.isfinite(value) and abs(value) <= FIXED_LIMIT:
+            return True
+        shown = f"{value:,.15g}" if abs(value) < 1e15 else f"{value:g}"
+        self.err(path, f"{what} {shown} is out of range: indicator values, bounds and thresholds must lie "
+                       f"within ±{FIXED_LIMIT:,.0f} (they are kept to 4 decimal places)")
+        return False
+
     def indicator(self, path: Path_, ind: Any) -> None:
-        if not ind.min <= ind.start <= ind.max:
+        ok = all([self.fixed_range(path + (f,), getattr(ind, f), f) for f in ("min", "max", "start")])
+        if ok and not ind.min <= ind.start <= ind.max:
             self.err(path + ("start",), f"start value {ind.start:g} is outside the bounds [{ind.min:g}, {ind.max:g}] "
                                         f"(set by min and max)")
         self.cites(path + ("cites",), ind.cites)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]
 IndicatorRef = Annotated[
@@ -116,7 +116,7 @@ class Effect(Strict):
 
     indicator: IndicatorRef
     change: float = Field(description="Absolute change, or a fraction of the current value if relative (0.1 = +10%).")
-    relative: bool = False
+    relative: StrictBool = False
     delay: Annotated[int, Field(ge=0, le=40)] = 0
     duration: Annotated[int, Field(ge=1, le=40)] = Field(1, description="Rounds in which the change is applied again.")
     spread: Annotated[float, Field(ge=0)] = Field(0.0, description="Uncertainty: a uniform draw in [-spread, +spread] added to change.")
@@ -130,7 +130,7 @@ class Policy(Strict):
     """A move that stays in force every round until revoked."""
 
     upkeep: Annotated[int, Field(ge=0, le=1000)] = 0
-    revocable: bool = True
+    revocable: StrictBool = True
     ongoing: list[Effect] = Field(default=[], description="Applied every round the policy is in force, from the round it is enacted.")
 
 
@@ -153,7 +153,7 @@ class Move(Strict):
     targets: list[Id] | None = Field(None, description="Role or sector ids the move may be aimed at; effects may use $target.")
     requires: FormulaText | None = Field(None, description="Precondition, checked at the start of the round.")
     requires_note: Text = ""
-    once: bool = Field(False, description="May be ordered once per game.")
+    once: StrictBool = Field(False, description="May be ordered once per game.")
     policy: Policy | None = None
     deal: Deal | None = None
     effects: list[Effect] = []
@@ -174,7 +174,7 @@ class Event(Strict):
     at: list[Annotated[int, Field(ge=1, le=200)]] = Field([], description="Rounds in which it fires.")
     trigger: FormulaText | None = Field(None, description="Fires in a round when true (subject to chance).")
     chance: Annotated[float, Field(ge=0, le=1)] | None = Field(None, description="Probability per round that it fires when eligible.")
-    once: bool = True
+    once: StrictBool = True
     effects: list[Effect] = Field(min_length=1)
     cites: Cites
 
@@ -241,6 +241,9 @@ class Expectation(Strict):
     orders_file: str | None = Field(None, description="An orders file (path relative to the scenario) instead of inline orders.")
     versus: dict[Annotated[int, Field(ge=1)], RoundOrders] | None = None
     check: list[Check] = Field(min_length=1)
+    unmet: Annotated[str, Field(min_length=1, max_length=600)] | None = Field(
+        None, description="Knowingly unmet: why the rules cannot honestly reach this documented outcome yet. "
+                          "validate reports it without failing, and says so if it starts to pass.")
 
 
 class Scenario(Strict):
@@ -253,6 +256,8 @@ class Scenario(Strict):
     rounds: Annotated[int, Field(ge=1, le=200)]
     seed: int = 1
     evidence: str | None = Field(None, description="Folder holding facts.yaml, relative to this file; by default the nearest seeds/.")
+    history: str | None = Field(None, description="The orders file of documented history, relative to this file: the "
+                                "baseline each role's vs_history is measured against; every order in it cites facts.")
     sectors: dict[Id, Sector] = Field(min_length=1)
     roles: dict[Id, Role] = Field(min_length=1)
     moves: dict[Id, Move] = {}

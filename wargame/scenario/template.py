@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 
 
 def slug(name: str) -> str:
@@ -11,6 +12,9 @@ def slug(name: str) -> str:
         s = "s-" + s
     return s[:64]
 
+
+# The template's summary, a placeholder: `wargame validate` warns while it is left in.
+PLACEHOLDER_SUMMARY = "One or two sentences the title screen shows: what the scenario is about."
 
 TEMPLATE = """\
 # yaml-language-server: $schema=wargame.schema.json
@@ -21,7 +25,7 @@ format: 1
 id: {id}
 title: "{title}"
 summary: >-
-  One or two sentences the title screen shows: what the scenario is about.
+  {placeholder}
 start: 2016-07-01          # the date round 1 begins
 round_months: 6            # half-year rounds
 rounds: 6
@@ -158,7 +162,11 @@ expectations:
 """
 
 
-def render_template(name: str) -> str:
+def render_template(name: str, path: str | None = None) -> str:
+    """The template for ``name``; its comments name ``path`` (where it is written)."""
     sid = slug(name)
     title = name.strip().replace('"', "'")
-    return TEMPLATE.format(id=sid, title=title, path=f"scenarios/{sid}.yaml")
+    shown = path if path is not None else f"scenarios/{sid}.yaml"
+    if any(c in shown for c in "\r\n"):  # a comment is one line
+        shown = repr(shown)
+    return TEMPLATE.format(id=sid, title=title, path=shlex.quote(shown), placeholder=PLACEHOLDER_SUMMARY)

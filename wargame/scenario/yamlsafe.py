@@ -16,6 +16,7 @@ Paths are tuples of keys and list indices, as in pydantic's error locations.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import math
 import re
@@ -26,6 +27,8 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from wargame.safeio import UnsafeInput, read_limited
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000
@@ -200,13 +203,19 @@ def _fail(file: str, line: int, col: int, message: str, path: str = "") -> Input
 
 
 def read_text(path: Path, display: str | None = None) -> str:
-    """Read a file as UTF-8 text, refusing huge, binary and unreadable files."""
+    """Read a file as UTF-8 text, refusing huge, binary, unreadable and non-regular files.
+
+    Only a regular file is read, and never past MAX_BYTES: a FIFO would block and a
+    device (a symlink to /dev/zero) would be read until memory runs out.
+    """
     name = display or str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise _fail(name, 1, 1, _too_large(size))
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_BYTES, "file")
+    except UnsafeInput as exc:
+        msg = str(exc)
+        if msg.startswith("file is too large"):
+            msg += ": a scenario is a few hundred kilobytes at most"
+        raise _fail(name, 1, 1, msg) from None
     except OSError as exc:
         raise _fail(name, 1, 1, f"cannot read file: {exc.strerror or exc}") from None
     except ValueError as exc:  # e.g. a NUL byte in the path
@@ -226,14 +235,21 @@ def decode(raw: bytes, name: str) -> str:
     if b"\x00" in raw:
         at = raw.index(b"\x00")
         line = raw[:at].count(b"\n") + 1
-        col = at - (raw.rfind(b"\n", 0, at) + 1) + 1
+        start = max(raw.rfind(b"\n", 0, at) + 1, 3 if raw.startswith(codecs.BOM_UTF8) else 0)
+        col = len(raw[start:at].decode("utf-8", "replace")) + 1
         raise _fail(name, line, col, "this is a binary file (it holds NUL bytes), not YAML text")
+    # The byte order mark is removed before decoding, so that an error's offset is an
+    # offset into the same bytes its line and column are counted in (with 'utf-8-sig'
+    # the offset skips the mark: 3 bytes short). The mark itself takes no column.
+    bom = 3 if raw.startswith(codecs.BOM_UTF8) else 0
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        col = len(raw[raw.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8", "replace")) + 1
-        bad = raw[exc.start : exc.start + 1].hex()
+        at = exc.start + bom
+        line = raw[:at].count(b"\n") + 1
+        start = max(raw.rfind(b"\n", 0, at) + 1, bom)
+        col = len(raw[start:at].decode("utf-8", "replace")) + 1
+        bad = raw[at : at + 1].hex()
         raise _fail(name, line, col, f"byte 0x{bad} is not UTF-8: save the file as UTF-8 text") from None
     return text
 
@@ -393,6 +409,14 @@ def _yaml_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> InputError:
     return _fail(file, line, col, f"not valid YAML: {message}")
 
 
+def shown(text: str, limit: int = 40) -> str:
+    """A value quoted in a message, cut to ``limit`` characters: a 5,000-digit number is not repeated whole."""
+    if len(text) <= limit:
+        return repr(text)
+    keep = limit // 2
+    return f"{text[:keep]!r}…{text[-8:]!r} ({len(text):,} characters)"
+
+
 def _pos(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -463,10 +487,13 @@ class _Builder:
         except Exception as exc:  # e.g. an impossible date like 2016-13-01, or '!!bool maybe'
             if node.tag == _CORE + "timestamp":
                 why = f" ({exc})" if isinstance(exc, ValueError) else ""
-                raise self.fail(node, path, f"{node.value!r} is not a valid date{why}: write it as YYYY-MM-DD") from None
-            raise self.fail(node, path, f"{node.value!r} is not a valid {_show_tag(node.tag)} value") from None
+                raise self.fail(node, path, f"{shown(node.value)} is not a valid date{why}: write it as YYYY-MM-DD") from None
+            if isinstance(exc, ValueError) and "digits" in str(exc):  # Python's limit on int() of long text
+                raise self.fail(node, path, f"{shown(node.value)} is not a usable number: it has far too "
+                                            "many digits") from None
+            raise self.fail(node, path, f"{shown(node.value)} is not a valid {_show_tag(node.tag)} value") from None
         if isinstance(value, float) and not math.isfinite(value):
-            raise self.fail(node, path, f"{node.value!r} is not a usable number: give a finite number")
+            raise self.fail(node, path, f"{shown(node.value)} is not a usable number: give a finite number")
         return value
 
     def mapping(self, node: MappingNode, path: Path_, depth: int) -> dict[Any, Any]:

@@ -819,4 +819,6 @@ def run_app(scenario: LoadedScenario | None = None, seed: int | None = None, sea
     """Run the app. ``scenario`` starts a game at once; ``replay_path`` opens the viewer."""
     app = WargameApp(scenario=scenario, seed=seed, seats=seats, replay_path=replay_path, saves_dir=saves_dir)
     result = app.run()
+    if app.return_code:  # the app failed (an unhandled error): say so to the shell, not 0
+        return app.return_code
     return result if isinstance(result, int) else 0

@@ -13,7 +13,9 @@ from wargame.engine.orders import Order, parse_order
 from wargame.engine.rules import Rules, to_fixed
 from wargame.engine.scoring import quadrants, scores
 from wargame.engine.state import OrderResult, RoundTrace, State
+from wargame.numbers import plain
 from wargame.saves.session import Replay, Step
+from wargame.text import count
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,20 @@ class Timeline:
             if i > k:
                 return i
         return self.bookmarks[0]
+
+    def bookmark_note(self, k: int) -> tuple[str, bool]:
+        """What the position line says of bookmarks at ``k``: (text, whether ``k`` is one).
+
+        "bookmark 1 of 2 (b: next)" on a bookmark; elsewhere "1 bookmark (b goes to it)"
+        or "2 bookmarks (b goes to the next)"; "" when the save has none.
+        """
+        marks = self.bookmarks
+        if k in marks:
+            return f"* bookmark {marks.index(k) + 1} of {len(marks)}" + (" (b: next)" if len(marks) > 1 else ""), True
+        if not marks:
+            return "", False
+        go = "b goes to it" if len(marks) == 1 else "b goes to the next"
+        return f"{count(len(marks), 'bookmark')} ({go})", False
 
     # -- what is true at a position ------------------------------------------------------
 
@@ -223,7 +239,7 @@ class Timeline:
             out = [Line(f"Round {rnd} resolved ({self.round_label(rnd if isinstance(rnd, int) else 1)})", "title")]
             if tr is not None:
                 rejected = sum(1 for o in tr.orders if not o.accepted)
-                parts = [f"{len(tr.orders)} order(s)" + (f", {rejected} rejected" if rejected else "")]
+                parts = [count(len(tr.orders), "order") + (f", {rejected} rejected" if rejected else "")]
                 if tr.deals:
                     parts.append("deals: " + ", ".join(
                         f"{sc.moves[d.move].name if d.move in sc.moves else d.move} {d.outcome}" for d in tr.deals))
@@ -231,7 +247,7 @@ class Timeline:
                     parts.append("events: " + ", ".join(
                         f"{sc.events[e.event].name if e.event in sc.events else e.event} ({e.how})" for e in tr.events))
                 changed = {c.indicator for c in tr.contributions}
-                parts.append(f"{len(changed)} indicator(s) changed")
+                parts.append(f"{count(len(changed), 'indicator')} changed")
                 out.append(Line("; ".join(parts)))
                 for e in tr.events:
                     if e.event in sc.events:
@@ -277,8 +293,7 @@ def _verdict(r: OrderResult) -> str:
     return "accepted" if r.accepted else f"REJECTED: {r.reason}" if r.reason else "REJECTED"
 
 
-def _g(x: Any) -> str:
-    return f"{x:g}" if isinstance(x, int | float) and not isinstance(x, bool) else repr(x)
+_g = plain  # one home for number formatting: wargame.numbers
 
 
 def _signed(a: Any, b: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,9 +15,10 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wargame.engine.fixed import to_fixed
+from wargame.text import count
 from wargame.tui.messages import Advance, NewGame
 from wargame.tui.screens import PhaseScreen
-from wargame.tui.widgets.charts import IndicatorChart, ScoreChart, series, subject_indicators
+from wargame.tui.widgets.charts import IndicatorChart, ScoreChart, legend, marker_text, series, subject_indicators
 from wargame.tui.widgets.dashboard import PhaseBar, arrow, fmt, fmt_delta, indicator_label
 from wargame.tui.widgets.quadrants import QuadrantMap
 from wargame.tui.widgets.keybar import KeyBar
@@ -79,6 +81,7 @@ class DebriefScreen(PhaseScreen):
         Binding("enter", "advance", "Next round", priority=True, id="debrief.next"),
         Binding("n", "new_game", "New game", id="debrief.new"),
         Binding("q", "quit_game", "Quit", id="debrief.quit"),
+        Binding("c", "compare", "Compare", id="debrief.compare", tooltip="Compare from here: alternative moves, many runs"),
     ]
     CONTROL_ACTIONS = frozenset({"advance", "new_game"})
 
@@ -89,11 +92,19 @@ class DebriefScreen(PhaseScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "advance" and self.final:
             return False
-        if action in ("new_game", "quit_game") and not self.final:
+        if action in ("new_game", "quit_game", "compare") and not self.final:
             return False
         return super().check_action(action, parameters)
 
     AUTO_FOCUS = "#debrief-body"
+
+    def action_compare(self) -> None:
+        from wargame.tui.screens.compare import CompareScreen
+
+        session = self.game_app.session
+        name = session.path.name if session.path is not None else "this game"
+        self.app.push_screen(CompareScreen(session, name, session.game.state.round,
+                                           getattr(self.game_app, "evidence", None)))
 
     def compose(self) -> ComposeResult:
         yield PhaseBar()
@@ -114,6 +125,7 @@ class DebriefScreen(PhaseScreen):
                 yield OptionList(id="subjects")
                 with Vertical(id="chart-box"):
                     yield IndicatorChart(id="chart")
+                    yield Static(id="chart-key")
                     yield Static(id="chart-numbers")
             with Horizontal(id="final-buttons"):
                 yield Button("Next round  \\[Enter]", id="advance", variant="primary", classes="control")
@@ -133,11 +145,23 @@ class DebriefScreen(PhaseScreen):
         self.query_one("#quit", Button).display = self.final
         self.query_one("#advance", Button).display = not self.final
         if self.final:
+            from wargame.engine.baseline import ranking as vs_ranking
+            from wargame.engine.baseline import vs_history
+
             now = scores(rules, game.state.values)
-            ranked = sorted(rules.roles, key=lambda r: -now[r])
-            ranking = " · ".join(f"{i + 1}. {escape(s.roles[r].name)} {now[r]:.1f}" for i, r in enumerate(ranked))
-            intro = (f"[b]FINAL DEBRIEF[/b] · {escape(s.title)}: {rnd} round{'s' if rnd != 1 else ''} played, "
-                     f"{s.round_label(1)} to {s.round_label(rnd)}.\nFinal scores: [b]{ranking}[/b]")
+            # Raw scores measure each role against its own objectives, so they are not ranked; the
+            # comparison across roles is each one's score minus documented history's (same seed).
+            vs = vs_history(rules, game.seed, now) if rnd >= s.rounds else None
+            if vs is not None:
+                ranked = vs_ranking(vs)  # equal differences share a rank
+                ranking = " · ".join(f"{1 + sum(1 for _, w in ranked if round(w, 1) > round(v, 1))}. "
+                                     f"{escape(s.roles[r].name)} {v:+.1f}" for r, v in ranked)
+                verdict = (f"Against documented history (each role's score minus its score when history's orders "
+                           f"are played, same seed; + did better for itself than history): [b]{ranking}[/b]")
+            else:
+                verdict = "Scores compare each role with itself (its own objectives), not with the other roles."
+            intro = (f"[b]FINAL DEBRIEF[/b] · {escape(s.title)}: {count(rnd, 'round')} played, "
+                     f"{s.round_label(1)} to {s.round_label(rnd)}.\n{verdict}")
         else:
             intro = f"[b]Debrief after round {rnd} of {s.rounds}[/b] · {s.round_label(rnd)}."
         self.query_one("#debrief-intro", Static).update(intro)
@@ -172,7 +196,15 @@ class DebriefScreen(PhaseScreen):
     def _plot(self, subject: str) -> None:
         session = self.game_app.session
         rules = session.rules
-        self.query_one(IndicatorChart).plot(session, subject)
+        drawn = self.query_one(IndicatorChart).plot(session, subject)
+        # The key: each line's symbol (which tells it apart without colour), its name, and
+        # where it went. Under the chart, not in its title, where five or six names were cut.
+        key_lines = []
+        for ind in drawn:
+            vals = series(session, ind)
+            key_lines.append(Text.assemble(f"{rules.indicator[ind].name}: {fmt(vals[0])} → ",
+                                           (fmt(vals[-1]), "bold")))
+        self.query_one("#chart-key", Static).update(legend(key_lines))
         _, listed = subject_indicators(rules, subject)
         lines = []
         for ind in listed:
@@ -190,13 +222,17 @@ class DebriefScreen(PhaseScreen):
         rules = session.rules
         start = scores(rules, session.game.states[0].values)
         now = scores(rules, session.game.state.values)
-        ranked = sorted(rules.roles, key=lambda r: -now[r])
-        lines = []
-        for i, rid in enumerate(ranked):
+        out = Text()
+        for i, rid in enumerate(rules.roles):  # not ranked: each score measures a role against its own objectives
             d = now[rid] - start[rid]
-            lines.append(f"{i + 1}. [b]{escape(rules.scenario.roles[rid].name)}[/b] {now[rid]:.1f} "
-                         f"({arrow(d)} {fmt_delta(d)} since the start)")
-        self.query_one("#scores", Static).update("\n".join(lines))
+            # The role's symbol in the score chart, so this list is also the chart's key.
+            if i:
+                out.append("\n")
+            out.append_text(marker_text(i))
+            out.append(" ")
+            out.append(rules.scenario.roles[rid].name, style="bold")
+            out.append(f" {now[rid]:.1f} ({arrow(d)} {fmt_delta(d)} since the start)")
+        self.query_one("#scores", Static).update(out)
 
     def _drivers(self) -> None:
         session = self.game_app.session

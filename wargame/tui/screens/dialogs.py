@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,122 +19,9 @@ from wargame.engine.fixed import to_float
 # --- saves on disk ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SaveInfo:
-    path: Path
-    scenario_id: str
-    title: str
-    rounds_played: int
-    rounds_total: int
-    intact: bool
-    problem: str = ""
-    mtime: float = 0.0
-    parent: str | None = None  # the file this one was written from (undo, fork, recovery)
-    how: str = ""  # "undo", "fork at round N", "recovered"
-    superseded: bool = False  # an undo continued this game in another file
-    depth: int = 0  # 0 for a game; 1 and more for the copies grouped under it
-
-    @property
-    def finished(self) -> bool:
-        return self.rounds_total > 0 and self.rounds_played >= self.rounds_total
-
-    @property
-    def status(self) -> str:
-        if not self.intact:
-            return "✗ damaged"
-        if self.superseded:
-            return "↺ undone (continued below)"
-        return "✓ finished" if self.finished else "▶ unfinished"
-
-    @property
-    def label(self) -> str:
-        """The file name, indented under its game, with how it was made."""
-        if not self.depth:
-            return self.path.name
-        return "  " * (self.depth - 1) + "↳ " + self.path.name + (f" ({self.how})" if self.how else "")
-
-
-def _how(parent: dict[str, Any]) -> str:
-    if "undo" in parent:
-        return "undo"
-    if "round" in parent:
-        return f"fork at round {parent['round']}"
-    if "recovered" in parent:
-        return "recovered"
-    return ""
-
-
-def group_saves(saves: list[SaveInfo]) -> list[SaveInfo]:
-    """Each game first (newest first), with its undo, fork and recovery copies under it.
-
-    An undo continues its game in a new file, so the file it was written from is marked
-    superseded rather than listed as another unfinished game.
-    """
-    from dataclasses import replace
-
-    by_name = {s.path.name: s for s in saves}
-    undone = {s.parent for s in saves if s.parent and s.how == "undo"}
-    saves = [replace(s, superseded=s.path.name in undone) for s in saves]
-    by_name = {s.path.name: s for s in saves}
-    children: dict[str, list[SaveInfo]] = {}
-    roots = []
-    for s in saves:
-        if s.parent and s.parent in by_name and s.parent != s.path.name:
-            children.setdefault(s.parent, []).append(s)
-        else:
-            roots.append(s)
-    out: list[SaveInfo] = []
-
-    def walk(s: SaveInfo, depth: int, seen: set[str]) -> None:
-        if s.path.name in seen:
-            return
-        seen.add(s.path.name)
-        out.append(replace(s, depth=depth))
-        for c in children.get(s.path.name, []):
-            walk(c, depth + 1, seen)
-
-    seen: set[str] = set()
-    for r in roots:
-        walk(r, 0, seen)
-    for s in saves:  # a cycle of parents (an edited header): list them anyway
-        if s.path.name not in seen:
-            walk(s, 0, seen)
-    return out
-
-
-def scan_saves(folder: Path) -> list[SaveInfo]:
-    """Every *.jsonl in ``folder``, newest first, with what its header and events say."""
-    from wargame.saves.log import SaveError, read_log
-
-    out: list[SaveInfo] = []
-    try:
-        paths = [p for p in folder.glob("*.jsonl") if p.is_file()]
-    except OSError:
-        return out
-    for p in paths:
-        try:
-            mtime = p.stat().st_mtime
-        except OSError:
-            continue
-        try:
-            read = read_log(p)
-        except SaveError as exc:
-            out.append(SaveInfo(p, "?", "(unreadable)", 0, 0, False, str(exc), mtime))
-            continue
-        h = read.header
-        title, total = h.get("scenario_id", "?"), 0
-        try:
-            sc = json.loads(h.get("scenario") or "{}")
-            title, total = sc.get("title", title), int(sc.get("rounds", 0))
-        except (ValueError, TypeError):
-            pass
-        played = max((e.get("round", 0) for e in read.events if e.get("type") == "resolve"), default=0)
-        parent = h.get("parent") if isinstance(h.get("parent"), dict) else None
-        out.append(SaveInfo(p, str(h.get("scenario_id", "?")), str(title), played, total, not read.damage,
-                            read.damage, mtime, str(parent.get("file")) if parent else None,
-                            _how(parent) if parent else ""))
-    out.sort(key=lambda s: (-s.mtime, s.path.name))
-    return group_saves(out)
+# The listing lives in the domain (wargame.saves.catalog): it must never fail, and it is
+# tested without the app.
+from wargame.saves.catalog import SaveInfo, scan_saves  # noqa: E402,F401
 
 
 # --- dialogs ------------------------------------------------------------------------------

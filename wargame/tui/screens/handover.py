@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Middle, Vertical
@@ -12,6 +14,18 @@ from wargame.tui.messages import HandoverDone
 from wargame.tui.screens import PhaseScreen
 from wargame.tui.widgets.dashboard import PhaseBar
 from wargame.tui.widgets.keybar import KeyBar
+
+
+def team_turn(roles: Iterable[str], seats: Mapping[str, str], role: str) -> tuple[int, int]:
+    """(position, count) of ``role`` among all the human teams of the round, in role order.
+
+    Counted over every human seat, not over the teams still to enter orders: after a
+    resume, with two of four teams' orders already in, the third team is "3 of 4".
+    """
+    humans = [r for r in roles if seats.get(r) == "human"]
+    if role not in humans:
+        return 1, max(len(humans), 1)
+    return humans.index(role) + 1, len(humans)
 
 
 class HandoverScreen(PhaseScreen):

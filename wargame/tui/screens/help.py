@@ -39,9 +39,10 @@ The top bar always shows the round and date, the phase, the clock (if set) and t
    *↑ ↓* move · *Space* choose · *T* target · *E* evidence · *S* submit.
 5. **Reveal**: every role's orders at once, ✓ accepted or ✗ rejected with the reason, and
    each deal's true outcome. Bots' orders appear here. *Enter* resolves the round.
-6. **Resolution**: each indicator that changed: before, after, change. The **why** beside it
-   lists every cause, summing exactly to the change. *↑ ↓* select · *Tab* into the why, where
-   *Enter* opens a cause's source · *Enter* goes on to the debrief.
+6. **Resolution**: each indicator that changed: before, after, change, and any ruling. The
+   **why** below it lists every cause, summing exactly to the change. *↑ ↓* select ·
+   *Home End PgUp PgDn* jump · *Tab* between the list and the why · *E* opens a cause's
+   source · *Enter* goes on to the debrief.
 7. **Debrief**: the four-quadrant map (◇ marks where the sources place a sector), the scores
    and what drove them, charts over the rounds. *Enter* starts the next round.
 
@@ -82,6 +83,42 @@ controls the game. An observer sees what is public and controls nothing.
 
 Colours follow the Textual theme (command palette: *Toggle dark mode*), and every colour is
 doubled by a word or a symbol: ▲ up, ▼ down, ✓ accepted, ✗ rejected.
+"""
+
+REPLAY_HELP = """\
+## The replay viewer
+
+A saved game, event by event: each team's orders, each inject, each resolution, each
+override and note, in the order they happened. The top lines say where you are: the event,
+its line in the save, the round, and how many rounds are resolved at that point.
+
+## Moving
+
+- *← →* (or *P* *N*): the previous or next event
+- *[ ]* (or *Shift+← →*): back or on to a round's resolution
+- *Home* *End*: the first or the last event
+- *G*: jump to a round (0 is before the first round)
+- *B*: the next bookmark (the facilitator's marks; it cycles back to the first)
+
+## What you see at each event
+
+- *S* **State**: every sector's two axes and quadrant, each role's score and change, and
+  the policies in force, as they stood after the event.
+- *O* **Orders**: the round's orders. Once the round is resolved, each is ✓ accepted or
+  REJECTED with the reason; before that, what each team had submitted so far.
+- *T* **Trace**: every indicator that changed in the last resolved round. *↑ ↓* choose one;
+  the **why** below lists every cause, summing exactly to the change. *Enter* on the list
+  moves into the why, where *Enter* or *E* opens a cause's source and *C* steps through its
+  cites.
+
+The tabs can also be clicked.
+
+## Other keys
+
+- *E*: the evidence browser (the facts behind the rules)
+- *F*: fork: a new game from this round on, with the seats you choose (human or bot),
+  in a new save; the replayed save is not changed
+- *F1* or *?*: this help · *Esc* or *Q*: leave the replay
 """
 
 
@@ -159,13 +196,17 @@ def help_renderable(source: str, colors: dict[str, str]) -> RenderableType:
 
 
 class HelpScreen(ModalScreen[None]):
-    """What each phase is, the keys, and the console."""
+    """What each phase is, the keys, and the console; or another screen's own help text."""
 
     BINDINGS = [Binding("escape,f1,question_mark,q", "close", "Close help", id="help.close")]
 
+    def __init__(self, source: str = HELP, title: str = "Help") -> None:
+        super().__init__()
+        self.source, self.title_text = source, title
+
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
-            yield Label("Help · Esc to close", classes="dialog-title")
+            yield Label(f"{self.title_text} · Esc to close", classes="dialog-title")
             with VerticalScroll(id="help-scroll"):
                 yield Static(id="help-text")
         yield KeyBar()
@@ -181,7 +222,7 @@ class HelpScreen(ModalScreen[None]):
         self.app.theme_changed_signal.unsubscribe(self)
 
     def _draw(self, _: object = None) -> None:
-        self.query_one("#help-text", Static).update(help_renderable(HELP, self.app.theme_variables))
+        self.query_one("#help-text", Static).update(help_renderable(self.source, self.app.theme_variables))
 
     def action_close(self) -> None:
         self.dismiss(None)

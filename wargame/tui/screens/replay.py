@@ -20,7 +20,9 @@ from wargame.engine.explain import changed
 from wargame.engine.rules import SCALE, Rules
 from wargame.engine.scoring import scores
 from wargame.evidence.base import Evidence
+from wargame.text import count
 from wargame.tui.replaynav import Line, Timeline
+from wargame.tui.widgets.dashboard import fill_table
 from wargame.tui.widgets.keybar import KeyBar
 from wargame.tui.widgets.why import WhyPanel
 
@@ -176,6 +178,10 @@ class ForkDialog(ModalScreen[dict[str, str] | None]):
 
 # --- the viewer ----------------------------------------------------------------------------
 
+_EVENTS = Binding.Group("Event")
+_ROUNDS = Binding.Group("Round")
+_VIEWS = Binding.Group("State/Orders/Trace")
+
 
 class ReplayScreen(Screen):
     """Step through a saved game; every position shows the event, the state, the orders and the trace."""
@@ -183,7 +189,7 @@ class ReplayScreen(Screen):
     DEFAULT_CSS = """
     ReplayScreen { layout: vertical; }
     ReplayScreen #rp-title {
-        height: 1; padding: 0 1; background: $panel; color: $text; text-style: bold;
+        height: auto; padding: 0 1; background: $panel; color: $text; text-style: bold;
     }
     ReplayScreen #rp-problems {
         height: auto; max-height: 5; padding: 0 1;
@@ -192,10 +198,11 @@ class ReplayScreen(Screen):
     }
     ReplayScreen.-damaged #rp-problems { display: block; }
     ReplayScreen #rp-position {
-        height: 1; padding: 0 1; background: $boost; color: $text;
+        height: auto; padding: 0 1; background: $boost; color: $text;
     }
     ReplayScreen #rp-event {
-        height: auto; max-height: 5; padding: 0 1; border-bottom: hkey $primary 40%;
+        height: auto; max-height: 7; padding: 0 1; border-bottom: hkey $primary 40%;
+        overflow-y: auto;
     }
     ReplayScreen #rp-notice {
         height: auto; padding: 0 1; color: $success; display: none;
@@ -208,31 +215,36 @@ class ReplayScreen(Screen):
     ReplayScreen #rp-state DataTable { height: auto; margin-bottom: 1; }
     ReplayScreen #rp-policies { height: auto; padding: 0 1; color: $text-muted; }
     ReplayScreen #rp-orders { height: 1fr; }
-    ReplayScreen #rp-changed { height: auto; max-height: 40%; }
     ReplayScreen #rp-why { height: 1fr; border-top: hkey $primary 40%; }
     ReplayScreen.-short #rp-event { max-height: 3; }
-    ReplayScreen.-short #rp-changed { max-height: 6; }
     ReplayScreen.-short #rp-state DataTable { margin-bottom: 0; }
     """
 
+    # Key bar order is importance order: on a narrow bar the last ones go first.
     BINDINGS = [
         Binding("left,p", "step(-1)", "Prev", key_display="←", priority=True, id="replay.prev_event",
-                tooltip="Previous event"),
+                tooltip="Previous event", group=_EVENTS),
         Binding("right,n", "step(1)", "Next", key_display="→", priority=True, id="replay.next_event",
-                tooltip="Next event"),
+                tooltip="Next event", group=_EVENTS),
         Binding("left_square_bracket,shift+left", "round(-1)", "-Round", key_display="[", priority=True,
-                id="replay.prev_round", tooltip="Back to the previous round's resolution"),
+                id="replay.prev_round", tooltip="Back to the previous round's resolution", group=_ROUNDS),
         Binding("right_square_bracket,shift+right", "round(1)", "+Round", key_display="]", priority=True,
-                id="replay.next_round", tooltip="On to the next round's resolution"),
+                id="replay.next_round", tooltip="On to the next round's resolution", group=_ROUNDS),
+        # The three views: shown in the key bar as one group, and on the tabs themselves.
+        Binding("s", "tab('rp-tab-state')", "State", id="replay.tab_state", group=_VIEWS,
+                tooltip="The state: sectors, roles, policies"),
+        Binding("o", "tab('rp-tab-orders')", "Orders", id="replay.tab_orders", group=_VIEWS,
+                tooltip="The round's orders and what became of them"),
+        Binding("t", "tab('rp-tab-trace')", "Trace", id="replay.tab_trace", group=_VIEWS,
+                tooltip="What changed in the round, and why"),
         Binding("home", "edge(0)", "First", show=False, priority=True, id="replay.first"),
         Binding("end", "edge(1)", "Last", show=False, priority=True, id="replay.last"),
         Binding("g", "jump", "Jump", id="replay.jump", tooltip="Jump to a round"),
-        Binding("b", "bookmark", "Mark", id="replay.bookmark", tooltip="Next bookmark (cycles)"),
+        Binding("b", "bookmark", "Bookmark", id="replay.bookmark", tooltip="Next bookmark (cycles)"),
         Binding("f", "fork", "Fork", id="replay.fork", tooltip="Fork a new game from this round"),
+        Binding("c", "compare", "Compare", id="replay.compare", tooltip="Compare from here: alternative moves, many runs"),
         Binding("e", "evidence", "Facts", id="replay.evidence", tooltip="Open the evidence browser"),
-        Binding("s", "tab('rp-tab-state')", "State", show=False, id="replay.tab_state"),
-        Binding("o", "tab('rp-tab-orders')", "Orders", show=False, id="replay.tab_orders"),
-        Binding("t", "tab('rp-tab-trace')", "Trace", show=False, id="replay.tab_trace"),
+        Binding("f1,question_mark", "help", "Help", id="replay.help", tooltip="The replay viewer's keys"),
         Binding("escape,q", "back", "Back", key_display="esc", id="replay.back", tooltip="Leave the replay"),
     ]
 
@@ -264,7 +276,7 @@ class ReplayScreen(Screen):
         yield Static("", id="rp-event")
         yield Static("", id="rp-notice")
         with TabbedContent(initial="rp-tab-state", id="rp-tabs"):
-            with TabPane("State", id="rp-tab-state"):
+            with TabPane("State (s)", id="rp-tab-state"):
                 with VerticalScroll(id="rp-state"):
                     yield Static("Sectors", classes="rp-caption")
                     sec = DataTable(id="rp-sectors", cursor_type="none", zebra_stripes=True)
@@ -275,13 +287,13 @@ class ReplayScreen(Screen):
                     roles.add_columns("Role", "Score", "Change", "Indicators")
                     yield roles
                     yield Static("", id="rp-policies")
-            with TabPane("Orders", id="rp-tab-orders"):
+            with TabPane("Orders (o)", id="rp-tab-orders"):
                 with Vertical(id="rp-orders"):
                     yield Static("", classes="rp-caption", id="rp-orders-caption")
                     orders = DataTable(id="rp-orders-table", cursor_type="row", zebra_stripes=True)
                     orders.add_columns("Role", "Order", "Result")
                     yield orders
-            with TabPane("Trace", id="rp-tab-trace"):
+            with TabPane("Trace (t)", id="rp-tab-trace"):
                 yield Static("", classes="rp-caption", id="rp-trace-caption")
                 ch = DataTable(id="rp-changed", cursor_type="row", zebra_stripes=True)
                 ch.add_columns("Indicator", "Before", "After", "Change")
@@ -290,13 +302,25 @@ class ReplayScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.set_class(self.app.size.height < 32, "-short")
+        self._fit(self.app.size.height)
         self.load_save()
 
     def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.height < 32, "-short")
+        self._fit(event.size.height)
         if self.timeline is not None:
             self.refresh_view()  # column widths follow the width
+
+    def _fit(self, height: int) -> None:
+        """Short screens: less room for the event and the list of changes, so the why shows.
+
+        The changes table is sized inline: the game app's sheet sizes every DataTable
+        (at most 24 lines), and an app's sheet outranks this screen's DEFAULT_CSS.
+        """
+        short = height < 32
+        self.set_class(short, "-short")
+        changed = self.query_one("#rp-changed", DataTable)
+        changed.styles.height = "auto"
+        changed.styles.max_height = 6 if short else "40%"
 
     @work(thread=True, exclusive=True, group="replay-load")
     def load_save(self) -> None:
@@ -329,16 +353,21 @@ class ReplayScreen(Screen):
         origin = ""
         if isinstance(parent, dict) and parent.get("file"):
             how = f"round {parent['round']}" if "round" in parent else ", ".join(k for k in parent if k not in ("file", "sha256", "parent"))
-            origin = f"   forked from {parent['file']} at {how}"
-        self.query_one("#rp-title", Static).update(
-            Content.assemble(("Replay ", "bold"), (self.path.name, "bold $primary"),
-                             f"   {sc.title}, seed {header.get('seed')}, {tl.rounds} of {sc.rounds} rounds{origin}"))
+            origin = f"Forked from {parent['file']} at {how}"
+        # The title wraps (height auto) and the fork's origin has its own line: at 120
+        # columns a fork's name, the scenario and its origin did not fit on one.
+        parts: list[str | tuple[str, str]] = [
+            ("Replay ", "bold"), (self.path.name, "bold $primary"),
+            f"   {sc.title}, seed {header.get('seed')}, {tl.rounds} of {count(sc.rounds, 'round')} played"]
+        if origin:
+            parts += ["\n", (origin, "$text-muted")]
+        self.query_one("#rp-title", Static).update(Content.assemble(*parts))
         self.problems = replay.problems()
         if self.problems:
             self.add_class("-damaged")
             lost = "DAMAGED SAVE" if replay.read.damage else "DIVERGED"
             self.query_one("#rp-problems", Static).update(Content.assemble(
-                (f"{lost}: showing the {len(tl)} event(s) recovered before the problem.\n", "bold"),
+                (f"{lost}: showing the {count(len(tl), 'event')} recovered before the problem.\n", "bold"),
                 "\n".join(self.problems)))
         self.k = tl.clamp(0)
         self.refresh_view()
@@ -362,10 +391,9 @@ class ReplayScreen(Screen):
             ("round ", "bold"), (str(rnd), "bold"),
             f" ({tl.round_label(rnd)})  {tl.resolved(k)} of {tl.rules.scenario.rounds} resolved",
         ]
-        if k in tl.bookmarks:
-            parts += ["  ", (f"* bookmark {tl.bookmarks.index(k) + 1} of {len(tl.bookmarks)}", "bold $accent")]
-        elif tl.bookmarks:
-            parts += ["  ", (f"{len(tl.bookmarks)} bookmark(s): b", "$text-muted")]
+        mark, on_mark = tl.bookmark_note(k)
+        if mark:
+            parts += ["  ", (mark, "bold $accent" if on_mark else "$text-muted")]
         self.query_one("#rp-position", Static).update(Content.assemble(*parts))
         self.query_one("#rp-event", Static).update(_lines(tl.describe(k)))
         self._show_state()
@@ -381,34 +409,38 @@ class ReplayScreen(Screen):
         quad = tl.quadrants(k) if len(tl) else {}
         width = self.size.width or 80
         name_w = max(14, min(44, width - 56))
-        sec = self.query_one("#rp-sectors", DataTable)
-        sec.clear()
+        sec_rows: list[tuple[str, list[Text]]] = []
         for sid, (ii, it, gi, gt) in rules.axes.items():
             inn, glob = st.values[ii] / SCALE, st.values[gi] / SCALE
-            sec.add_row(
+            sec_rows.append((sid, [
                 _cell(_clip(rules.scenario.sectors[sid].name, name_w)),
                 _cell(f"{inn:5.1f} {'success' if inn >= it else 'failure'}" + ("" if it == 50 else f" (line {it:g})")),
                 _cell(f"{glob:5.1f} {'constructive' if glob >= gt else 'destructive'}" + ("" if gt == 50 else f" (line {gt:g})")),
-                _cell(quad.get(sid, ""), "bold"),
-                key=sid)
-        roles = self.query_one("#rp-roles", DataTable)
-        roles.clear()
+                _cell(quad.get(sid, ""), "bold")]))
+        # Explicit widths (fill_table): a table refilled on screen kept its header at the
+        # first widths, so the header stood narrower than the rows under it.
+        fill_table(self.query_one("#rp-sectors", DataTable),
+                   [("sector", "Sector"), ("innovation", "Innovation"), ("global", "Global effect"),
+                    ("quadrant", "Quadrant")], sec_rows)
         now = tl.scores(k) if len(tl) else {}
         prev_state = tl.previous_state(k) if len(tl) else None
         before = scores(rules, prev_state.values) if prev_state is not None else {}
         role_w = max(12, min(36, width - 60))
         ind_w = max(20, width - role_w - 28)
+        role_rows: list[tuple[str, list[Text]]] = []
         for rid in rules.roles:
             r = rules.scenario.roles[rid]
             inds = ", ".join(f"{ind.name} {_short_num(st.values[rules.index[f'{rid}.{n}']] / SCALE)}"
                              for n, ind in r.indicators.items())
             delta = now.get(rid, 0.0) - before[rid] if rid in before else None
-            roles.add_row(
+            role_rows.append((rid, [
                 _cell(_clip(f"{r.short} {r.name}", role_w)),
                 _cell(f"{now.get(rid, 0.0):6.1f}"),
                 _cell("" if delta is None else f"{delta:+6.1f} {'up' if delta > 0.05 else 'down' if delta < -0.05 else 'same'}"),
-                _cell(_clip(inds, ind_w)),
-                key=rid)
+                _cell(_clip(inds, ind_w))]))
+        fill_table(self.query_one("#rp-roles", DataTable),
+                   [("role", "Role"), ("score", "Score"), ("change", "Change"), ("indicators", "Indicators")],
+                   role_rows)
         pol = [f"{rules.label('policy', p.move)} ({tl.role_name(p.role)}, since round {p.since})" for p in st.policies]
         self.query_one("#rp-policies", Static).update(
             "Policies in force: " + ("; ".join(pol) if pol else "none"))
@@ -420,11 +452,11 @@ class ReplayScreen(Screen):
         cap = self.query_one("#rp-orders-caption", Static)
         done = rnd <= tl.resolved(self.k)
         cap.update(f"Orders of round {rnd} ({tl.round_label(rnd)})" + ("" if done else ": submitted so far, not yet resolved"))
-        table = self.query_one("#rp-orders-table", DataTable)
-        table.clear()
-        for i, (role, order, status) in enumerate(rows):
-            table.add_row(_cell(tl.role_name(role)), _cell(tl.order_text(order)),
-                          _cell(status, "bold" if status.startswith("REJECTED") else ""), key=str(i))
+        fill_table(self.query_one("#rp-orders-table", DataTable),
+                   [("role", "Role"), ("order", "Order"), ("result", "Result")],
+                   [(str(i), [_cell(tl.role_name(role)), _cell(tl.order_text(order)),
+                              _cell(status, "bold" if status.startswith("REJECTED") else "")])
+                    for i, (role, order, status) in enumerate(rows)])
 
     def _show_trace(self) -> None:
         tl = self.timeline
@@ -436,7 +468,7 @@ class ReplayScreen(Screen):
         keep = None
         if table.row_count and 0 <= table.cursor_row < table.row_count:
             keep = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        table.clear()
+        table.clear(columns=True)
         self._trace = trace
         if trace is None:
             cap.update("No round resolved yet: the trace appears after round 1.")
@@ -444,7 +476,7 @@ class ReplayScreen(Screen):
             return
         ids = changed(tl.rules, trace)
         name_w = max(20, min(60, (self.size.width or 80) - 42))
-        cap.update(f"Round {trace.round} ({tl.round_label(trace.round)}): {len(ids)} indicator(s) changed;"
+        cap.update(f"Round {trace.round} ({tl.round_label(trace.round)}): {count(len(ids), 'indicator')} changed;"
                    " pick one to see why")
         rows = []
         for ind in ids:
@@ -459,8 +491,9 @@ class ReplayScreen(Screen):
         wb = max((len(r[1]) for r in rows), default=0)
         wa = max((len(r[2]) for r in rows), default=0)
         wc = max((len(r[3]) for r in rows), default=0)
-        for ind, (name, b, a, c, word) in zip(ids, rows):
-            table.add_row(_cell(name), _cell(b.rjust(wb)), _cell(a.rjust(wa)), _cell(f"{c.rjust(wc)} {word}"), key=ind)
+        fill_table(table, [("indicator", "Indicator"), ("before", "Before"), ("after", "After"), ("change", "Change")],
+                   [(ind, [_cell(name), _cell(b.rjust(wb)), _cell(a.rjust(wa)), _cell(f"{c.rjust(wc)} {word}")])
+                    for ind, (name, b, a, c, word) in zip(ids, rows)])
         if ids:
             row = ids.index(keep) if keep in ids else 0
             table.move_cursor(row=row, animate=False)
@@ -541,6 +574,12 @@ class ReplayScreen(Screen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def action_help(self) -> None:
+        """The replay viewer's own help (not the game's: its keys are not the game's keys)."""
+        from wargame.tui.screens.help import REPLAY_HELP, HelpScreen
+
+        self.app.push_screen(HelpScreen(REPLAY_HELP, "Replay help"))
+
     def action_evidence(self) -> None:
         self.open_evidence(None)
 
@@ -570,6 +609,16 @@ class ReplayScreen(Screen):
 
         self.app.push_screen(ForkDialog(tl.rules, at, tl.round_label(at + 1), seats), done)
 
+    def action_compare(self) -> None:
+        from wargame.tui.screens.compare import CompareScreen
+
+        tl = self.timeline
+        if tl is None or self.replay is None or tl.replay.game.state.round == 0:
+            self.app.bell()
+            return
+        at = min(tl.resolved(self.k) + 1, tl.replay.game.state.round) if len(tl) else 1
+        self.app.push_screen(CompareScreen(tl.replay.session, self.path.name, at, self.evidence))
+
     def fork_at(self, at_round: int, seats: dict[str, str]) -> Path | None:
         from wargame.saves.log import SaveError
         from wargame.saves.session import fork, unique_path
@@ -585,7 +634,7 @@ class ReplayScreen(Screen):
         self.forked = new
         self.add_class("-forked")
         self.query_one("#rp-notice", Static).update(Content.assemble(
-            ("Forked: ", "bold"), f"{new} keeps {at_round} round(s); ",
+            ("Forked: ", "bold"), f"{new} keeps {count(at_round, 'round')}; ",
             "humans: " + (", ".join(self.timeline.role_name(r) for r, s in seats.items() if s == "human") or "none")))
         self.notify(f"Forked to {new}", title="Fork")
         self.post_message(self.ForkRequested(new))

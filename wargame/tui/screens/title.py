@@ -91,6 +91,7 @@ class TitleScreen(PhaseScreen):
         else:
             ol.add_options([Option(escape(e.title), id=str(i)) for i, e in enumerate(self.entries)])
             ol.highlighted = 0
+            self._show_cached(self.entries[0])  # on the first frame, before the full load
         ol.focus()
         self._show_seed()
         self._show_pin()
@@ -129,7 +130,8 @@ class TitleScreen(PhaseScreen):
         if entry.path in self.loaded:
             self._show(entry)
         else:
-            self.query_one("#scenario-head", Static).update(f"Loading [b]{escape(entry.title)}[/b]…")
+            if not self._show_cached(entry):
+                self.query_one("#scenario-head", Static).update(f"Loading [b]{escape(entry.title)}[/b]…")
             # Start loading once the screen is painted: the first frame is not kept waiting.
             self.call_after_refresh(self._load, entry)
 
@@ -144,6 +146,9 @@ class TitleScreen(PhaseScreen):
 
         try:
             result: Any = load_scenario(entry.path)
+            from wargame.scenario.card import write_card
+
+            write_card(result)  # the next start-up shows it on the first frame
         except InputError as exc:
             result = [str(d) for d in exc.diagnostics]
         except OSError as exc:  # pragma: no cover
@@ -172,27 +177,43 @@ class TitleScreen(PhaseScreen):
             info.update("")
             self.query_one("#title-actions", Static).update(actions_markup(False))
             return
+        from wargame.scenario.card import card_of
+
         self.current = result
-        s = result.scenario
         self.query_one("#title-actions", Static).update(actions_markup(True))
-        last = s.round_label(s.rounds)
-        roles = ", ".join(f"{r.name} ({r.short})" for r in s.roles.values())
+        self._show_card(card_of(result))
+
+    def _show_cached(self, entry: Any) -> bool:
+        """Show the scenario's cached title card (wargame.scenario.card), if there is one for
+        exactly this scenario, evidence and engine: no pydantic or yaml needed."""
+        from wargame.scenario.card import read_card
+
+        card = read_card(entry.path)
+        if card is None:
+            return False
+        self.query_one("#seats", DataTable).clear(columns=True)
+        self._show_card(card)
+        return True
+
+    def _show_card(self, s: Any) -> None:
+        head = self.query_one("#scenario-head", Static)
+        roles = ", ".join(f"{r.name} ({r.short})" for r in s.roles)
         head.update(
             f"[b $text-accent]{escape(s.title)}[/]\n"
-            f"{s.rounds} rounds of {s.round_months} months ({s.round_label(1)} to {last}) · {len(s.roles)} roles · "
-            f"{len(s.sectors)} sectors · {len(s.moves)} moves · {len(s.events)} events")
-        info.update(
+            f"{s.rounds} rounds of {s.round_months} months ({s.first_label} to {s.last_label}) · {len(s.roles)} roles · "
+            f"{len(s.sectors)} sectors · {s.moves} moves · {s.events} events")
+        self.query_one("#scenario-info", Static).update(
             f"{escape(s.summary.strip())}\n\n"
             f"[b]Roles:[/b] {escape(roles)}\n"
-            f"[b]Sectors:[/b] {escape(', '.join(sec.name for sec in s.sectors.values()))}")
-        self._show_seed()
-        if set(self.seats) != set(s.roles):
-            self.seats = {r: "human" for r in s.roles}
+            f"[b]Sectors:[/b] {escape(', '.join(s.sectors))}")
+        self._show_seed(s.seed)
+        if set(self.seats) != {r.id for r in s.roles}:
+            self.seats = {r.id: "human" for r in s.roles}
         narrow = is_narrow(self)
-        rows = [(rid, [str(i + 1), escape(f"{clip(role.name, 24) if narrow else role.name} ({role.short})"),
-                       self._seat_cell(rid).ljust(7)])
-                for i, (rid, role) in enumerate(s.roles.items())]
-        fill_table(table, [("n", "#"), ("role", "Role"), ("seat", "Seat")], rows)
+        rows = [(r.id, [str(i + 1), escape(f"{clip(r.name, 24) if narrow else r.name} ({r.short})"),
+                        self._seat_cell(r.id).ljust(7)])
+                for i, r in enumerate(s.roles)]
+        fill_table(self.query_one("#seats", DataTable), [("n", "#"), ("role", "Role"), ("seat", "Seat")], rows)
 
     def _seat_cell(self, rid: str) -> str:
         return "● HUMAN" if self.seats.get(rid) == "human" else "○ BOT"
@@ -240,10 +261,11 @@ class TitleScreen(PhaseScreen):
                                         "the observer view. Empty: no PIN (a solo game).", placeholder="PIN",
                                         required=False), done)
 
-    def _show_seed(self) -> None:
+    def _show_seed(self, default: int | None = None) -> None:
         # A line and a dialog rather than an Input on the first screen: the seed is rarely
         # changed, and an Input (with its cursor timer) was a noticeable part of start-up.
-        default = self.current.scenario.seed if self.current is not None else None
+        if default is None:
+            default = self.current.scenario.seed if self.current is not None else None
         value = f"[b]{self.seed}[/b] (chosen)" if self.seed is not None else (
             f"[b]{default}[/b] (the scenario's default)" if default is not None else "the scenario's default")
         self.query_one("#seed-info", Static).update(

@@ -14,6 +14,8 @@ from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
+from wargame.numbers import compact, delta
+
 if TYPE_CHECKING:
     from wargame.engine.rules import Rules
     from wargame.saves.session import Session
@@ -35,21 +37,8 @@ def quadrant_markup(q: str) -> str:
     return f"[{QUADRANT_CSS.get(q, '$text')}]{quadrant_label(q)}[/]"
 
 
-def fmt(value: float) -> str:
-    """A value as people read it: 30,000 / 41.5 / 0.25."""
-    a = abs(value)
-    if a >= 1000:
-        return f"{value:,.0f}"
-    if a >= 10:
-        return f"{value:.1f}"
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
-def fmt_delta(delta: float) -> str:
-    if abs(delta) < 1e-9:
-        return "0"
-    return ("+" if delta > 0 else "−") + fmt(abs(delta))
+fmt = compact  # one home for number formatting: wargame.numbers
+fmt_delta = delta
 
 
 def arrow(delta: float | None) -> str:

@@ -14,14 +14,13 @@ from textual.containers import Grid, Vertical
 from textual.markup import escape
 from textual.widgets import Static
 
+from wargame.engine.grid import COLUMN_TITLE, COLUMNS, ROW_TITLE, ROWS, layout
 from wargame.tui.widgets.dashboard import QUADRANT_CSS, QUADRANT_SYMBOL
 
-CELLS = (
-    ("win-win", "WIN-WIN", "China succeeds · the world sector gains"),
-    ("destructive-victory", "DESTRUCTIVE VICTORY", "China succeeds · the world sector loses"),
-    ("harmless-failure", "HARMLESS FAILURE", "China falls short · the world sector gains"),
-    ("lose-lose", "LOSE-LOSE", "China falls short · the world sector loses"),
-)
+# Kennedy's Figure 1.1 as he draws it (wargame.engine.grid): innovation outcome in China on the
+# columns, effect on the global sector on the rows; read left to right, top to bottom: A C / B D.
+CELLS = tuple((c.quadrant, f"{c.letter}) {c.name.upper()}", c.gloss)
+              for row in layout() for c in row)
 
 
 class QuadrantMap(Vertical):
@@ -38,7 +37,9 @@ class QuadrantMap(Vertical):
         with Grid():
             for q, _, _ in CELLS:
                 yield Static(id=f"quad-{q}", classes="quad")
-        yield Static("• where the sector is now   ◇ where the sources place it (Kennedy)   ✓ both agree",
+        yield Static(f"Columns: {COLUMN_TITLE.lower()} ({' | '.join(COLUMNS).lower()}); "
+                     f"rows: {ROW_TITLE.lower()} ({' | '.join(ROWS).lower()})\n"
+                     "• where the sector is now   ◇ where the sources place it (Kennedy)   ✓ both agree",
                      classes="quad-legend")
 
     def show(self, rules: Any, values: Any) -> None:

@@ -21,7 +21,23 @@ COLUMNS = ("Source", "Kind", "Role", "Change", "Roll", "Cites", "Rationale")
 
 
 class WhyTable(DataTable):
-    """A row-cursor table where one click on a row selects it (not only a second click)."""
+    """A row-cursor table where one click on a row selects it (not only a second click).
+
+    Home and End go to the first and last row (DataTable's own move sideways, which a
+    row cursor cannot).
+    """
+
+    BINDINGS = [
+        Binding("home", "scroll_top", "First", show=False),
+        Binding("end", "scroll_bottom", "Last", show=False),
+    ]
+
+    select_on_enter = True  # False where the screen keeps Enter (its WhyPanel's open_key is not enter)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select_cursor" and not self.select_on_enter:
+            return False  # Enter passes on to the screen, even when the screen ignores it
+        return super().check_action(action, parameters)
 
     async def _on_click(self, event: events.Click) -> None:
         # DataTable's own handler runs after this one (Textual calls each class's handler):
@@ -37,8 +53,7 @@ class WhyPanel(Widget, can_focus=False):
 
     DEFAULT_CSS = """
     WhyPanel {
-        height: auto;
-        max-height: 100%;
+        height: 1fr;
         layout: vertical;
     }
     WhyPanel > #why-title {
@@ -48,22 +63,26 @@ class WhyPanel(Widget, can_focus=False):
         background: $boost;
     }
     WhyPanel > #why-table {
-        height: auto;
-        max-height: 1fr;
         overflow-x: hidden;
+    }
+    WhyPanel > #why-total {
+        height: 1;
+        overflow: hidden;
+        background: $boost;
     }
     WhyPanel > #why-detail {
         height: auto;
         padding: 0 1;
         color: $text-muted;
     }
-    WhyPanel.-empty > #why-table {
+    WhyPanel.-empty > #why-table, WhyPanel.-empty > #why-total {
         display: none;
     }
     """
 
     BINDINGS = [
         Binding("c", "next_cite", "Next cite", id="why.next_cite", tooltip="Cycle through the facts the row cites"),
+        Binding("e", "open_fact", "Source", id="why.open_fact", tooltip="Open the fact the highlighted cause cites"),
     ]
 
     @dataclass
@@ -72,8 +91,13 @@ class WhyPanel(Widget, can_focus=False):
 
         fact_id: str
 
-    def __init__(self, rules: Rules, evidence: Evidence | None = None, **kw) -> None:
+    def __init__(self, rules: Rules, evidence: Evidence | None = None, *, open_key: str = "enter",
+                 **kw) -> None:
+        """``open_key``: the key the detail line names for opening a fact ("e" where the
+        screen keeps Enter for moving on, as the resolution screen does)."""
         super().__init__(**kw)
+        self.open_key = open_key
+        self.compact = False  # a one-line title (set by a short screen before show)
         self.rules = rules
         self.evidence = evidence
         self.why: Why | None = None
@@ -86,17 +110,49 @@ class WhyPanel(Widget, can_focus=False):
     def compose(self) -> ComposeResult:
         yield Static("Select an indicator to see why it changed.", id="why-title")
         table = WhyTable(id="why-table", cursor_type="row", zebra_stripes=True)
+        table.select_on_enter = self.open_key == "enter"
         for c in COLUMNS:
             table.add_column(c, key=c.lower())
         yield table
+        # The total is a table of its own under the rows, with the same column widths: it
+        # stays in view when the rows scroll (on a short screen it was the row cut off).
+        total = DataTable(id="why-total", cursor_type="none", show_header=False, zebra_stripes=False)
+        total.can_focus = False
+        yield total
         yield Static("", id="why-detail")
 
     def on_mount(self) -> None:
         self.add_class("-empty")
+        # The total is one line. Inline: an app's sheet outranks DEFAULT_CSS, and the app's
+        # sizes every DataTable (height auto, at most 24 lines).
+        self.table.styles.height = "auto"
+        self.total_table.styles.height = 1
+        self.total_table.styles.max_height = 1
+
+    def _fit(self) -> None:
+        """Cap the rows at what is left of the panel after the title, the total and the
+        detail, so those three stay in view on a short screen and the rows scroll."""
+        if not self.is_attached:
+            return
+        used = sum(self.query_one(f"#{w}").outer_size.height for w in ("why-title", "why-total", "why-detail"))
+        room = max(2, self.content_size.height - used)
+        if self.table.styles.max_height is None or self.table.styles.max_height.value != room:
+            self.table.styles.max_height = room
+            self.call_after_refresh(self._cursor_in_view)
+
+    def _cursor_in_view(self) -> None:
+        table = self.table
+        if table.row_count:
+            table.move_cursor(row=table.cursor_row, animate=False, scroll=True)
 
     @property
     def table(self) -> DataTable:
         return self.query_one("#why-table", DataTable)
+
+    @property
+    def total_table(self) -> DataTable:
+        """The one-row table under the rows: TOTAL, the sum, and whether it is the change."""
+        return self.query_one("#why-total", DataTable)
 
     # -- public -----------------------------------------------------------------------
 
@@ -105,6 +161,7 @@ class WhyPanel(Widget, can_focus=False):
         self.why = None
         self.rows = []
         self.table.clear()
+        self.total_table.clear()
         self.query_one("#why-title", Static).update("Select an indicator to see why it changed.")
         self.query_one("#why-detail", Static).update("")
         self.add_class("-empty")
@@ -122,7 +179,10 @@ class WhyPanel(Widget, can_focus=False):
         change_f = after_f - before_f
         title = Text()
         title.append(why.name, style="bold")
-        title.append(f"  {indicator}  round {trace.round}\n", style="dim")
+        if self.compact:  # one line: the round is on the screen already, the id is for authors
+            title.append(":  ")
+        else:
+            title.append(f"  {indicator}  round {trace.round}\n", style="dim")
         title.append(f"{fmt_amount(before_f, nplaces, unit, sign=False)} -> {fmt_amount(after_f, nplaces, unit, sign=False)}")
         title.append("   change ")
         title.append(fmt_amount(change_f, nplaces, unit), style="bold")
@@ -136,34 +196,48 @@ class WhyPanel(Widget, can_focus=False):
         # Role and Roll only when some row has one: room for the rationale on narrow screens.
         cols = [c for c in COLUMNS if (c != "Role" or any(r.role for r in self.rows))
                 and (c != "Roll" or any(r.roll is not None for r in self.rows))]
-        table.clear(columns=True)
-        for c in cols:
-            table.add_column(c, key=c.lower())
+        # On a narrow panel a long source name would push the cites off: it is cut (the
+        # detail line under the table gives it in full).
+        label_w = max(16, int(self._width * 0.3)) if self._width and self._width < 100 else 60
         cells = []
         for i, r in enumerate(self.rows):
-            full = {"Source": r.label, "Kind": r.kind, "Role": r.role, "Change": amounts[i].rjust(width),
+            full = {"Source": _short(r.label, label_w), "Kind": r.kind, "Role": r.role, "Change": amounts[i].rjust(width),
                     "Roll": "" if r.roll is None else f"{r.roll:+.2f}", "Cites": _cites(r.cites)}
             cells.append([full[c] for c in cols[:-1]])
-        used = sum(max([len(h), len("TOTAL") if j == 0 else 0, *(len(c[j]) for c in cells)]) + 2
-                   for j, h in enumerate(cols[:-1]))
+        # Explicit column widths, the same in both tables, so the TOTAL row lines up.
+        widths = [max([len(h), len("TOTAL") if j == 0 else 0, *(len(c[j]) for c in cells)])
+                  for j, h in enumerate(cols[:-1])]
+        used = sum(w + 2 for w in widths)
         room = self._width - used - 6 if self._width else 48
         room = max(16, min(room, 72))
+        widths.append(max(room, len(cols[-1]), len("DOES NOT ADD UP")))
+        total_table = self.total_table
+        for t in (table, total_table):
+            t.clear(columns=True)
+            for c, w in zip(cols, widths):
+                t.add_column(c, key=c.lower(), width=w)
         for i, (r, c) in enumerate(zip(self.rows, cells)):
             table.add_row(*(cell(x) for x in c), cell(_short(r.rationale, room)), key=str(i))
         total_cells = {"Source": cell("TOTAL", "bold"), "Change": cell(amounts[-1].rjust(width), "bold")}
         ok = tot == change_f
         total_cells["Rationale"] = cell("= the change" if ok else "DOES NOT ADD UP", "italic" if ok else "bold reverse")
-        table.add_row(*(total_cells.get(c, cell("")) for c in cols), key="total")
+        total_table.add_row(*(total_cells.get(c, cell("")) for c in cols), key="total")
         if not self.rows:
             self.query_one("#why-detail", Static).update("No contributions: the indicator did not move this round.")
         else:
-            row = min(keep, len(self.rows))
+            row = min(keep, len(self.rows) - 1)
             table.move_cursor(row=row, animate=False)
             self._detail(row)
+
+    def redraw(self) -> None:
+        """Show the same indicator again (after a change of ``compact``)."""
+        if self._shown is not None:
+            self.show(*self._shown)
 
     def on_resize(self) -> None:
         if self._shown is not None and self.size.width != self._width:
             self.show(*self._shown)
+        self.call_after_refresh(self._fit)
 
     def current(self) -> WhyRow | None:
         idx = self.table.cursor_row
@@ -190,6 +264,14 @@ class WhyPanel(Widget, can_focus=False):
         if fact is not None:
             self.post_message(self.FactSelected(fact))
 
+    def action_open_fact(self) -> None:
+        """Open the highlighted cause's current cite (what Enter does where Enter is free)."""
+        fact = self.current_cite()
+        if fact is None:
+            self.notify("This cause cites no source.", severity="warning", timeout=3)
+            return
+        self.post_message(self.FactSelected(fact))
+
     def action_next_cite(self) -> None:
         r = self.current()
         if r is None or not r.cites:
@@ -202,6 +284,7 @@ class WhyPanel(Widget, can_focus=False):
         detail = self.query_one("#why-detail", Static)
         if not (0 <= idx < len(self.rows)):
             detail.update("The total is the exact sum of the rows above." if self.rows else "")
+            self.call_after_refresh(self._fit)
             return
         r = self.rows[idx]
         t = Text()
@@ -218,8 +301,9 @@ class WhyPanel(Widget, can_focus=False):
                 t.append(c, style="bold underline" if c == fact else "")
             if self.evidence is not None and fact in self.evidence.facts:
                 t.append(f" - {self.evidence.facts[fact].locator}")
-            t.append("   enter: open the fact" + ("   c: next cite" if len(r.cites) > 1 else ""), style="italic")
+            t.append(f"   {self.open_key}: open the fact" + ("   c: next cite" if len(r.cites) > 1 else ""), style="italic")
         detail.update(t)
+        self.call_after_refresh(self._fit)
 
 
 def cell(text: str, style: str = "") -> Text:

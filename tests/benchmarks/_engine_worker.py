@@ -1,0 +1,68 @@
+"""A timing worker for bench_vs_old.py: run in its own interpreter, against whichever
+wargame is first on sys.path (this tree, or the engine of an older commit).
+
+It reads one JSON command per line on stdin and answers one JSON line on stdout, so
+the parent can interleave trials of the old and new engines. It uses only the API
+both engines have: load_scenario, Rules, resolve, advance, round_rng, initial_state,
+play_session. Times are CPU time (time.process_time) of this process.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import wargame
+from wargame.engine.orders import Order
+from wargame.engine.resolve import advance, resolve, round_rng
+from wargame.engine.rules import Rules
+from wargame.engine.state import initial_state
+from wargame.saves.session import play_session
+from wargame.scenario.loader import load_scenario
+
+
+def main() -> None:
+    loaded = None
+    rules = None
+    orders: list[tuple[Order, ...]] = []
+    out = sys.stdout
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        op = cmd["op"]
+        if op == "load":
+            loaded = load_scenario(cmd["scenario"])
+            rules = Rules(loaded)
+            orders = [tuple(Order(*o) for o in rnd) for rnd in cmd["orders"]]
+            reply = {"file": wargame.__file__}
+        elif op in ("resolve", "advance"):
+            assert rules is not None
+            fn = resolve if op == "resolve" else advance
+            st0 = initial_state(rules)
+            n = cmd["n"]
+            c0 = time.process_time()
+            for _ in range(n):
+                st = st0
+                for rnd, o in enumerate(orders, start=1):
+                    st = fn(rules, st, o, round_rng(1, rnd))
+                    if isinstance(st, tuple):
+                        st = st[0]
+            reply = {"per_round": (time.process_time() - c0) / n / len(orders), "digest": st.digest()}
+        elif op == "bots":
+            assert loaded is not None
+            c0 = time.process_time()
+            scores = []
+            for seed in cmd["seeds"]:
+                session = play_session(loaded, seed, None, rules=rules)
+                scores.append(session.game.scores())
+            reply = {"per_game": (time.process_time() - c0) / len(cmd["seeds"]), "scores": scores}
+        elif op == "quit":
+            break
+        else:
+            reply = {"error": f"unknown op {op!r}"}
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -2,8 +2,8 @@
 runs), numbered event by event for the wire.
 
 Every change is one event in the save, logged (and fsynced) by the flow before the
-server acknowledges it; an event's sequence number is its position in the save
-(line - 1), so a restarted server rebuilds exactly the history its clients hold.
+server acknowledges it; an event's sequence number is its position among the save's
+events, so a restarted server rebuilds exactly the history its clients hold.
 
 The room adds what the wire needs and the flow does not: the two parties of each
 offer event (so :func:`wargame.net.views.view_for` can keep it between them), the

@@ -122,4 +122,4 @@ def types(c: SeatClient) -> list[str]:
 def save_events(save: Path) -> list[dict[str, Any]]:
     """The save's events in order (event n is the one numbered n on the wire)."""
     lines = [json.loads(line) for line in save.read_text().splitlines()]
-    return [e for e in lines if e["type"] not in ("header", "scenario")]
+    return [e for e in lines if e["type"] not in ("header", "scenario", "end")]

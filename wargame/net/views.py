@@ -20,7 +20,7 @@ from typing import Any
 from wargame.net.seats import FACILITATOR, OBSERVER
 
 # Events everyone may see as they are.
-PUBLIC = frozenset({"phase", "clock", "resolve", "override", "end"})
+PUBLIC = frozenset({"phase", "clock", "resolve", "override"})
 # Events only the facilitator sees (injects become public with the round's resolution).
 FACILITATOR_ONLY = frozenset({"inject", "note", "seat"})
 OFFER_EVENTS = frozenset({"offer", "answer", "reply", "withdraw"})

@@ -65,7 +65,7 @@ async def test_debrief_indicator_chart_has_a_key_with_every_series(tmp_path: Pat
     app = WargameApp(scenario=loaded, seed=1, seats=seats, saves_dir=tmp_path, time=FrozenTime())
     app.animation_level = "none"
     async with app.run_test(size=(120, 40)) as pilot:
-        for k in ("enter", "enter", "enter"):  # briefing -> reveal -> resolution -> debrief
+        for k in ("enter", "c", "enter", "enter"):  # briefing -> table -> reveal -> resolution -> debrief
             await pilot.press(k)
             await pilot.pause()
             await app.workers.wait_for_complete()

@@ -78,7 +78,7 @@ async def test_compare_from_here_in_the_final_debrief(tmp_path: Path, monkeypatc
     app.animation_level = "none"
     async with app.run_test(size=(130, 44)) as pilot:
         for _ in range(4):
-            for k in ("enter", "enter", "enter"):
+            for k in ("enter", "c", "enter", "enter"):  # briefing -> table -> reveal -> resolution -> debrief
                 await pilot.press(k)
                 await settle(pilot)
             if not getattr(app.screen, "final", False):

@@ -45,7 +45,7 @@ async def test_team_position_and_count_survive_a_resume(tmp_path: Path) -> None:
     saves = tmp_path / "saves"
     app = make_app(saves, scenario=load_scenario(DATA / "mini.yaml"), seed=7, seats=dict(HUMANS))
     async with app.run_test(size=(120, 40)) as pilot:
-        await keys(pilot, "enter")  # briefing -> the first hand-over
+        await keys(pilot, "enter", "c")  # briefing -> the table (closed) -> the first hand-over
         assert note(app).startswith("Team 1 of 3")
         await keys(pilot, "enter", "s", "enter")  # the U.S. passes
         assert note(app).startswith("Team 2 of 3")
@@ -59,6 +59,6 @@ async def test_team_position_and_count_survive_a_resume(tmp_path: Path) -> None:
         again.open_save(path)
         await pilot.pause()
         assert set(again.session.pending) == {"us", "cn"}
-        await keys(pilot, "enter")
+        await keys(pilot)  # the game resumes where it stopped: the orders, at the EU's hand-over
         assert again.screen.role == "eu"
         assert note(again).startswith("Team 3 of 3")

@@ -45,8 +45,8 @@ async def keys(pilot, *names: str) -> None:
 
 
 async def to_resolution(pilot) -> None:
-    # briefing -> hand-over -> US orders (first move) -> submit -> reveal (bots) -> resolution
-    await keys(pilot, "enter", "enter", "space", "s", "enter", "enter")
+    # briefing -> the table (closed) -> hand-over -> US orders (first move) -> submit -> reveal (bots) -> resolution
+    await keys(pilot, "enter", "c", "enter", "space", "s", "enter", "enter")
     assert type(pilot.app.screen).__name__ == "ResolutionScreen"
 
 

@@ -49,3 +49,11 @@ def find_evidence(loaded: LoadedScenario, near: Path | None = None) -> Found:
         except (InputError, OSError) as exc:
             found.skipped.append(f"{c}: {exc}")
     return found
+
+
+def project_evidence() -> Evidence | None:
+    """The project's own seeds, when no scenario is at hand (None if they do not load)."""
+    try:
+        return load_evidence(default_seeds_dir().resolve())
+    except (InputError, OSError):
+        return None

@@ -26,17 +26,9 @@ FORMATS = ("md", "html")
 
 def default_evidence(loaded: "LoadedScenario | None" = None, near: "Path | None" = None) -> "Evidence | None":
     """The evidence for a scenario (one home: wargame.evidence.find); None cites ids only."""
-    from wargame.evidence.find import find_evidence
+    from wargame.evidence.find import find_evidence, project_evidence
 
-    if loaded is not None:
-        return find_evidence(loaded, near).evidence
-    from wargame.evidence import default_seeds_dir, load_evidence
-    from wargame.scenario.yamlsafe import InputError
-
-    try:
-        return load_evidence(default_seeds_dir().resolve())
-    except (InputError, OSError):  # no seeds folder, or one that does not load: cite ids only
-        return None
+    return find_evidence(loaded, near).evidence if loaded is not None else project_evidence()
 
 
 def render(doc: "Document", fmt: str) -> str:

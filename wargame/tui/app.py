@@ -609,8 +609,8 @@ class WargameApp(App[int]):
         flow = self.flow
         lines = []
         if flow is not None and flow.path is not None:
-            lines.append(f"The game is saved as it goes, in\n  {flow.path}\nOpen it again from the title screen "
-                         f"(Load) or with: wargame replay {flow.path}")
+            lines.append(f"The game is saved as it goes, in\n  {flow.path}\nContinue it from the title screen "
+                         f"(Load), or step through it with: wargame replay {flow.path}")
         elif flow is not None:
             lines.append("This game is not being saved.")
         from wargame.tui.screens.orders import OrdersScreen

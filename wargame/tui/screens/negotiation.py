@@ -35,10 +35,10 @@ from wargame.tui.widgets.dashboard import PhaseBar, plural, role_name, target_na
 from wargame.tui.widgets.keybar import KeyBar
 
 STATUS_MARK = {
-    Status.OPEN: ("·", "$text-muted"), Status.COUNTERED: ("↔", "$text-warning"),
+    Status.OPEN: ("…", "$text-muted"), Status.COUNTERED: ("↔", "$text-warning"),
     Status.MADE: ("✓", "$text-success"), Status.RENEGOTIATED: ("✓", "$text-success"),
     Status.REFUSED: ("✗", "$text-error"), Status.WITHDRAWN: ("✗", "$text-muted"),
-    Status.WALKED_AWAY: ("✗", "$text-error"), Status.UNANSWERED: ("·", "$text-muted"),
+    Status.WALKED_AWAY: ("✗", "$text-error"), Status.UNANSWERED: ("○", "$text-muted"),
 }
 
 

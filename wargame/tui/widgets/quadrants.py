@@ -37,8 +37,8 @@ class QuadrantMap(Vertical):
         with Grid():
             for q, _, _ in CELLS:
                 yield Static(id=f"quad-{q}", classes="quad")
-        yield Static(f"Columns: {COLUMN_TITLE.lower()} ({' | '.join(COLUMNS).lower()}); "
-                     f"rows: {ROW_TITLE.lower()} ({' | '.join(ROWS).lower()})\n"
+        yield Static(f"Columns: {COLUMN_TITLE} ({' | '.join(COLUMNS).lower()}); "
+                     f"rows: {ROW_TITLE[0].lower()}{ROW_TITLE[1:]} ({' | '.join(ROWS).lower()})\n"
                      "• where the sector is now   ◇ where the sources place it (Kennedy)   ✓ both agree",
                      classes="quad-legend")
 

@@ -142,7 +142,7 @@ N_BOT_GAMES = 20
 
 
 def record() -> None:
-    from wargame.engine.game import play_game
+    from wargame.play.headless import play_game
 
     out: dict[str, Any] = {}
     for name in SCENARIOS:

@@ -20,7 +20,7 @@ from wargame.batch import BatchSpec, run_batch
 from wargame.batch.fingerprint import log_sha256
 from wargame.engine.orders import load_script
 from wargame.saves.log import log_bytes
-from wargame.saves.session import play_session
+from wargame.play.headless import play_session
 from wargame.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,6 +4,12 @@ The engine was rewritten for speed (one generated function per round's
 arithmetic, compact trace records); these digests were recorded with the
 engine before that rewrite (see tests/engine_golden.py), over 600 random games
 on frozen copies of the scenarios and 40 recorded bot games.
+
+Re-recorded once, on purpose (issue 10): a deal now costs either side only when it is
+made. Before re-recording, every game was played by both engines and compared round by
+round without each trace's ``spent``: mini agreed everywhere; in the 93 tech-contest games
+that differed, the first differing round always held an over-budget rejection (a role whose
+orders fit only once an unmade deal's cost is not charged). The bot games' orders are kept.
 """
 
 from __future__ import annotations

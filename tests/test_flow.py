@@ -388,3 +388,21 @@ def test_each_seat_sees_its_own(mini: LoadedScenario) -> None:
     # at the reveal the round's offers and orders are public
     obs = view(flow, OBSERVER)
     assert [o.id for o in obs.offers] == [offer.id] and set(obs.orders) == {"us", "cn", "eu"}
+
+
+def test_a_deadline_passes_once(mini: LoadedScenario) -> None:
+    """In a phase with nothing to lock the room is told once, and the log says so once;
+    extending the clock gives a new deadline."""
+    time = FrozenTime()
+    flow = Flow.new(mini, 7, HUMANS, time=time)
+    flow.set_clock(Phase.BRIEFING, 1)
+    time.advance(61)
+    assert [n.kind for n in flow.tick()] == ["time-up"]
+    for _ in range(5):
+        time.advance(1)
+        assert flow.tick() == []
+    flow.extend_clock(1)
+    time.advance(61)
+    assert [n.kind for n in flow.tick()] == ["time-up"]
+    actions = [e["action"] for e in flow.session.events if e["type"] == "clock"]
+    assert actions == ["set", "lock", "extend", "lock"]

@@ -18,7 +18,7 @@ from wargame.engine.orders import Order
 from wargame.engine.resolve import advance, resolve, round_rng
 from wargame.engine.rules import Rules
 from wargame.engine.state import initial_state
-from wargame.saves.session import play_session
+from wargame.play.headless import play_session
 from wargame.scenario.loader import load_scenario
 
 

@@ -20,7 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from wargame.saves.session import load, play_session
+from wargame.play.headless import play_session
+from wargame.saves.session import load
 from wargame.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]

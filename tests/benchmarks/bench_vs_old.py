@@ -70,7 +70,7 @@ def extract_old(dest: Path) -> Path:
 
 
 def script_orders() -> list[list[list[Any]]]:
-    from wargame.engine.game import play_game
+    from wargame.play.headless import play_game
     from wargame.engine.rules import Rules
     from wargame.scenario.loader import load_scenario
 

@@ -92,6 +92,7 @@ class Flow:
         self.drafts: dict[str, tuple[Order, ...]] = {}
         self.listeners: list[Listener] = []
         self._warned: set[float] = set()
+        self._expired = False  # this phase's deadline has passed (and was dealt with)
         self._replaying = False
         self.phase, self.round = self._rebuild()
 
@@ -207,6 +208,7 @@ class Flow:
             rnd if rnd is not None else self.game.state.round)
         self.locked = False
         self._warned = set()
+        self._expired = False
         self.drafts = {} if phase == Phase.ORDERS else self.drafts
         minutes = self.minutes.get(phase)
         if minutes:
@@ -606,7 +608,7 @@ class Flow:
                 self.clock.set(minutes)
             else:
                 self.clock.clear()
-            self._warned = set()
+            self._warned, self._expired = set(), False
         self._log({"type": "clock", "round": self.round, "phase": phase.value, "action": "set", "minutes": minutes})
 
     def set_timeout_policy(self, policy: DraftPolicy) -> None:
@@ -634,7 +636,7 @@ class Flow:
             raise FlowError("extend by a positive number of minutes")
         self.clock.extend(minutes)
         self._warned = {w for w in self._warned if w > (self.clock.remaining() or 0)}
-        self.locked = False
+        self.locked = self._expired = False
         self._log({"type": "clock", "round": self.round, "phase": self.phase.value, "action": "extend",
                    "minutes": minutes, "remaining": round(self.clock.remaining() or 0.0, 3)})
 
@@ -642,13 +644,14 @@ class Flow:
         """Check the deadline: warnings as it nears, then the lock. Call it often."""
         out: list[Notice] = []
         rem = self.clock.remaining()
-        if rem is None or self.locked:
+        if rem is None or self.locked or self._expired:
             return out
         for w in WARN_AT:
             if 0 < rem <= w and w not in self._warned and (self.clock.limit or 0) > w:
                 self._warned.add(w)
                 out.append(Notice("warning", self.phase, f"{int(w)} seconds left in the {self.phase.value} phase"))
         if rem <= 0:
+            self._expired = True  # once per deadline: extending or setting the clock gives a new one
             out.append(self.lock())
         return out
 
@@ -699,7 +702,7 @@ class Flow:
                     if phase == Phase.NEGOTIATION:
                         self.table.close(rnd)
                     phase, rnd = Phase(ev["phase"]), int(ev["round"])
-                    self.locked = False
+                    self.locked = self._expired = False
                     m = self.minutes.get(phase)
                     limit, elapsed = (m * 60.0 if m else None), 0.0
                 elif t == "offer":
@@ -731,8 +734,9 @@ class Flow:
                         elapsed = limit - float(ev["remaining"])
                     elif action == "extend" and limit is not None:
                         limit += float(ev["minutes"]) * 60.0
-                        self.locked = False
+                        self.locked = self._expired = False
                     elif action == "lock":
+                        self._expired = True
                         if ph == Phase.NEGOTIATION:
                             self.table.close(rnd)
                         self.locked = ph in (Phase.NEGOTIATION, Phase.ORDERS)

@@ -47,7 +47,8 @@ def log_lines(session: Session, limit: int = 10) -> list[str]:
                        f"(the rules gave {fmt(float(ev['model_value']))}): {escape(ev.get('reason', ''))}")
         elif t == "clock":
             what = {"set": f"set to {ev.get('minutes', 0):g} min", "pause": "paused", "resume": "resumed",
-                    "extend": f"extended by {ev.get('minutes', 0):g} min", "lock": "time-out: locked",
+                    "extend": f"extended by {ev.get('minutes', 0):g} min",
+                    "lock": "time-out: locked" if ev.get("phase") in ("negotiation", "orders") else "time is up",
                     "policy": f"at time-out, drafts are {'submitted' if ev.get('policy') == 'submit' else 'dropped'}"}
             out.append(f"R{rnd} clock ({ev.get('phase')}): {what.get(str(ev.get('action')), ev.get('action'))}")
         elif t == "offer":

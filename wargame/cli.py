@@ -116,6 +116,23 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: scenarios/NAME.yaml)")
     new.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
+    srv = sub.add_parser("serve", help="run an exercise server: one seat per team, a facilitator and an observer seat")
+    srv.add_argument("scenario", nargs="?", help="scenario id or path (default: tech-contest)")
+    srv.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    srv.add_argument("--bots", type=_roles_arg, metavar="ROLE,...", help="roles played by bots")
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    srv.add_argument("--port", type=int, default=8765, help="port (0: any free port; default 8765)")
+    srv.add_argument("--web", action="store_true", help="also serve browser seats (textual-serve)")
+    srv.add_argument("--web-port", type=int, default=0, help="port for browser seats (default: a free one)")
+    srv.add_argument("--resume", metavar="SAVE", help="restart the game of this save, with the same codes")
+    srv.add_argument("--save", metavar="FILE", help="where to write the game's log (default: <scenario>-<time>.jsonl in the saves folder)")
+    srv.add_argument("--saves", metavar="DIR", default=argparse.SUPPRESS, help="where the game is saved")
+    srv.add_argument("--json", action="store_true", help="print one JSON object a line: the address, then each seat")
+
+    jn = sub.add_parser("join", help="take a seat in a game served by 'wargame serve'")
+    jn.add_argument("url", help="the server's address, ws://HOST:PORT/")
+    jn.add_argument("--code", help="the seat's code (asked for if not given)")
+
     sch = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     sch.add_argument("-o", "--output", metavar="FILE")
     sch.add_argument("--force", action="store_true", help="replace FILE if it exists")
@@ -659,7 +676,49 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@_guard
+def cmd_serve(args: argparse.Namespace) -> int:
+    from wargame.net.serve import ServeOptions, new_room, resumed_room, serve_main
+
+    if not 0 <= args.port <= 65535 or not 0 <= args.web_port <= 65535:
+        raise UsageError("a port is a number from 0 to 65535")
+    if args.resume:
+        if args.scenario or args.seed is not None or args.bots or args.save:
+            raise UsageError("--resume continues a saved game: give no scenario, --seed, --bots or --save with it")
+        try:
+            room, codes = resumed_room(Path(args.resume))
+        except ValueError as exc:
+            raise _Bad([str(exc)]) from None
+    else:
+        loaded = _load(args.scenario)
+        roles = list(loaded.scenario.roles)
+        for r in args.bots or []:
+            if r not in roles:
+                raise UsageError(f"unknown role {r!r} (roles: {', '.join(roles)})")
+        from wargame.saves.location import saves_dir
+        from wargame.saves.session import default_save_path
+
+        save = Path(args.save) if args.save else default_save_path(loaded.scenario.id, saves_dir(getattr(args, "saves", None)))
+        if save.exists():
+            raise _Bad([f"{save}: already exists; choose another name (saves are never overwritten)"])
+        try:
+            room, codes = new_room(loaded, args.seed, args.bots or [], save)
+        except ValueError as exc:
+            raise _Bad([str(exc)]) from None
+    opts = ServeOptions(host=args.host, port=args.port, web=args.web, web_port=args.web_port, json=args.json)
+    return serve_main(room, codes, opts)
+
+
+def cmd_join(args: argparse.Namespace) -> int:
+    if not args.url.startswith(("ws://", "wss://")):
+        raise UsageError(f"the address is ws://HOST:PORT/ as 'wargame serve' prints it, not {args.url!r}")
+    from wargame.tui.seat import run_seat
+
+    return run_seat(args.url, args.code)
+
+
 _COMMANDS = {
+    "serve": cmd_serve, "join": cmd_join,
     "app": cmd_app, "play": cmd_play, "replay": cmd_replay, "validate": cmd_validate,
     "simulate": cmd_simulate, "report": cmd_report, "handout": cmd_handout, "compare": cmd_compare, "new-scenario": cmd_new_scenario, "schema": cmd_schema,
 }

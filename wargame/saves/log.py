@@ -47,9 +47,10 @@ from wargame.saves.schema import check_event, check_header, check_scenario_line
 FORMAT = 2
 READABLE_FORMATS = (1, 2)
 # The engine's events, then the round flow's (wargame.play): phases, the negotiation
-# table, messages between teams and the clock. Replay needs only the first five.
+# table, messages between teams and the clock; then the exercise server's (wargame.net):
+# a seat's code reissued (never the code). Replay needs only the first five.
 EVENT_TYPES = ("orders", "inject", "resolve", "override", "note",
-               "phase", "offer", "answer", "reply", "withdraw", "message", "clock")
+               "phase", "offer", "answer", "reply", "withdraw", "message", "clock", "seat")
 MAX_SAVE_BYTES = 256 * 1024 * 1024  # far above any game; a device or a runaway file is refused
 
 
@@ -522,7 +523,8 @@ def _describe_lost(rest: list[bytes]) -> str:
     names = {"orders": "order submission", "inject": "inject", "resolve": "round resolution",
              "override": "override", "note": "note", "end": "end-of-game line", "phase": "phase change",
              "offer": "deal offer", "answer": "answer to an offer", "reply": "reply to a counter-offer",
-             "withdraw": "withdrawn offer", "message": "message", "clock": "clock change"}
+             "withdraw": "withdrawn offer", "message": "message", "clock": "clock change",
+             "seat": "seat change"}
     parts = [f"{n} {names[t]}{'s' if n > 1 else ''}" for t, n in counts.items()]
     if rounds:
         parts.append("the result of round" + ("s " if len(rounds) > 1 else " ") + ", ".join(map(str, rounds)))

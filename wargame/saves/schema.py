@@ -229,11 +229,20 @@ class ClockEv(_Line):
         return v
 
 
+class SeatEv(_Line):
+    """The exercise server (wargame.net): a seat's code was reissued. The code itself is never in a save."""
+
+    type: Literal["seat"]
+    round: Round
+    seat_id: str
+    action: Literal["reissued"]
+
+
 Event = Annotated[OrdersEv | InjectEv | ResolveEv | OverrideEv | NoteEv | EndEv | PhaseEv | OfferEv | AnswerEv
-                  | ReplyEv | WithdrawEv | MessageEv | ClockEv, Field(discriminator="type")]
+                  | ReplyEv | WithdrawEv | MessageEv | ClockEv | SeatEv, Field(discriminator="type")]
 _EVENT = TypeAdapter(Event)
 EVENT_NAMES = ("orders", "inject", "resolve", "override", "note", "end", "phase", "offer", "answer", "reply",
-               "withdraw", "message", "clock")
+               "withdraw", "message", "clock", "seat")
 _HEADER = TypeAdapter(Header)
 _SCENARIO = TypeAdapter(ScenarioLine)
 

@@ -115,3 +115,57 @@ async def test_team_and_observer_cannot_rule_or_note(served: Served) -> None:
     finally:
         for c in (f, cn, obs):
             await c.close()
+
+
+async def test_the_facilitator_seats_override_and_note_controls(tmp_path: Path) -> None:
+    from textual.widgets import Button, Input, Select
+
+    from wargame.tui.seat import SeatApp, SeatScreen
+
+    from .test_join_pilot import SIZE, _press, _text
+
+    s = serve(tmp_path, "--port", "0", "--bots", "us,eu", "--seed", "3")
+    fac, cn = SeatApp(s.url, s.codes["facilitator"]), SeatApp(s.url, s.codes["cn"])
+    try:
+        async with fac.run_test(size=SIZE) as pf, cn.run_test(size=SIZE) as pc:
+            for app in (fac, cn):
+                await until(lambda app=app: isinstance(app.screen, SeatScreen), what="the seat screen")
+            assert not cn.screen.query("#override") and not cn.screen.query("#note-text")
+            indicator, (lo, hi) = next(iter(fac.state.welcome["indicators"].items()))
+            value = lo + 0.25 * (hi - lo)
+
+            # Out of range first: the screen reports the refusal with the bounds; nothing logged.
+            fac.screen.query_one("#ovr-indicator", Select).value = indicator
+            fac.screen.query_one("#ovr-value", Input).value = repr(hi + 1)
+            fac.screen.query_one("#ovr-reason", Input).value = "PILOT-RULING"
+            before = s.save.read_bytes()
+            await _press(pf, "#override")
+            await until(lambda: fac.last_reply is not None and fac.last_reply.get("type") == "error",
+                        what="the refusal")
+            assert f"{lo:g}" in fac.last_reply["message"] and f"{hi:g}" in fac.last_reply["message"]
+            assert s.save.read_bytes() == before
+
+            fac.screen.query_one("#ovr-value", Input).value = repr(value)
+            await _press(pf, "#override")
+            await until(lambda: any(e["type"] == "override" for e in save_events(s.save)), what="the override saved")
+            ev = next(e for e in save_events(s.save) if e["type"] == "override")
+            assert (ev["indicator"], ev["reason"]) == (indicator, "PILOT-RULING") and ev["value"] == value
+            # China's screen shows the ruling with the results.
+            await until(lambda: bool(cn.state.rulings), what="the ruling at China")
+            cn.screen.query_one("TabbedContent").active = "t-results"
+            await pc.pause()
+            assert "PILOT-RULING" in " ".join(_text(cn, "#results").split())
+
+            # A bookmark from the note box: saved, and only on the facilitator's console.
+            fac.screen.query_one("#note-text", Input).value = "PILOT-BOOKMARK"
+            await _press(pf, "#bookmark")
+            await until(lambda: any(e["type"] == "note" for e in save_events(s.save)), what="the bookmark saved")
+            note = next(e for e in save_events(s.save) if e["type"] == "note")
+            assert (note["text"], note["bookmark"]) == ("PILOT-BOOKMARK", True)
+            await until(lambda: "bookmark: PILOT-BOOKMARK" in "\n".join(fac.state.log), what="the console line")
+            assert fac.screen.query_one("#note-text", Input).value == ""
+            assert isinstance(fac.screen.query_one("#override", Button), Button)
+            await pc.pause(0.2)
+            assert "PILOT-BOOKMARK" not in str(cn.client.frames)
+    finally:
+        s.stop()

@@ -17,6 +17,7 @@ from rich.table import Table
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import (Button, Digits, Footer, Input, Label, Select, SelectionList, Static, TabbedContent,
@@ -484,7 +485,12 @@ class SeatApp(App[int]):
 
     def _refresh(self) -> None:
         if isinstance(self.screen, SeatScreen):
-            self.screen.refresh_view()
+            try:
+                self.screen.refresh_view()
+            except NoMatches:
+                # The screen was pushed but its widgets are not all mounted yet (a presence or
+                # event frame arrived in between): its on_mount draws the state in full.
+                pass
 
     def send(self, kind: str, **fields: Any) -> None:
         self._send(kind, fields)

@@ -120,16 +120,17 @@ async def test_team_and_observer_cannot_rule_or_note(served: Served) -> None:
 async def test_the_facilitator_seats_override_and_note_controls(tmp_path: Path) -> None:
     from textual.widgets import Button, Input, Select
 
-    from wargame.tui.seat import SeatApp, SeatScreen
+    from wargame.tui.seat import SeatApp
 
-    from .test_join_pilot import SIZE, _press, _text
+    from .test_join_pilot import SIZE, _opened, _press, _text
 
     s = serve(tmp_path, "--port", "0", "--bots", "us,eu", "--seed", "3")
     fac, cn = SeatApp(s.url, s.codes["facilitator"]), SeatApp(s.url, s.codes["cn"])
     try:
         async with fac.run_test(size=SIZE) as pf, cn.run_test(size=SIZE) as pc:
             for app in (fac, cn):
-                await until(lambda app=app: isinstance(app.screen, SeatScreen), what="the seat screen")
+                await _opened(app)
+            await until(lambda: bool(fac.screen.query("#ovr-indicator")), what="the override controls")
             assert not cn.screen.query("#override") and not cn.screen.query("#note-text")
             indicator, (lo, hi) = next(iter(fac.state.welcome["indicators"].items()))
             value = lo + 0.25 * (hi - lo)
@@ -169,3 +170,21 @@ async def test_the_facilitator_seats_override_and_note_controls(tmp_path: Path) 
             assert "PILOT-BOOKMARK" not in str(cn.client.frames)
     finally:
         s.stop()
+
+
+@pytest.mark.parametrize("frame", [
+    '{"type":"override","req":"a","indicator":"cn.gdp","value":NaN,"reason":"x"}',
+    '{"type":"override","req":"a","indicator":"cn.gdp","value":Infinity,"reason":"x"}',
+    '{"type":"override","req":"a","indicator":"cn.gdp","value":"5","reason":"x"}',
+    '{"type":"override","req":"a","indicator":"cn.gdp","value":5,"reason":""}',
+    '{"type":"override","req":"a","indicator":"gdp","value":5,"reason":"x"}',
+    '{"type":"override","req":"a","indicator":"cn.gdp","value":5}',
+    '{"type":"override","req":"a","indicator":"cn.gdp","value":5,"reason":"x","model_value":4}',
+    '{"type":"note","req":"a","text":"x","bookmark":"yes"}',
+])
+def test_malformed_rulings_are_refused_before_the_game(frame: str) -> None:
+    from wargame.net.protocol import ProtocolError, parse_request
+
+    with pytest.raises(ProtocolError) as info:
+        parse_request(frame)
+    assert info.value.code == "malformed" and info.value.req == "a"

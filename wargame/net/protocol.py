@@ -129,7 +129,7 @@ class Note(_Msg):
     type: Literal["note"]
     req: Req
     text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
-    bookmark: bool = False
+    bookmark: Annotated[bool, Field(strict=True)] = False
 
 
 IndicatorId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")]
@@ -141,7 +141,8 @@ class Override(_Msg):
     type: Literal["override"]
     req: Req
     indicator: IndicatorId
-    value: Annotated[float, Field(allow_inf_nan=False)]
+    # Strict: a number, not a string that looks like one (a ruling is read back as sent).
+    value: Annotated[float, Field(strict=True, allow_inf_nan=False)]
     reason: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 
 

@@ -95,7 +95,7 @@ class SeatScreen(Screen):
         s = self.state
         yield Static(id="top")
         with Horizontal():
-            with Vertical(id="side"):
+            with VerticalScroll(id="side"):
                 yield Digits("--:--", id="countdown")
                 yield Static(id="board")
                 if s.kind == "facilitator":
@@ -122,8 +122,8 @@ class SeatScreen(Screen):
                         yield Input(id="ovr-reason", placeholder="reason (the room sees it)")
                         yield Button("Override", id="override", variant="warning")
                     # Notes and bookmarks stay in the facilitator's log, for the debrief.
+                    yield Input(id="note-text", placeholder="note for the debrief (Enter notes it)")
                     with Horizontal(classes="row"):
-                        yield Input(id="note-text", placeholder="note for the debrief")
                         yield Button("Note", id="note")
                         yield Button("Bookmark", id="bookmark")
             with VerticalScroll(id="main"):

@@ -40,7 +40,9 @@ async def _press(pilot: Pilot, selector: str) -> None:
 
 
 async def _opened(app: SeatApp) -> None:
-    await until(lambda: isinstance(app.screen, SeatScreen), what="the seat screen")
+    # Pushed is not enough: wait until its widgets are mounted (the board is in every seat's screen).
+    await until(lambda: isinstance(app.screen, SeatScreen) and bool(app.screen.query("#board")),
+                what="the seat screen")
 
 
 async def test_two_teams_and_the_facilitator_play_a_round_the_observer_sees_it(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from wargame.net.protocol import PROTOCOL, TRANSPORT_MAX
+
+log = logging.getLogger("wargame.net.client")
 
 # Refusals after which trying again cannot help.
 FINAL = frozenset({"bad_code", "replaced", "revoked", "protocol"})
@@ -88,7 +91,10 @@ class SeatClient:
 
     def _status(self, state: str, detail: str = "") -> None:
         if self.on_status:
-            self.on_status(state, detail)
+            try:
+                self.on_status(state, detail)
+            except Exception:  # noqa: BLE001 - a screen's failure must not drop the seat's connection
+                log.exception("the seat's status callback failed")
 
     async def _run(self) -> None:
         delay = self.backoff[0]
@@ -140,7 +146,10 @@ class SeatClient:
             self.last_seq = msg["seq"]
             self.events.append(msg)
             if self.on_event:
-                self.on_event(msg)
+                try:
+                    self.on_event(msg)
+                except Exception:  # noqa: BLE001 - as for _status: the event is kept, the connection too
+                    log.exception("the seat's event callback failed")
         elif t == "presence":
             self.presence = dict(msg.get("seats", {}))
             self._status("presence", "")

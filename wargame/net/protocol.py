@@ -124,11 +124,26 @@ class Inject(_Msg):
 
 
 class Note(_Msg):
-    """Facilitator: a note in the log (for the debrief)."""
+    """Facilitator: a note in the log (for the debrief); ``bookmark`` marks a moment to come back to."""
 
     type: Literal["note"]
     req: Req
     text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+    bookmark: Annotated[bool, Field(strict=True)] = False
+
+
+IndicatorId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")]
+
+
+class Override(_Msg):
+    """Facilitator: set an indicator by hand, with a reason (a ruling; the rules' value is kept beside it)."""
+
+    type: Literal["override"]
+    req: Req
+    indicator: IndicatorId
+    # Strict: a number, not a string that looks like one (a ruling is read back as sent).
+    value: Annotated[float, Field(strict=True, allow_inf_nan=False)]
+    reason: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 
 
 class Reissue(_Msg):
@@ -145,12 +160,12 @@ class Ping(_Msg):
 
 
 Request = Annotated[Submit | Draft | Offer | Answer | Reply | Withdraw | Message | Advance | Clock | Inject | Note
-                    | Reissue | Ping,
+                    | Override | Reissue | Ping,
                     Field(discriminator="type")]
 _request = TypeAdapter(Request)
 _hello = TypeAdapter(Hello)
 
-FACILITATOR_ONLY = frozenset({"advance", "clock", "inject", "note", "reissue"})
+FACILITATOR_ONLY = frozenset({"advance", "clock", "inject", "note", "override", "reissue"})
 TEAM_ONLY = frozenset({"submit", "draft", "offer", "answer", "reply", "withdraw"})
 
 

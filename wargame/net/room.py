@@ -20,6 +20,7 @@ from typing import Any
 
 from wargame.engine.orders import OrderSpecError, parse_order
 from wargame.play import Flow, FlowError, Phase
+from wargame.saves.session import override_bounds
 
 PHASES = tuple(p.value for p in Phase)
 OFFER_EVENTS = ("offer", "answer", "reply", "withdraw")
@@ -28,9 +29,10 @@ OFFER_EVENTS = ("offer", "answer", "reply", "withdraw")
 class RoomError(Exception):
     """A request the game refuses; nothing was changed."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, **detail: Any) -> None:
         super().__init__(message)
         self.code, self.message = code, message
+        self.detail = detail  # extra fields for the error reply (an override's bounds)
 
 
 @dataclass
@@ -218,8 +220,23 @@ class Room:
     def inject(self, event: str) -> list[Logged]:
         return self._do(self.flow.inject, event)
 
-    def note(self, text: str) -> list[Logged]:
-        return self._do(self.flow.note, text)
+    def note(self, text: str, bookmark: bool = False) -> list[Logged]:
+        return self._do(self.flow.note, text, bookmark=bookmark)
+
+    def override(self, indicator: str, value: float, reason: str) -> list[Logged]:
+        """A ruling: the indicator set by hand. Out of its range it is refused (never clamped)
+        and the refusal names the bounds; the event keeps the rules' value as ``model_value``."""
+        if indicator not in self.rules.index:
+            raise RoomError("invalid", f"unknown indicator {indicator!r}")
+        lo, hi = override_bounds(self.rules, indicator)
+        if not lo <= value <= hi:
+            raise RoomError("out_of_range", f"{indicator} runs from {lo:g} to {hi:g}: {value:g} is out of range",
+                            indicator=indicator, min=lo, max=hi)
+        return self._do(self.flow.override, indicator, value, reason)
+
+    def indicators(self) -> dict[str, list[float]]:
+        """Every indicator an override may set, with its bounds [min, max]."""
+        return {i: list(override_bounds(self.rules, i)) for i in self.rules.index}
 
     def seat_reissued(self, seat: str, req: str) -> list[Logged]:
         # The new code itself is never logged: only that there is one.

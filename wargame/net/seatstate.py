@@ -29,6 +29,7 @@ class SeatState:
     messages: list[dict[str, Any]] = field(default_factory=list)
     revealed: dict[str, list[Any]] | None = None
     results: list[dict[str, Any]] = field(default_factory=list)  # resolve events, by round
+    rulings: list[dict[str, Any]] = field(default_factory=list)  # the facilitator's overrides, in order
     # The phase clock: (seconds left when it was last set or resumed, when that was by the
     # server's time, running?); None when no clock is set.
     clock: tuple[float, dt.datetime, bool] | None = None
@@ -108,6 +109,11 @@ class SeatState:
             self.log.append(f"round {ev['round']} resolved")
         elif t == "clock":
             self._clock(ev, when)
+        elif t == "override":
+            self.rulings.append(dict(ev))
+            self.log.append(f"override {ev['indicator']} = {ev['value']:g} (rules: {ev['model_value']:g}): {ev['reason']}")
+        elif t == "note":
+            self.log.append(("bookmark: " if ev.get("bookmark") else "note: ") + str(ev.get("text", "")))
         else:
             self.log.append(f"{t}: {', '.join(f'{k}={v}' for k, v in ev.items() if k != 'type')}")
 

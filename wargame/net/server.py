@@ -165,6 +165,7 @@ class Server:
                                "phase": r.phase, "round": r.round, "seats": self.seats}
         if conn.kind == "facilitator":
             out["events"] = {eid: ev.name for eid, ev in r.rules.scenario.events.items()}
+            out["indicators"] = r.indicators()
         if conn.kind == "team":
             out["team"] = r.team_info(conn.seat)
             out["offerable"] = r.offerable(conn.seat)
@@ -210,7 +211,7 @@ class Server:
             items, extra = self._dispatch(conn, req)
         except RoomError as exc:
             self.flush()  # whatever the flow logged before refusing (nothing, as a rule)
-            conn.push({"type": "error", "req": req.req, "code": exc.code, "message": exc.message})
+            conn.push({"type": "error", "req": req.req, "code": exc.code, "message": exc.message, **exc.detail})
             return
         self.flush()
         ack = {"type": "ack", "req": req.req, "seq": items[-1].seq if items else None, **extra}
@@ -255,7 +256,9 @@ class Server:
         if req.type == "inject":
             return r.inject(req.event), {}
         if req.type == "note":
-            return r.note(req.text), {}
+            return r.note(req.text, req.bookmark), {}
+        if req.type == "override":
+            return r.override(req.indicator, req.value, req.reason), {}
         if req.type == "reissue":
             if req.seat not in self.seats or req.seat == FACILITATOR:
                 raise RoomError("invalid", f"no seat {req.seat!r} to reissue (the facilitator's own code stays)")

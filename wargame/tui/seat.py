@@ -17,6 +17,7 @@ from rich.table import Table
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import (Button, Digits, Footer, Input, Label, Select, SelectionList, Static, TabbedContent,
@@ -78,6 +79,8 @@ class SeatScreen(Screen):
     Button { margin: 0 1 0 0; }
     .row { height: auto; }
     #seconds { width: 12; }
+    #ovr-value { width: 14; }
+    #ovr-indicator, #ovr-reason, #note-text { width: 1fr; }
     #reissue-seat, #inject-event, #incoming, #offer-move, #msg-to { width: 1fr; }
     #msg-text { width: 2fr; }
     #orders { height: 1fr; min-height: 8; }
@@ -92,7 +95,7 @@ class SeatScreen(Screen):
         s = self.state
         yield Static(id="top")
         with Horizontal():
-            with Vertical(id="side"):
+            with VerticalScroll(id="side"):
                 yield Digits("--:--", id="countdown")
                 yield Static(id="board")
                 if s.kind == "facilitator":
@@ -109,6 +112,20 @@ class SeatScreen(Screen):
                         yield Select([(name, eid) for eid, name in s.welcome.get("events", {}).items()],
                                      id="inject-event", prompt="event to inject")
                         yield Button("Inject", id="inject")
+                    # A ruling: an indicator set by hand, with its reason (the room sees it).
+                    with Horizontal(classes="row"):
+                        yield Select([(f"{i} ({lo:g}..{hi:g})", i)
+                                      for i, (lo, hi) in s.welcome.get("indicators", {}).items()],
+                                     id="ovr-indicator", prompt="indicator to override")
+                        yield Input(id="ovr-value", placeholder="value", restrict=r"[-+0-9.eE]*", max_length=24)
+                    with Horizontal(classes="row"):
+                        yield Input(id="ovr-reason", placeholder="reason (the room sees it)")
+                        yield Button("Override", id="override", variant="warning")
+                    # Notes and bookmarks stay in the facilitator's log, for the debrief.
+                    yield Input(id="note-text", placeholder="note for the debrief (Enter notes it)")
+                    with Horizontal(classes="row"):
+                        yield Button("Note", id="note")
+                        yield Button("Bookmark", id="bookmark")
             with VerticalScroll(id="main"):
                 if s.kind == "team":
                     yield from self._team()
@@ -260,7 +277,7 @@ class SeatScreen(Screen):
     def _results(self) -> Table | str:
         s = self.state
         if not s.results:
-            return "No round resolved yet."
+            return "No round resolved yet." + "".join("\n" + escape(_ruling_text(o)) for o in s.rulings)
         last = s.results[-1]
         t = Table(title=f"Round {last['round']}: results", expand=True)
         t.add_column("team")
@@ -269,8 +286,10 @@ class SeatScreen(Screen):
         for role in s.roles:
             t.add_row(s.name(role), *(f"{r['scores'].get(role, 0):.1f}" for r in s.results))
         deals = "; ".join(f"{s.move_name(d['move'])}: {d['outcome']}" for d in last["summary"].get("deals", []))
-        if deals:
-            t.caption = f"deals: {deals}"
+        caption = [f"deals: {deals}"] if deals else []
+        caption += [_ruling_text(o) for o in s.rulings if o.get("round") == last["round"]]
+        if caption:
+            t.caption = escape("\n".join(caption))
         return t
 
     # --- actions -----------------------------------------------------------------
@@ -323,6 +342,34 @@ class SeatScreen(Screen):
         if isinstance(event, str):
             self.app.send("inject", event=event)  # type: ignore[attr-defined]
 
+    @on(Button.Pressed, "#override")
+    @on(Input.Submitted, "#ovr-reason")
+    def _override(self) -> None:
+        indicator = self.query_one("#ovr-indicator", Select).value
+        value = self.query_one("#ovr-value", Input).value.strip()
+        reason = self.query_one("#ovr-reason", Input).value.strip()
+        if not isinstance(indicator, str) or not value or not reason:
+            self.app.notify("An override needs an indicator, a value and a reason.", severity="warning")
+            return
+        try:
+            number = float(value)
+        except ValueError:
+            self.app.notify(f"{value!r} is not a number.", severity="warning")
+            return
+        self.app.send("override", indicator=indicator, value=number, reason=reason)  # type: ignore[attr-defined]
+
+    @on(Button.Pressed, "#note")
+    @on(Button.Pressed, "#bookmark")
+    @on(Input.Submitted, "#note-text")
+    def _note(self, event: Button.Pressed | Input.Submitted) -> None:
+        box = self.query_one("#note-text", Input)
+        text = box.value.strip()
+        if not text:
+            return
+        bookmark = isinstance(event, Button.Pressed) and event.button.id == "bookmark"
+        self.app.send("note", text=text, bookmark=bookmark)  # type: ignore[attr-defined]
+        box.value = ""
+
     @on(Button.Pressed, "#submit")
     def _submit(self) -> None:
         chosen = [json.loads(v) for v in self.query_one("#orders", SelectionList).selected]
@@ -356,6 +403,12 @@ class SeatScreen(Screen):
         if isinstance(to, str) and box.value.strip():
             self.app.send("message", to=to, text=box.value.strip())  # type: ignore[attr-defined]
             box.value = ""
+
+
+def _ruling_text(o: dict[str, Any]) -> str:
+    """A facilitator's override in words, as the room sees it."""
+    return (f"Ruling: {o['indicator']} set to {o['value']:g} (the rules gave {o['model_value']:g}): "
+            f"{o.get('reason', '')}")
 
 
 def _order_text(o: Any, name: Any = str) -> str:
@@ -432,7 +485,12 @@ class SeatApp(App[int]):
 
     def _refresh(self) -> None:
         if isinstance(self.screen, SeatScreen):
-            self.screen.refresh_view()
+            try:
+                self.screen.refresh_view()
+            except NoMatches:
+                # The screen was pushed but its widgets are not all mounted yet (a presence or
+                # event frame arrived in between): its on_mount draws the state in full.
+                pass
 
     def send(self, kind: str, **fields: Any) -> None:
         self._send(kind, fields)
@@ -454,6 +512,11 @@ class SeatApp(App[int]):
             self.notify("Orders given.")
         elif kind == "inject":
             self.notify("Injected: it fires when the round resolves.")
+        elif kind == "override" and isinstance(self.screen, SeatScreen):
+            self.notify(f"Override of {fields['indicator']} applied.")
+            self.screen.query_one("#ovr-reason", Input).value = ""
+        elif kind == "note":
+            self.notify("Bookmarked." if fields.get("bookmark") else "Noted.")
 
     async def on_unmount(self) -> None:
         if self.client is not None:

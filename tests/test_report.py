@@ -76,15 +76,10 @@ def test_html_is_print_ready(rich_save: Path) -> None:
 
 
 @pytest.mark.skipif(not HISTORY.is_file(), reason="the history save is not written yet")
-def test_history_report_renders_quickly_in_process() -> None:
-    import time
-
-    replay = load(HISTORY)
-    t0 = time.perf_counter()
-    text = render_report(replay, "html", source=HISTORY.name)
-    took = time.perf_counter() - t0
+def test_history_report_renders_with_its_charts() -> None:
+    # How fast is measured in tests/benchmarks/bench_report.py, not asserted here (a busy machine is not a bug).
+    text = render_report(load(HISTORY), "html", source=HISTORY.name)
     assert text.count("<svg") >= 10
-    assert took < 0.5, f"rendering took {took:.2f} s"  # generous: the machine is shared
 
 
 def test_handout_for_drc_lists_every_drc_move_with_its_sources(capsys) -> None:

@@ -111,11 +111,17 @@ def run() -> dict[str, float]:
         finally:
             old.close()
             new.close()
-    assert digests[("old", "resolve")] == digests[("new", "resolve")] == digests[("new", "advance")], digests
+    assert digests[("new", "resolve")] == digests[("new", "advance")], digests  # advance is resolve without the trace
+    # The budget rule changed on purpose after the engine was rewritten (a deal costs only when
+    # it is made), so the same orders can end differently where a deal fails or a role is over
+    # budget; the rewrite itself was held to b77351f's bytes by tests/test_engine_golden.py.
+    same = digests[("old", "resolve")] == digests[("new", "resolve")]
     med = {k: statistics.median(v) for k, v in times.items()}
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\nengine now vs {OLD} (tech-contest, {len(orders)} rounds, same orders), {TRIALS} interleaved trials,")
     print(f"medians of CPU time (process_time); load average {load:.1f} on {os.cpu_count()} CPUs (shared machine)")
+    print("final states: " + ("the same in both engines" if same else
+                              "differ (the budget rule now charges a deal only when it is made)"))
     rows = [("resolve one round", "resolve", 1e6, "us"), ("advance one round (no trace)", "advance", 1e6, "us"),
             ("all-bot game (Session, 10 rounds)", "bots", 1e3, "ms")]
     ratios = {}
@@ -124,7 +130,6 @@ def run() -> dict[str, float]:
         o, n = med[("old", op)], med[("new", op)]
         ratios[op] = o / n
         print(f"  {label:<36} {o * k:>10.1f} {n * k:>10.1f} {o / n:>8.2f}x  ({unit})")
-    print("  final state digest of the scripted game: identical in both engines")
     return ratios
 
 

@@ -201,14 +201,23 @@ class Table:
         self.offers.append(offer)
         return offer
 
-    def answer(self, s: Scenario, offer_id: str, role: str, answer: Answer) -> Offer:
+    def _acting_on(self, offer_id: str, role: str, party: Literal["proposer", "counterparty"], status: Status, not_party: str,
+                   wrong_status: str) -> Offer:
+        """The offer ``role`` may act on now: its round still open, ``role`` its ``party``
+        (proposer or counterparty), and in ``status``; otherwise the reason, for the room."""
         o = self.by_id(offer_id)
         if o.closed:
             raise NegotiationError("negotiation is over for this offer's round")
-        if role != o.counterparty:
-            raise NegotiationError("only the team an offer is addressed to can answer it")
-        if o.status != Status.OPEN:
-            raise NegotiationError(f"this offer is {o.status.words}: there is nothing to answer")
+        if role != (o.proposer if party == "proposer" else o.counterparty):
+            raise NegotiationError(not_party)
+        if o.status != status:
+            raise NegotiationError(wrong_status.format(status=o.status.words))
+        return o
+
+    def answer(self, s: Scenario, offer_id: str, role: str, answer: Answer) -> Offer:
+        o = self._acting_on(offer_id, role, "counterparty", Status.OPEN,
+                            "only the team an offer is addressed to can answer it",
+                            "this offer is {status}: there is nothing to answer")
         if answer == "accept":
             o.status = Status.MADE
         elif answer == "reject":
@@ -224,13 +233,9 @@ class Table:
         return o
 
     def reply(self, offer_id: str, role: str, reply: Reply) -> Offer:
-        o = self.by_id(offer_id)
-        if o.closed:
-            raise NegotiationError("negotiation is over for this offer's round")
-        if role != o.proposer:
-            raise NegotiationError("only the team that made the offer can answer its counter-offer")
-        if o.status != Status.COUNTERED:
-            raise NegotiationError(f"this offer is {o.status.words}, not countered")
+        o = self._acting_on(offer_id, role, "proposer", Status.COUNTERED,
+                            "only the team that made the offer can answer its counter-offer",
+                            "this offer is {status}, not countered")
         if reply == "accept":
             o.status = Status.RENEGOTIATED
         elif reply == "walk-away":
@@ -241,13 +246,9 @@ class Table:
         return o
 
     def withdraw(self, offer_id: str, role: str) -> Offer:
-        o = self.by_id(offer_id)
-        if o.closed:
-            raise NegotiationError("negotiation is over for this offer's round")
-        if role != o.proposer:
-            raise NegotiationError("only the team that made an offer can withdraw it")
-        if o.status != Status.OPEN:
-            raise NegotiationError(f"this offer is {o.status.words}: it can no longer be withdrawn")
+        o = self._acting_on(offer_id, role, "proposer", Status.OPEN,
+                            "only the team that made an offer can withdraw it",
+                            "this offer is {status}: it can no longer be withdrawn")
         o.status = Status.WITHDRAWN
         o.history.append((role, "withdraw"))
         return o

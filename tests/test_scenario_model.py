@@ -153,9 +153,10 @@ def test_a_knowingly_unmet_expectation_is_reported_not_failed(tmp_path, capsys):
 @pytest.mark.skipif(not __import__("os").environ.get("WARGAME_SLOW"),
                     reason="300 bot games take minutes; run with WARGAME_SLOW=1")
 def test_bots_in_every_seat_do_not_all_converge(loaded):
-    """Issue 12: with bots in every seat, in at least 5 of 8 sectors no quadrant takes more than 95% of 300 runs."""
+    """Issue 12: with bots in every seat, no quadrant takes more than 95% of 300 runs in at least 6 of 8
+    sectors (the issue asks for 5; the model gives 6 since member-state uptake and bans opened telecom)."""
     from wargame.simulate import run_many
 
     out = run_many(loaded, 1, 300, None, workers=2)
     open_sectors = [sid for sid, v in out["sectors"].items() if max(v["quadrants"].values()) <= 0.95]
-    assert len(open_sectors) >= 5, {sid: v["quadrants"] for sid, v in out["sectors"].items()}
+    assert len(open_sectors) >= 6, {sid: v["quadrants"] for sid, v in out["sectors"].items()}

@@ -936,16 +936,17 @@ class _Checker:
                 self.err(at, f"basis outcome {ref!r} is not the id of an expectation"
                              f"{hint(ref, self.expectation_ids, 'expectation')}")
                 continue
-            if not self._checks(ex, indicator, targets):
-                self.err(at, f"basis outcome {ref!r} does not check {indicator!r} or its sector's quadrant: "
-                             "name the expectation this number was calibrated to")
+            groups = self._groups(indicator, targets)
+            if not any((c.indicator or "").split(".", 1)[0] in groups or c.sector in groups for c in ex.check):
+                self.err(at, f"basis outcome {ref!r} checks nothing of {' or '.join(sorted(groups))!r} (no indicator "
+                             "of it, nor its quadrant): name the expectation this number was calibrated to")
 
     @staticmethod
-    def _checks(ex: Any, indicator: str, targets: list[str] | None) -> bool:
-        group, name = indicator.split(".", 1)
-        fulls = [f"{t}.{name}" for t in (targets or [])] if group == "$target" else [indicator]
-        sectors = {f.split(".", 1)[0] for f in fulls}
-        return any(c.indicator in fulls or (c.quadrant is not None and c.sector in sectors) for c in ex.check)
+    def _groups(indicator: str, targets: list[str] | None) -> set[str]:
+        # An outcome may be checked on a neighbouring indicator of the same sector or role
+        # (demand sets the price the expectation checks), but not on an unrelated one.
+        group = indicator.split(".", 1)[0]
+        return set(targets or []) if group == "$target" else {group}
 
     def move(self, mid: str, move: Any) -> None:
         s, base = self.s, ("moves", mid)

@@ -18,6 +18,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from wargame.scenario import grounds
 from wargame.scenario.loader import LoadedScenario, load_scenario, load_scenario_text, scenario_from_canonical
 from wargame.scenario.model import Basis, Effect, Rule
 from wargame.scenario.yamlsafe import InputError
@@ -34,19 +35,7 @@ def loaded() -> LoadedScenario:
 
 def magnitudes(loaded: LoadedScenario) -> Iterator[tuple[tuple[Any, ...], Effect | Rule]]:
     """Every effect and rule with its path in the scenario."""
-    s = loaded.scenario
-    for mid, m in s.moves.items():
-        for i, e in enumerate(m.effects):
-            yield ("moves", mid, "effects", i), e
-        for i, e in enumerate(m.policy.ongoing if m.policy else []):
-            yield ("moves", mid, "policy", "ongoing", i), e
-        for i, e in enumerate((m.deal.renegotiated or []) if m.deal else []):
-            yield ("moves", mid, "deal", "renegotiated", i), e
-    for eid, ev in s.events.items():
-        for i, e in enumerate(ev.effects):
-            yield ("events", eid, "effects", i), e
-    for rid, r in s.dynamics.items():
-        yield ("dynamics", rid), r
+    return grounds.magnitudes(loaded.scenario)
 
 
 def test_every_magnitude_in_the_default_scenario_names_its_ground(loaded: LoadedScenario) -> None:
@@ -197,3 +186,14 @@ def test_the_basis_travels_into_the_trace_the_why_panel_and_the_handout(loaded: 
     # the briefing hand-out prints the size's ground beside each effect
     text = render(build_handout(rules, ["us"], loaded.evidence), "md")
     assert "Size: assumption:" in text and "Size: figure policy.tariffs" in text
+
+
+def test_validate_report_counts_the_grounds_and_lists_what_each_expectation_pins(capsys) -> None:
+    from test_saves import run_cli
+
+    code, out, err = run_cli("validate", str(SCEN), "--report", capsys=capsys)
+    assert code == 0, err
+    n = grounds.ground_counts(load_scenario(SCEN).scenario)
+    assert (f"Magnitudes: {sum(n.values())} effects and rules; {n['figure']} derived from documented figures, "
+            f"{n['outcome']} calibrated to documented outcomes, {n['assumption']} stated assumptions\n") in out
+    assert "| zte_denial: A denial order nearly kills" in out and "dynamics.telecom_zte" in out

@@ -179,8 +179,8 @@ def test_the_eu_toolkit_works_only_as_far_as_member_states_apply_it(loaded, rule
     from wargame.engine.orders import Order
 
     game = Game.new(rules, 1, setup={"us.alliance_cohesion": 30, "eu.china_trade": 90})
-    for _ in range(4):
-        game.advance([Order("eu", "eu_5g_toolkit", "play")] if game.round == 0 else [])
+    for i in range(4):
+        game.advance([Order("eu", "eu_5g_toolkit", "play")] if i == 0 else [])
     assert game.value("eu.rip_cost") > 0  # the toolkit was enacted (its one-off core re-tender cost)
     assert game.value("eu.toolkit_uptake") == 0
     assert game.value("eu.core_exposure") >= 29  # nobody applies it, so nothing is cleaned out

@@ -55,8 +55,10 @@ def test_every_magnitude_in_the_default_scenario_names_its_ground(loaded: Loaded
         else:
             assert b.assumption is not None
             assumptions[" ".join(b.assumption.split())] += 1
-        # the old mechanical tail is gone: a basis says why, not "no documented figure"
+        # the old mechanical tail is gone: a basis says why, not "no documented figure"; and the
+        # rationale says the mechanism, leaving "judgement" and sizes to the basis
         assert "no documented figure" not in m.rationale, path
+        assert "judgement" not in m.rationale.lower(), path
     assert sum(kinds.values()) == len(list(magnitudes(loaded)))
     assert kinds["figure"] >= 10 and kinds["outcome"] >= 8, kinds
     # an assumption gives its own reason; one text pasted over many magnitudes would be boilerplate

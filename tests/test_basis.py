@@ -55,8 +55,10 @@ def test_every_magnitude_in_the_default_scenario_names_its_ground(loaded: Loaded
         else:
             assert b.assumption is not None
             assumptions[" ".join(b.assumption.split())] += 1
-        # the old mechanical tail is gone: a basis says why, not "no documented figure"
+        # the old mechanical tail is gone: a basis says why, not "no documented figure"; and the
+        # rationale says the mechanism, leaving "judgement" and sizes to the basis
         assert "no documented figure" not in m.rationale, path
+        assert "judgement" not in m.rationale.lower(), path
     assert sum(kinds.values()) == len(list(magnitudes(loaded)))
     assert kinds["figure"] >= 10 and kinds["outcome"] >= 8, kinds
     # an assumption gives its own reason; one text pasted over many magnitudes would be boilerplate
@@ -150,7 +152,10 @@ def test_basis_ids_are_checked_with_positions() -> None:
     assert any("basis outcome 'nosuch' is not the id of an expectation" in e for e in _errors(bad))
     bad = text.replace('{assumption: "a quarter of the full effect alone, since allies supply the rest"}',
                        "{assumption: a, how: b}", 1)
-    assert any("an assumption's text is its own reason" in e for e in _errors(bad))
+    errs = _errors(bad)
+    assert any("an assumption's text is its own reason" in e for e in errs)
+    # the bad basis is reported once, not again as a missing one
+    assert not any("us_controls.policy.ongoing[0]: missing 'basis'" in e for e in errs), errs
     bad = text.replace('{assumption: "a quarter of the full effect alone, since allies supply the rest"}',
                        "{figure: test.start, how: x}", 1)
     facts = (MINI.parent / "seeds" / "facts.yaml").read_text()

@@ -44,8 +44,5 @@ def test_no_code_cites_a_design_document_the_repository_does_not_have() -> None:
 def test_one_home(pattern: str, home: str) -> None:
     where = sorted({str(p.relative_to(ROOT)) for p, text in _sources() if re.search(pattern, text)})
     allowed = {home, "wargame/engine/bots.py", "wargame/evidence/base.py", "wargame/scenario/loader.py",
-               "wargame/cli.py",
-               # Known, not yet folded: compare plays branches from a mid-game state with
-               # per-round scripted and bot roles, which the flow does not model yet.
-               "wargame/batch/compare.py"}
+               "wargame/cli.py"}
     assert home in where and set(where) <= allowed, where

@@ -23,7 +23,7 @@ from wargame.engine.game import Game, Override, bot_rng
 from wargame.engine.orders import Order, Script, ScriptedAction
 from wargame.engine.resolve import check_order, resolve, round_rng, start_ctx
 from wargame.engine.rules import Rules
-from wargame.engine.state import RoundTrace
+from wargame.engine.state import RoundTrace, State
 from wargame.play.clock import PhaseClock, SystemTime, TimeSource
 from wargame.play.negotiation import (
     Answer,
@@ -80,9 +80,12 @@ class Flow:
     """A game being played, phase by phase. Build one with :meth:`new` or :meth:`resume`."""
 
     def __init__(self, session: Session, script: Script | None = None, time: TimeSource | None = None,
-                 on_timeout: DraftPolicy = "submit") -> None:
+                 on_timeout: DraftPolicy = "submit", schedule: dict[int, dict[str, Control]] | None = None) -> None:
         self.session = session
         self.script = script
+        # Who plays a role in a given round, where that differs from the seats (a fork of a save:
+        # people's orders as played while the save has them, then bots).
+        self.schedule: dict[int, dict[str, Control]] = schedule or {}
         self.time: TimeSource = time or SystemTime()
         self.table = Table()
         self.clock = PhaseClock(self.time)
@@ -109,6 +112,18 @@ class Flow:
         seats: dict[str, str] = {r: (controls or {}).get(r, "human") for r in roles}
         session = Session.new(loaded, seed, seats, path, parent=parent, rules=rules)
         flow = cls(session, script, time, on_timeout)
+        flow._enter(Phase.BRIEFING)
+        return flow
+
+    @classmethod
+    def from_state(cls, loaded: LoadedScenario, start: State, seed: int, controls: dict[str, Control],
+                   script: Script | None = None, rules: Rules | None = None,
+                   schedule: dict[int, dict[str, Control]] | None = None) -> "Flow":
+        """A game that plays on from a mid-game ``start`` (the state at the end of round
+        ``start.round``), not saved: a compared branch of a save. ``schedule`` says, round by
+        round, who plays a role where it is not what ``controls`` says."""
+        session = Session.new(loaded, seed, dict(controls), None, rules=rules, start=start)
+        flow = cls(session, script, None, "submit", schedule)
         flow._enter(Phase.BRIEFING)
         return flow
 
@@ -143,7 +158,8 @@ class Flow:
         return self.game.finished
 
     def control(self, role: str) -> Control:
-        c = self.session.seats.get(role, "human")
+        """Who plays ``role`` in the round at hand."""
+        c = self.schedule.get(self.round, {}).get(role) or self.session.seats.get(role, "human")
         return c if c in ("human", "bot", "script") else "human"  # type: ignore[return-value]
 
     def humans(self) -> list[str]:

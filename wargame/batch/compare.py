@@ -44,7 +44,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from wargame.engine.fixed import SCALE
+from wargame.fixed import SCALE
 from wargame.engine.orders import Order, Script, ScriptedAction
 from wargame.play.phases import Control
 from wargame.scenario.model import QUADRANTS

@@ -50,7 +50,7 @@ from typing import Protocol
 
 from wargame.engine import budget as _budget
 from wargame.engine.orders import Order
-from wargame.engine.fixed import to_fixed, to_fixed_or_zero
+from wargame.fixed import to_fixed, to_fixed_or_zero
 from wargame.engine.rules import SCALE, Rules
 from wargame.engine.scoring import quadrants, scores
 from wargame.engine.state import (

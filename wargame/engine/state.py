@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from wargame.engine.fixed import to_fixed, to_float
+from wargame.fixed import to_fixed, to_float
 from wargame.engine.orders import Order
 
 if TYPE_CHECKING:

@@ -30,7 +30,7 @@ from wargame.tui.widgets.dashboard import NARROW
 if TYPE_CHECKING:
     from wargame.engine.orders import Order
     from wargame.engine.state import RoundTrace
-    from wargame.evidence.base import Evidence
+    from wargame.scenario.seeds import Evidence
     from wargame.play import Flow
     from wargame.saves.session import Session
     from wargame.scenario.loader import LoadedScenario

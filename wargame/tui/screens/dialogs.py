@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from wargame.engine.fixed import to_float
+from wargame.fixed import to_float
 
 # --- saves on disk ----------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from wargame.engine.orders import Order
     from wargame.engine.state import RoundTrace
     from wargame.scenario.seeds import Evidence
-    from wargame.play import Flow
+    from wargame.play import Flow, Seat
     from wargame.saves.session import Session
     from wargame.scenario.loader import LoadedScenario
 
@@ -540,6 +540,33 @@ class WargameApp(App[int]):
         if self.observer and action in CONTROL_ACTIONS and action != "console":
             return False
         return True
+
+    def seat_for(self, screen: object) -> Seat:
+        """Who is at the keyboard while ``screen`` shows. The console is the facilitator's; the
+        observer view is the observer's; a team's own screen is that team's; a screen the whole
+        room sees is the facilitator's in a solo game (no PIN) and, with a PIN, the room's, which
+        sees what an observer does. Screens render ``view(flow, seat)`` for it."""
+        from wargame.play.phases import FACILITATOR, OBSERVER, Seat
+        from wargame.tui.screens import PhaseScreen
+
+        if isinstance(screen, PhaseScreen) and screen.FACILITATOR_SCREEN:
+            return FACILITATOR
+        if self.observer:
+            return OBSERVER
+        team = screen.team if isinstance(screen, PhaseScreen) else None
+        if team is not None:
+            return Seat.team(team)
+        return FACILITATOR if self.pin is None else OBSERVER
+
+    def seat_label(self, screen: object) -> str:
+        """The top bar's name for the seat at the keyboard (ROOM: a shared screen in a game with a PIN)."""
+        seat = self.seat_for(screen)
+        if seat.kind == "team" and seat.role is not None and self.flow is not None:
+            role = self.flow.rules.scenario.roles[seat.role]
+            return (role.name if len(role.name) <= 16 else role.short).upper()
+        if seat.kind == "observer":
+            return "OBSERVER" if self.observer else "ROOM"
+        return "FACILITATOR"
 
     def on_team_screen(self) -> bool:
         """Whether a team (not the facilitator) has the screen: its secret orders or its table."""

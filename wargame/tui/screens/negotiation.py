@@ -17,7 +17,6 @@ from textual.markup import escape
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
-from wargame.play import Seat, view
 from wargame.play.negotiation import Status
 from wargame.play.view import OfferView
 from wargame.tui.messages import (
@@ -140,7 +139,7 @@ class TeamTableScreen(PhaseScreen):
 
     def __init__(self, role: str) -> None:
         super().__init__()
-        self.role = role
+        self.role = self.team = role
 
     def compose(self) -> ComposeResult:
         yield PhaseBar()
@@ -162,7 +161,7 @@ class TeamTableScreen(PhaseScreen):
     # --- what this team sees ---------------------------------------------------------------
 
     def _offers(self) -> dict[str, OfferView]:
-        v = view(self.flow, Seat.team(self.role))
+        v = self.seat_view()
         return {o.id: o for o in v.offers if o.round == self.flow.round}
 
     def refresh_view(self) -> None:
@@ -205,7 +204,7 @@ class TeamTableScreen(PhaseScreen):
                                    + f"\n    costs you {plural(t.proposer_cost, 'point')}, them "
                                      f"{plural(t.counterparty_cost, 'point')}, only if made",
                                    id=f"new:{order.move}:{order.target or ''}"))
-        msgs = view(flow, Seat.team(role)).messages
+        msgs = self.seat_view().messages
         opts.append(Option("[b $text-accent]MESSAGES[/] [$text-muted](M writes one; the facilitator sees all)[/]",
                            id="h:msg", disabled=True))
         for m in msgs[-8:]:

@@ -205,12 +205,16 @@ class PhaseBar(Widget):
         clock = getattr(app, "clock_text", "")
         observer = bool(getattr(app, "observer", False))
         style = self.get_component_rich_style
+        # The seat at the keyboard for this bar's screen (a team's own screen names the team).
+        label = app.seat_label(self.screen) if hasattr(app, "seat_label") else (
+            "OBSERVER" if observer else "FACILITATOR")
+        if note.upper() == label:
+            note = ""  # "ORDERS: China  CHINA" says it twice
         right = Text(no_wrap=True, end="")
         right.append(f" {phase}: {note} " if note else f" {phase} ", style("phasebar--phase"))
         if clock:
             right.append(f" {clock} ", style("phasebar--expired" if clock.startswith("TIME!") else "phasebar--clock"))
-        right.append(" OBSERVER " if observer else " FACILITATOR ",
-                     style("phasebar--observer" if observer else "phasebar--seat"))
+        right.append(f" {label} ", style("phasebar--observer" if observer else "phasebar--seat"))
         room = max(self.size.width - right.cell_len - 2, 0)
         left = Text(" " + clip(getattr(app, "round_text", "") or "wargame", room), no_wrap=True, end="")
         left.pad_right(max(self.size.width - left.cell_len - right.cell_len, 0))

@@ -177,3 +177,31 @@ async def test_the_observer_view_says_observer(tmp_path: Path, loaded) -> None:
         await pilot.press("f3")
         await settle(pilot)
         assert "OBSERVER" in bar(app)
+
+
+async def test_the_palettes_facilitator_commands_ask_for_the_pin_away_from_the_console(tmp_path: Path,
+                                                                                      loaded) -> None:
+    """A team at the keyboard cannot reach an override (or undo, inject...) through the command
+    palette; nor can the room on a shared screen, with F2 or the palette."""
+    app = make_app(tmp_path, loaded, pin="2468")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert type(app.screen).__name__ == "BriefingScreen"
+        await pilot.press("f2")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PinDialog"  # the room's F2
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("enter", "c", "enter")  # the table, closed; the United States' orders
+        await settle(pilot)
+        assert type(app.screen).__name__ == "OrdersScreen"
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Override an indicator")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PinDialog"
+        await pilot.press(*"2468", "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "OverrideDialog"

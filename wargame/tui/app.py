@@ -568,12 +568,24 @@ class WargameApp(App[int]):
             return "OBSERVER" if self.observer else "ROOM"
         return "FACILITATOR"
 
-    def on_team_screen(self) -> bool:
-        """Whether a team (not the facilitator) has the screen: its secret orders or its table."""
-        from wargame.tui.screens.negotiation import TeamTableScreen
-        from wargame.tui.screens.orders import OrdersScreen
+    def keyboard_seat(self) -> Seat:
+        """The seat at the keyboard now: that of the topmost phase screen (dialogs and viewers
+        above it do not change who is sitting there)."""
+        from wargame.play.phases import FACILITATOR
+        from wargame.tui.screens import PhaseScreen
 
-        return any(isinstance(s, (OrdersScreen, TeamTableScreen)) for s in self.screen_stack)
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, PhaseScreen):
+                return self.seat_for(screen)
+        return FACILITATOR
+
+    def as_facilitator(self, then: Callable[[], None], why: str = "This is the facilitator's.") -> None:
+        """Run a facilitator's action: at once from the facilitator's seat (the console, or a solo
+        game), otherwise only with the PIN. The console's keys and the command palette both come here."""
+        if self.keyboard_seat().is_facilitator:
+            then()
+        else:
+            self.with_pin(then, why)
 
     def with_pin(self, then: Callable[[], None], why: str) -> None:
         """Run ``then`` if this is the facilitator: a solo game (no PIN), or the PIN given."""
@@ -604,10 +616,7 @@ class WargameApp(App[int]):
             self.observer = False
             self.push_screen(ConsoleScreen())
 
-        if self.observer or self.on_team_screen():
-            self.with_pin(open_console, "The console holds the facilitator's controls.")
-        else:
-            open_console()
+        self.as_facilitator(open_console, "The console holds the facilitator's controls.")
 
     def action_help(self) -> None:
         from wargame.tui.screens.help import HelpScreen

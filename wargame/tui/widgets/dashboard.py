@@ -125,13 +125,7 @@ def role_name(rules: "Rules", role: str | None) -> str:
 
 
 def seat_word(seat: str) -> str:
-    return "human" if seat == "human" else "bot"
-
-
-def upkeep_of(rules: "Rules", state: Any, role: str, revoked: set[str] | frozenset[str] = frozenset()) -> int:
-    from wargame.engine.budget import upkeep
-
-    return upkeep(rules, state, role, revoked)
+    return {"human": "human", "script": "scripted"}.get(seat, "bot")
 
 
 def plural(n: int, word: str) -> str:
@@ -280,6 +274,7 @@ class RoleTable(DataTable):
         self.show_cursor = False
 
     def show(self, session: "Session") -> None:
+        from wargame.engine.budget import upkeep
         from wargame.engine.scoring import scores
 
         rules = session.rules
@@ -295,7 +290,7 @@ class RoleTable(DataTable):
                 d = now[rid] - before[rid]
                 t.append(f"{arrow(d)} {fmt_delta(d)}" if abs(d) >= 0.05 else "▬ 0",
                          style=theme_var(self, "text-primary" if d > 0 else "text-warning") if abs(d) >= 0.05 else "")
-            up = upkeep_of(rules, state, rid)
+            up = upkeep(rules, state, rid)
             budget = f"{role.budget}" + (f" (−{up} upkeep)" if up and not narrow else f" −{up}" if up else "")
             label = f"{clip(role.name, 22)} ({role.short})" if narrow else f"{role.name} ({role.short})"
             rows.append((rid, [Text(label, style="bold"),

@@ -205,3 +205,30 @@ async def test_the_palettes_facilitator_commands_ask_for_the_pin_away_from_the_c
         await pilot.press(*"2468", "enter")
         await settle(pilot)
         assert type(app.screen).__name__ == "OverrideDialog"
+
+
+async def test_a_game_loaded_after_choosing_a_pin_keeps_it(tmp_path: Path, loaded) -> None:
+    """The PIN chosen on the title protects a game loaded from there, as it does a new one."""
+    from wargame.play import Flow
+
+    saves = tmp_path / "saves"
+    saves.mkdir()
+    flow = Flow.new(loaded, 7, dict(SEATS), saves / "exercise.jsonl")  # type: ignore[arg-type]
+    flow.advance()  # at the table
+    flow.close()
+    app = WargameApp(saves_dir=saves, time=FrozenTime(), offer_resume=False)
+    app.animation_level = "none"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press(*"2468", "enter")
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "NegotiationScreen" and "ROOM" in bar(app)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PinDialog"

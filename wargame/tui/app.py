@@ -362,6 +362,7 @@ class WargameApp(App[int]):
         self.new_game(message.loaded, message.seed, message.seats)
 
     def on_open_save(self, message: msg.OpenSave) -> None:
+        self.pin = message.pin or None  # a resumed exercise is protected as a new one is
         self.open_save(message.path)
 
     def on_play_save(self, message: msg.PlaySave) -> None:

@@ -41,6 +41,9 @@ from wargame.saves.session import Session, override_bounds
 from wargame.scenario.loader import LoadedScenario
 
 DraftPolicy = Literal["submit", "drop"]
+# Who asked for an action, logged with it: {"seat": ..., "req": ...} from the exercise server, so
+# that a request resent after a restart is recognised in the log rather than done twice.
+Tag = dict[str, str]
 WARN_AT = (60.0, 10.0)  # seconds before a deadline when the room is warned
 FACILITATOR_ID = "facilitator"
 
@@ -344,7 +347,7 @@ class Flow:
         self._log({"type": "withdraw", "round": self.round, "id": offer_id, "role": role})
         return offer
 
-    def send(self, sender: str, to: str, text: str) -> Message:
+    def send(self, sender: str, to: str, text: str, tag: Tag | None = None) -> Message:
         """A private message: seen by its sender, its addressee and the facilitator."""
         valid = {*self.roles, FACILITATOR_ID}
         if sender not in valid or to not in valid:
@@ -353,7 +356,8 @@ class Flow:
             msg = self.table.send(self.round, sender, to, text)
         except NegotiationError as exc:
             raise FlowError(str(exc)) from None
-        self._log({"type": "message", "round": self.round, "id": msg.id, "from": sender, "to": to, "text": msg.text})
+        self._log({"type": "message", "round": self.round, "id": msg.id, "from": sender, "to": to, "text": msg.text,
+                   **(tag or {})})
         return msg
 
     def _offer(self, offer_id: str) -> Offer:
@@ -544,10 +548,10 @@ class Flow:
     def bounds(self, indicator: str) -> tuple[float, float]:
         return override_bounds(self.rules, indicator)
 
-    def override(self, indicator: str, value: float, reason: str) -> Override:
+    def override(self, indicator: str, value: float, reason: str, tag: Tag | None = None) -> Override:
         """Set an indicator by hand, with a reason; the rules' own value is kept beside it."""
         try:
-            self.session.override(indicator, value, reason)
+            self.session.override(indicator, value, reason, tag)
         except ValueError as exc:
             raise FlowError(str(exc)) from None
         ov = self.game.overrides[-1]
@@ -558,10 +562,10 @@ class Flow:
         """Rulings made after ``after_round`` resolved (all of them if None)."""
         return [o for o in self.game.overrides if after_round is None or o.after_round == after_round]
 
-    def note(self, text: str, bookmark: bool = False) -> None:
+    def note(self, text: str, bookmark: bool = False, tag: Tag | None = None) -> None:
         if not text.strip():
             raise FlowError("an empty note")
-        self.session.note(text, bookmark=bookmark)
+        self.session.note(text, bookmark=bookmark, tag=tag)
         self._notify({"type": "note", "round": self.game.state.round, "bookmark": bookmark})
 
     def bookmark(self, text: str) -> None:

@@ -177,7 +177,9 @@ class Session:
         self.pending, self.pending_by, self.pending_injects = {}, {}, []
         return trace
 
-    def override(self, indicator: str, value: float, reason: str) -> None:
+    def override(self, indicator: str, value: float, reason: str, tag: dict[str, str] | None = None) -> None:
+        """``tag``: who asked, as ``{"seat", "req"}`` (the exercise server's request id), logged with
+        the ruling so that the same request resent after a restart is recognised, not applied again."""
         if not reason.strip():
             raise ValueError("an override needs a reason")
         if indicator not in self.rules.index:
@@ -191,10 +193,10 @@ class Session:
         ov = self.game.override(indicator, value, reason)
         self._log({"type": "override", "round": self.game.state.round, "indicator": indicator,
                    "value": ov.value, "model_value": ov.model_value, "reason": reason,
-                   "digest": self.game.state.digest()})
+                   "digest": self.game.state.digest(), **(tag or {})})
 
-    def note(self, text: str, bookmark: bool = False) -> None:
-        ev = {"type": "note", "round": self.game.state.round, "text": text, "bookmark": bookmark}
+    def note(self, text: str, bookmark: bool = False, tag: dict[str, str] | None = None) -> None:
+        ev = {"type": "note", "round": self.game.state.round, "text": text, "bookmark": bookmark, **(tag or {})}
         self._log(ev)
 
     def close(self) -> None:

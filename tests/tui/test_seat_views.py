@@ -232,3 +232,31 @@ async def test_a_game_loaded_after_choosing_a_pin_keeps_it(tmp_path: Path, loade
         await pilot.press("f2")
         await settle(pilot)
         assert type(app.screen).__name__ == "PinDialog"
+
+
+async def test_quitting_keeps_the_time_left_on_the_clock(tmp_path: Path, loaded) -> None:
+    """The clock's only memory is the log: quitting pauses it there, so the resumed game has the
+    time that was left, not the whole phase again."""
+    from wargame.play import Flow, Phase
+
+    time = FrozenTime()
+    app = WargameApp(scenario=loaded, seed=7, seats=dict(SEATS), saves_dir=tmp_path, time=time,
+                     offer_resume=False)
+    app.animation_level = "none"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the table
+        await settle(pilot)
+        app.flow.set_clock(Phase.NEGOTIATION, 2)
+        time.advance(45)
+        path = app.flow.path
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+    flow = Flow.resume(path, time=FrozenTime())
+    try:
+        assert flow.phase == Phase.NEGOTIATION and not flow.clock.running
+        assert flow.clock.remaining() == pytest.approx(75, abs=1)
+    finally:
+        flow.close()

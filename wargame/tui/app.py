@@ -659,10 +659,23 @@ class WargameApp(App[int]):
 
         def done(yes: bool | None) -> None:
             if yes:
+                self._pause_clock_for_quit()
                 self.exit(0)
 
         self.push_screen(QuitDialog("Quit wargame?", "\n".join(lines) or "Nothing is lost.", yes="Quit",
                                     no="Keep playing"), done)
+
+    def _pause_clock_for_quit(self) -> None:
+        """A running clock is paused (and logged) as the game closes, so a resumed game has the
+        time that was left, not the whole phase again (the log is the clock's only memory)."""
+        from wargame.play import FlowError
+
+        flow = self.flow
+        if flow is not None and flow.clock.running and flow.path is not None:
+            try:
+                flow.pause_clock()
+            except FlowError:
+                pass  # no clock after all: nothing to keep
 
     def _bar_watch(self) -> None:
         self.bar_changed.publish(None)

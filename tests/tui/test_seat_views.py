@@ -260,3 +260,19 @@ async def test_quitting_keeps_the_time_left_on_the_clock(tmp_path: Path, loaded)
         assert flow.clock.remaining() == pytest.approx(75, abs=1)
     finally:
         flow.close()
+
+
+@pytest.mark.parametrize("pin", ["2468", None])
+async def test_the_rooms_table_counts_offers_only_for_the_facilitator(tmp_path: Path, loaded, pin) -> None:
+    app = make_app(tmp_path, loaded, pin=pin)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        [order] = [o for o in app.flow.offerable("cn") if o.move == DEAL]
+        app.flow.propose("cn", DEAL, order.target)
+        app.screen.refresh_view()
+        await settle(pilot)
+        assert type(app.screen).__name__ == "NegotiationScreen"
+        text = dom_text(app)
+        assert ("1 answer waiting" in text) == (pin is None)

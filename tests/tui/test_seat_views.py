@@ -275,4 +275,6 @@ async def test_the_rooms_table_counts_offers_only_for_the_facilitator(tmp_path: 
         await settle(pilot)
         assert type(app.screen).__name__ == "NegotiationScreen"
         text = dom_text(app)
-        assert ("1 answer waiting" in text) == (pin is None)
+        import re
+
+        assert bool(re.search(r"\d+ answers? waiting", text)) == (pin is None)

@@ -44,8 +44,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from wargame.fixed import SCALE
 from wargame.engine.orders import Order, Script, ScriptedAction
+from wargame.fixed import SCALE
 from wargame.play.phases import Control
 from wargame.scenario.model import QUADRANTS
 

@@ -561,6 +561,10 @@ class WargameApp(App[int]):
 
     def seat_label(self, screen: object) -> str:
         """The top bar's name for the seat at the keyboard (ROOM: a shared screen in a game with a PIN)."""
+        if self.flow is None:
+            # The title (no game yet): answered without importing the flow, which the first
+            # frame must not load (tests/test_title_card.py).
+            return "OBSERVER" if self.observer else "FACILITATOR"
         seat = self.seat_for(screen)
         if seat.kind == "team" and seat.role is not None and self.flow is not None:
             role = self.flow.rules.scenario.roles[seat.role]

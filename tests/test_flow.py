@@ -406,3 +406,37 @@ def test_a_deadline_passes_once(mini: LoadedScenario) -> None:
     assert [n.kind for n in flow.tick()] == ["time-up"]
     actions = [e["action"] for e in flow.session.events if e["type"] == "clock"]
     assert actions == ["set", "lock", "extend", "lock"]
+
+
+# --- a game played on from a mid-game state (a compared branch of a save) ----------------------
+
+def test_a_flow_from_a_mid_game_state_follows_its_schedule_and_negotiates(mini: LoadedScenario) -> None:
+    played = play_session(mini, 7)  # all bots, four rounds
+    start = played.game.states[2]  # the end of round 2
+    script = script_from_data(mini.scenario, {3: {"cn": ["cn_deal"]}})
+    schedule = {3: {"cn": "script", "us": "bot", "eu": "bot"}}
+    flow = Flow.from_state(mini, start, 7, {r: "bot" for r in mini.scenario.roles}, script, schedule=schedule)
+    assert flow.phase == Phase.BRIEFING and flow.round == 3 and flow.path is None
+    assert flow.control("cn") == "script"
+    from wargame.play.headless import run
+
+    run(flow)
+    game = flow.game
+    assert [t.round for t in game.traces] == [3, 4] and game.states[0] is start
+    ev = flow.session.events
+    # round 3: the scripted deal went on the table and the bot counterparty answered it there
+    offer = next(e for e in ev if e["type"] == "offer" and e["round"] == 3)
+    assert offer["role"] == "cn" and offer["by"] == "script"
+    assert any(e["type"] == "answer" and e["id"] == offer["id"] and e["by"] == "bot" for e in ev)
+    by = {(e["round"], e["role"]): e["by"] for e in ev if e["type"] == "orders"}
+    assert by[(3, "cn")] == "script" and by[(3, "eu")] == "bot"
+    # round 4 is not in the schedule: the seats (bots) play it
+    assert by[(4, "cn")] == "bot"
+
+
+def test_a_flow_from_a_mid_game_state_is_not_saved(mini: LoadedScenario, tmp_path: Path) -> None:
+    from wargame.saves.session import Session
+
+    start = play_session(mini, 7).game.states[1]
+    with pytest.raises(ValueError, match="not saved"):
+        Session.new(mini, 7, None, tmp_path / "x.jsonl", start=start)

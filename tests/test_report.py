@@ -171,6 +171,33 @@ def test_compare_is_the_same_with_one_or_two_workers(capsys) -> None:
 
 
 @pytest.mark.skipif(not HISTORY.is_file(), reason="the history save is not written yet")
+def test_a_compare_run_does_not_depend_on_the_workers_folder_or_caches(tmp_path, monkeypatch) -> None:
+    """A pool worker keeps the folder it was started in (a test's temporary folder, since
+    deleted) and its caches across batches: the history baseline travels with the plan."""
+    from wargame.batch import compare as cmp
+    from wargame.batch import run_chunk
+    from wargame.batch.compare import Branch, plan_from_session
+    from wargame.engine import baseline
+    from wargame.engine.orders import load_script
+
+    session = load(HISTORY).session
+    plan = plan_from_session(session, 5, [Branch("nodenial", load_script(session.rules.scenario, NODENIAL))])
+    assert plan.options()["history"] is not None
+    payload = {"scenario": plan.canonical_text, "seed": 3, "runs": 2, "script": None,
+               "runner": "wargame.batch.compare:run_seed", "options": plan.options(), "chunk": 2}
+    here = run_chunk(payload, 0, 2)
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()  # Path.cwd() now fails, as in a worker whose folder was removed
+    monkeypatch.setattr(baseline, "_SCRIPTS", {})
+    monkeypatch.setattr(baseline, "_CACHE", {})
+    monkeypatch.setattr(cmp, "_HISTORY", {})
+    there = run_chunk(payload, 0, 2)
+    assert there == here and all(b["vs_history"] is not None for r in there for b in r["branches"].values())
+
+
+@pytest.mark.skipif(not HISTORY.is_file(), reason="the history save is not written yet")
 def test_compare_refuses_a_round_outside_the_save_and_a_bad_branch(capsys, tmp_path) -> None:
     from test_saves import run_cli
 

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from wargame.engine.fixed import SCALE
+from wargame.fixed import SCALE
 
 SPARK = "▁▂▃▄▅▆▇█"
 

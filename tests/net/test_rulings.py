@@ -188,3 +188,45 @@ def test_malformed_rulings_are_refused_before_the_game(frame: str) -> None:
     with pytest.raises(ProtocolError) as info:
         parse_request(frame)
     assert info.value.code == "malformed" and info.value.req == "a"
+
+
+async def test_a_ruling_or_message_resent_after_a_restart_is_not_applied_twice(tmp_path: Path) -> None:
+    """The server is killed after acknowledging an override, a note and a message; the clients resend
+    them (same request ids) to the resumed server, which finds them in the log: one of each in the save."""
+    import signal
+
+    s = serve(tmp_path, "--port", "0", "--bots", "us,eu", "--seed", "3")
+    s2 = None
+    f = await seat(s.url, s.codes["facilitator"])
+    cn = await seat(s.url, s.codes["cn"])
+    try:
+        indicator = next(iter(f.welcome["indicators"]))
+        lo, hi = f.welcome["indicators"][indicator]
+        value = lo + 0.5 * (hi - lo)
+        await f.request("advance", expect="briefing")  # to the table: messages may be sent
+        sent = {"ov-1": ("override", {"indicator": indicator, "value": value, "reason": "a ruling"}),
+                "note-1": ("note", {"text": "NOTE-once-3c1"})}
+        acks = {req: await f.request(kind, req=req, **fields) for req, (kind, fields) in sent.items()}
+        msg = await cn.request("message", req="msg-1", to="drc", text="MSG-once-77a")
+        s.stop(signal.SIGKILL)
+        s2 = serve(tmp_path, "--port", str(s.port), "--resume", str(s.save))
+        for c in (f, cn):
+            await until(lambda c=c: c.connects >= 2, timeout=15, what="a reconnect after the restart")
+        for req, (kind, fields) in sent.items():
+            again = await f.request(kind, req=req, **fields)
+            assert again.get("repeat") and again["seq"] == acks[req]["seq"], kind
+        again = await cn.request("message", req="msg-1", to="drc", text="MSG-once-77a")
+        assert again.get("repeat") and again["seq"] == msg["seq"]
+        events = save_events(s.save)
+        assert [e["type"] for e in events].count("override") == 1
+        assert sum(1 for e in events if e["type"] == "note" and e["text"] == "NOTE-once-3c1") == 1
+        assert sum(1 for e in events if e["type"] == "message" and e["text"] == "MSG-once-77a") == 1
+        # A new request (another id) with the same content is a new ruling, as the facilitator meant it.
+        await f.request("note", req="note-2", text="NOTE-once-3c1")
+        assert sum(1 for e in save_events(s.save) if e["type"] == "note" and e["text"] == "NOTE-once-3c1") == 2
+    finally:
+        await f.close()
+        await cn.close()
+        s.stop()
+        if s2 is not None:
+            assert s2.stop() == 0

@@ -12,7 +12,7 @@ from textual.widgets import Footer
 
 from wargame.engine.rules import Rules
 from wargame.engine.state import RoundTrace
-from wargame.evidence.base import Evidence
+from wargame.scenario.seeds import Evidence
 from wargame.tui.widgets.why import WhyPanel
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, OptionList, ProgressBar, SelectionList, Static
 
-from wargame.evidence.base import default_seeds_dir, load_evidence
+from wargame.scenario.seeds import default_seeds_dir, load_evidence
 from wargame.tui.screens.compare import CompareScreen
 from wargame.tui.screens.evidence import EvidenceScreen
 from wargame.tui.screens.replay import ReplayScreen

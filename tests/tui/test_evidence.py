@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 
 from wargame.engine.rules import Rules
-from wargame.evidence.base import default_seeds_dir, load_evidence
+from wargame.scenario.seeds import default_seeds_dir, load_evidence
 from wargame.evidence.index import Citation, citations, filter_facts, iter_citations, prefixes
 from wargame.scenario.loader import load_scenario_text
 from wargame.tui.screens.evidence import EvidenceScreen

@@ -11,6 +11,11 @@ of the game once per branch:
   empty list means no orders), that role follows it; in every round and for
   every role it leaves out, the branch does what "as played" does.
 
+Each branch is played by the round's flow (:class:`wargame.play.flow.Flow`, started from
+the save's state at ``at``), as ``simulate`` and the app play a game: bots negotiate at the
+table before they choose their orders, and scripted or played deals are offered and answered
+there.
+
 Runs differ by seed (``seed``, ``seed + 1``, ...), which drives chance events and
 the bots. Every branch of run *k* uses the same seed, so the branches meet the
 same luck and a difference between them is the branches' doing (common random
@@ -39,8 +44,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from wargame.engine.fixed import SCALE
-from wargame.engine.orders import Order, Script
+from wargame.engine.orders import Order, Script, ScriptedAction
+from wargame.fixed import SCALE
+from wargame.play.phases import Control
 from wargame.scenario.model import QUADRANTS
 
 AS_PLAYED = "as played"
@@ -76,6 +82,7 @@ class Plan:
     played: dict[int, tuple[Order, ...]]  # round -> the save's orders (every role)
     injects: dict[int, tuple[str, ...]]
     branches: tuple[tuple[str, Orders | None], ...]
+    history: Script | None = None  # documented history's orders (the scores' baseline), if the scenario has them
 
     def options(self) -> dict[str, Any]:
         """The plan as JSON (the batch runner's options travel to workers and results files as JSON)."""
@@ -87,7 +94,8 @@ class Plan:
         return {"start": self.start.to_json(), "at": self.at, "seats": self.seats,
                 "played": {str(r): [[o.role, o.to_json()] for o in xs] for r, xs in self.played.items()},
                 "injects": {str(r): list(xs) for r, xs in self.injects.items()},
-                "branches": [[name, orders(o)] for name, o in self.branches]}
+                "branches": [[name, orders(o)] for name, o in self.branches],
+                "history": _orders_json(self.history)}
 
 
 def plan_from_session(session: Any, at: int, branches: list[Branch]) -> Plan:
@@ -114,7 +122,19 @@ def plan_from_session(session: Any, at: int, branches: list[Branch]) -> Plan:
             raise CompareError(f"branch {b.name!r}: orders for round {early[0]}, before --at {at}; "
                                "a branch changes what happens from --at on")
         out.append((b.name, {r: dict(by) for r, by in b.script.rounds.items()}))
-    return Plan(session.loaded.canonical_text, game.states[at - 1], at, seats, played, injects, tuple(out))
+    return Plan(session.loaded.canonical_text, game.states[at - 1], at, seats, played, injects, tuple(out),
+                _history(session.loaded))
+
+
+def _history(loaded: Any) -> Script | None:
+    """The history orders the scenario names, found here, where the comparison is asked for."""
+    from wargame.engine.baseline import load_history
+    from wargame.scenario.yamlsafe import InputError
+
+    try:
+        return load_history(loaded)
+    except (OSError, ValueError, InputError):  # an unreadable or invalid history file: no baseline, as with none
+        return None
 
 
 def _state(data: dict[str, Any]) -> Any:
@@ -126,23 +146,43 @@ def _state(data: dict[str, Any]) -> Any:
 
 # --- one run ------------------------------------------------------------------------
 
-def _play_branch(rules: Any, start: Any, seats: dict[str, str], played: dict[int, tuple[Order, ...]],
-                 injects: dict[int, tuple[str, ...]], seed: int, orders_of: Orders | None) -> dict[str, Any]:
-    from wargame.engine.bots import choose_orders
-    from wargame.engine.game import Game, bot_rng
-
-    game = Game(rules, seed, [start])
-    while not game.finished:
-        rnd = game.round
-        orders: list[Order] = []
+def _branch_script(rules: Any, start: Any, seats: dict[str, str], played: dict[int, tuple[Order, ...]],
+                   injects: dict[int, tuple[str, ...]], orders_of: Orders | None
+                   ) -> tuple[Script, dict[int, dict[str, Control]]]:
+    """A branch as the round's flow plays it: one script of every order that is not a bot's
+    (the branch's own, else the save's for the roles that were not bots), the save's injects
+    as scripted facilitator actions, and, round by round, which roles follow the script and
+    which are bots."""
+    rounds: dict[int, dict[str, tuple[Order, ...]]] = {}
+    schedule: dict[int, dict[str, Control]] = {}
+    for rnd in range(start.round + 1, rules.scenario.rounds + 1):
+        by: dict[str, Control] = {}
         for role in rules.roles:
             if orders_of is not None and role in orders_of.get(rnd, {}):
-                orders.extend(orders_of[rnd][role])
+                rounds.setdefault(rnd, {})[role] = tuple(orders_of[rnd][role])
+                by[role] = "script"
             elif seats.get(role) != "bot" and rnd in played:
-                orders.extend(o for o in played[rnd] if o.role == role)
+                rounds.setdefault(rnd, {})[role] = tuple(o for o in played[rnd] if o.role == role)
+                by[role] = "script"
             else:
-                orders.extend(choose_orders(rules, game.state, role, bot_rng(seed, rnd, role)))
-        game.play(orders, injects.get(rnd, ()))
+                by[role] = "bot"
+        schedule[rnd] = by
+    facilitator = {rnd: tuple(ScriptedAction("inject", event=e) for e in evs) for rnd, evs in injects.items() if evs}
+    roles = frozenset(r for by in rounds.values() for r in by)
+    return Script(rounds, roles, facilitator), schedule
+
+
+def _play_branch(rules: Any, start: Any, seats: dict[str, str], played: dict[int, tuple[Order, ...]],
+                 injects: dict[int, tuple[str, ...]], seed: int, orders_of: Orders | None) -> dict[str, Any]:
+    """One branch to the end through the round's flow, as simulate and the app play a game
+    (bots negotiate at the table and choose orders; scripted roles' deals are offered and
+    answered there)."""
+    from wargame.play.flow import Flow
+    from wargame.play.headless import run
+
+    script, schedule = _branch_script(rules, start, seats, played, injects, orders_of)
+    flow = Flow.from_state(rules.loaded, start, seed, {r: "bot" for r in rules.roles}, script, rules, schedule)
+    game = run(flow).game
     sums: dict[tuple[str, str, str], int] = {}
     for tr in game.traces:
         for c in tr.contributions:
@@ -153,27 +193,51 @@ def _play_branch(rules: Any, start: Any, seats: dict[str, str], played: dict[int
             "sums": [[ind, kind, src, amt] for (ind, kind, src), amt in sorted(sums.items())]}
 
 
+def _orders_json(script: Script | None) -> dict[str, dict[str, list[Any]]] | None:
+    if script is None:
+        return None
+    return {str(r): {role: [o.to_json() for o in xs] for role, xs in by.items()} for r, by in script.rounds.items()}
+
+
+_HISTORY: dict[str, tuple[Any, Script]] = {}  # the history orders, parsed once per worker and plan
+
+
+def _history_scores(rules: Any, seed: int, history: dict[str, dict[str, list[Any]]]) -> dict[str, float]:
+    """Scores under documented history with this seed. The orders come with the plan (found
+    once, where the comparison was asked for), so a worker's answer never depends on its own
+    working folder or on what an earlier batch left in its caches."""
+    import hashlib
+    import json
+
+    from wargame.engine.game import play_script
+    from wargame.engine.orders import script_from_data
+
+    key = hashlib.sha256((rules.loaded.sha256 + json.dumps(history, sort_keys=True)).encode()).hexdigest()
+    hit = _HISTORY.get(key)
+    if hit is None or hit[0] is not rules:
+        _HISTORY.clear()
+        hit = _HISTORY[key] = (rules, script_from_data(rules.scenario, {int(r): by for r, by in history.items()}))
+    return play_script(rules, seed, hit[1]).scores()
+
+
 def run_seed(loaded: Any, seed: int, script: Any, *, rules: Any, start: dict[str, Any], at: int,
              seats: dict[str, str], played: dict[str, list[Any]], injects: dict[str, list[str]],
-             branches: list[list[Any]]) -> dict[str, Any]:
+             branches: list[list[Any]], history: dict[str, dict[str, list[Any]]] | None = None) -> dict[str, Any]:
     """One run: every branch played to the end with ``seed`` (the batch runner calls this per seed)."""
-    from wargame.engine.baseline import vs_history
     from wargame.engine.orders import parse_order
 
     s = loaded.scenario
     state = _state(start)
     played_o = {int(r): tuple(parse_order(s, role, spec) for role, spec in xs) for r, xs in played.items()}
     injects_t = {int(r): tuple(xs) for r, xs in injects.items()}
+    base = _history_scores(rules, seed, history) if history is not None else None
     per: dict[str, Any] = {}
     for name, orders in branches:
         orders_of = None if orders is None else {
             int(r): {role: tuple(parse_order(s, role, spec) for spec in specs) for role, specs in by.items()}
             for r, by in orders.items()}
         res = _play_branch(rules, state, seats, played_o, injects_t, seed, orders_of)
-        try:
-            res["vs_history"] = vs_history(rules, seed, res["scores"])
-        except Exception:  # noqa: BLE001 - a history file that does not fit the stored scenario: no baseline
-            res["vs_history"] = None
+        res["vs_history"] = None if base is None else {r: round(res["scores"][r] - base[r], 4) for r in res["scores"]}
         per[name] = res
     return {"seed": seed, "branches": per}
 

@@ -50,7 +50,6 @@ from typing import Protocol
 
 from wargame.engine import budget as _budget
 from wargame.engine.orders import Order
-from wargame.engine.fixed import to_fixed, to_fixed_or_zero
 from wargame.engine.rules import SCALE, Rules
 from wargame.engine.scoring import quadrants, scores
 from wargame.engine.state import (
@@ -63,6 +62,7 @@ from wargame.engine.state import (
     RoundTrace,
     State,
 )
+from wargame.fixed import to_fixed, to_fixed_or_zero
 
 _KIND_RANK = {"play": 0, "respond": 1, "revoke": 2}
 _SOURCE_RANK = {"policy": 0, "move": 1, "deal": 2, "event": 3}

@@ -15,8 +15,8 @@ from wargame.scenario.formula import _UNARY_FN, Binary, Call, Compiled, Formula,
 from wargame.scenario.loader import LoadedScenario, indicator_ids
 from wargame.scenario.model import Basis, Effect, Scenario
 
-from wargame.engine.fixed import SCALE, to_fixed, to_fixed_or_zero, to_float
 from wargame.engine.state import Contribution
+from wargame.fixed import SCALE, to_fixed, to_fixed_or_zero, to_float
 
 __all__ = ["SCALE", "Rules", "to_fixed", "to_float"]
 

@@ -15,8 +15,8 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from wargame.engine.fixed import to_fixed, to_float
 from wargame.engine.orders import Order
+from wargame.fixed import to_fixed, to_float
 
 if TYPE_CHECKING:
     from wargame.engine.rules import Rules

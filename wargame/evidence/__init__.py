@@ -1,5 +1,5 @@
 """The evidence base: the source documents and the facts taken from them."""
 
-from wargame.evidence.base import Evidence, Fact, Figure, Source, default_seeds_dir, load_evidence
+from wargame.scenario.seeds import Evidence, Fact, Figure, Source, default_seeds_dir, load_evidence
 
 __all__ = ["Evidence", "Fact", "Figure", "Source", "default_seeds_dir", "load_evidence"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wargame.evidence.base import Evidence, default_seeds_dir, load_evidence
+from wargame.scenario.seeds import Evidence, default_seeds_dir, load_evidence
 from wargame.scenario.loader import LoadedScenario
 from wargame.scenario.yamlsafe import InputError
 

@@ -44,6 +44,12 @@ class Logged:
     extra: dict[str, Any] = field(default_factory=dict)  # for a reveal: the round's orders and offers
 
 
+def _tag(seat: str, req: str | None) -> dict[str, str] | None:
+    """Who asked, logged with what the request did: after a restart the server finds the request
+    in the log (``Room.requests``) and answers a resend without doing it again."""
+    return {"seat": seat, "req": req} if req else None
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
@@ -198,10 +204,10 @@ class Room:
         if o is None or getattr(o, side) != role:
             raise RoomError("unknown_offer", f"there is no offer {offer} for you to answer")
 
-    def message(self, sender: str, to: str, text: str) -> list[Logged]:
+    def message(self, sender: str, to: str, text: str, req: str | None = None) -> list[Logged]:
         if to == sender or to not in (*self.roles, "facilitator"):
             raise RoomError("invalid", f"a message goes to another team or to the facilitator, not {to!r}")
-        return self._do(self.flow.send, sender, to, text)
+        return self._do(self.flow.send, sender, to, text, _tag(sender, req))
 
     def advance(self, expect: str | None = None) -> list[Logged]:
         if expect is not None and expect != self.phase:
@@ -220,10 +226,10 @@ class Room:
     def inject(self, event: str) -> list[Logged]:
         return self._do(self.flow.inject, event)
 
-    def note(self, text: str, bookmark: bool = False) -> list[Logged]:
-        return self._do(self.flow.note, text, bookmark=bookmark)
+    def note(self, text: str, bookmark: bool = False, req: str | None = None) -> list[Logged]:
+        return self._do(self.flow.note, text, bookmark=bookmark, tag=_tag("facilitator", req))
 
-    def override(self, indicator: str, value: float, reason: str) -> list[Logged]:
+    def override(self, indicator: str, value: float, reason: str, req: str | None = None) -> list[Logged]:
         """A ruling: the indicator set by hand. Out of its range it is refused (never clamped)
         and the refusal names the bounds; the event keeps the rules' value as ``model_value``."""
         if indicator not in self.rules.index:
@@ -232,7 +238,7 @@ class Room:
         if not lo <= value <= hi:
             raise RoomError("out_of_range", f"{indicator} runs from {lo:g} to {hi:g}: {value:g} is out of range",
                             indicator=indicator, min=lo, max=hi)
-        return self._do(self.flow.override, indicator, value, reason)
+        return self._do(self.flow.override, indicator, value, reason, _tag("facilitator", req))
 
     def indicators(self) -> dict[str, list[float]]:
         """Every indicator an override may set, with its bounds [min, max]."""

@@ -248,7 +248,7 @@ class Server:
         if req.type == "message":
             if kind == "observer":
                 raise RoomError("forbidden", "the observer seat sends no messages")
-            return r.message(seat, req.to, req.text), {}
+            return r.message(seat, req.to, req.text, req.req), {}
         if req.type == "advance":
             return r.advance(req.expect), {}
         if req.type == "clock":
@@ -256,9 +256,9 @@ class Server:
         if req.type == "inject":
             return r.inject(req.event), {}
         if req.type == "note":
-            return r.note(req.text, req.bookmark), {}
+            return r.note(req.text, req.bookmark, req.req), {}
         if req.type == "override":
-            return r.override(req.indicator, req.value, req.reason), {}
+            return r.override(req.indicator, req.value, req.reason, req.req), {}
         if req.type == "reissue":
             if req.seat not in self.seats or req.seat == FACILITATOR:
                 raise RoomError("invalid", f"no seat {req.seat!r} to reissue (the facilitator's own code stays)")

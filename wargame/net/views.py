@@ -57,7 +57,7 @@ def view_for(seat: str, kind: str, event: dict[str, Any], parties: frozenset[str
 
 def _strip(event: dict[str, Any]) -> dict[str, Any]:
     # The log's chain fields, request ids and the requester are the server's business.
-    return {k: v for k, v in event.items() if k not in ("prev", "hash", "req")}
+    return {k: v for k, v in event.items() if k not in ("prev", "hash", "req", "seat")}
 
 
 def seat_kind(seat: str) -> str:

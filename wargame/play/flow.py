@@ -23,7 +23,7 @@ from wargame.engine.game import Game, Override, bot_rng
 from wargame.engine.orders import Order, Script, ScriptedAction
 from wargame.engine.resolve import check_order, resolve, round_rng, start_ctx
 from wargame.engine.rules import Rules
-from wargame.engine.state import RoundTrace
+from wargame.engine.state import RoundTrace, State
 from wargame.play.clock import PhaseClock, SystemTime, TimeSource
 from wargame.play.negotiation import (
     Answer,
@@ -41,6 +41,9 @@ from wargame.saves.session import Session, override_bounds
 from wargame.scenario.loader import LoadedScenario
 
 DraftPolicy = Literal["submit", "drop"]
+# Who asked for an action, logged with it: {"seat": ..., "req": ...} from the exercise server, so
+# that a request resent after a restart is recognised in the log rather than done twice.
+Tag = dict[str, str]
 WARN_AT = (60.0, 10.0)  # seconds before a deadline when the room is warned
 FACILITATOR_ID = "facilitator"
 
@@ -80,9 +83,12 @@ class Flow:
     """A game being played, phase by phase. Build one with :meth:`new` or :meth:`resume`."""
 
     def __init__(self, session: Session, script: Script | None = None, time: TimeSource | None = None,
-                 on_timeout: DraftPolicy = "submit") -> None:
+                 on_timeout: DraftPolicy = "submit", schedule: dict[int, dict[str, Control]] | None = None) -> None:
         self.session = session
         self.script = script
+        # Who plays a role in a given round, where that differs from the seats (a fork of a save:
+        # people's orders as played while the save has them, then bots).
+        self.schedule: dict[int, dict[str, Control]] = schedule or {}
         self.time: TimeSource = time or SystemTime()
         self.table = Table()
         self.clock = PhaseClock(self.time)
@@ -109,6 +115,18 @@ class Flow:
         seats: dict[str, str] = {r: (controls or {}).get(r, "human") for r in roles}
         session = Session.new(loaded, seed, seats, path, parent=parent, rules=rules)
         flow = cls(session, script, time, on_timeout)
+        flow._enter(Phase.BRIEFING)
+        return flow
+
+    @classmethod
+    def from_state(cls, loaded: LoadedScenario, start: State, seed: int, controls: dict[str, Control],
+                   script: Script | None = None, rules: Rules | None = None,
+                   schedule: dict[int, dict[str, Control]] | None = None) -> "Flow":
+        """A game that plays on from a mid-game ``start`` (the state at the end of round
+        ``start.round``), not saved: a compared branch of a save. ``schedule`` says, round by
+        round, who plays a role where it is not what ``controls`` says."""
+        session = Session.new(loaded, seed, dict(controls), None, rules=rules, start=start)
+        flow = cls(session, script, None, "submit", schedule)
         flow._enter(Phase.BRIEFING)
         return flow
 
@@ -143,7 +161,8 @@ class Flow:
         return self.game.finished
 
     def control(self, role: str) -> Control:
-        c = self.session.seats.get(role, "human")
+        """Who plays ``role`` in the round at hand."""
+        c = self.schedule.get(self.round, {}).get(role) or self.session.seats.get(role, "human")
         return c if c in ("human", "bot", "script") else "human"  # type: ignore[return-value]
 
     def humans(self) -> list[str]:
@@ -328,7 +347,7 @@ class Flow:
         self._log({"type": "withdraw", "round": self.round, "id": offer_id, "role": role})
         return offer
 
-    def send(self, sender: str, to: str, text: str) -> Message:
+    def send(self, sender: str, to: str, text: str, tag: Tag | None = None) -> Message:
         """A private message: seen by its sender, its addressee and the facilitator."""
         valid = {*self.roles, FACILITATOR_ID}
         if sender not in valid or to not in valid:
@@ -337,7 +356,8 @@ class Flow:
             msg = self.table.send(self.round, sender, to, text)
         except NegotiationError as exc:
             raise FlowError(str(exc)) from None
-        self._log({"type": "message", "round": self.round, "id": msg.id, "from": sender, "to": to, "text": msg.text})
+        self._log({"type": "message", "round": self.round, "id": msg.id, "from": sender, "to": to, "text": msg.text,
+                   **(tag or {})})
         return msg
 
     def _offer(self, offer_id: str) -> Offer:
@@ -528,10 +548,10 @@ class Flow:
     def bounds(self, indicator: str) -> tuple[float, float]:
         return override_bounds(self.rules, indicator)
 
-    def override(self, indicator: str, value: float, reason: str) -> Override:
+    def override(self, indicator: str, value: float, reason: str, tag: Tag | None = None) -> Override:
         """Set an indicator by hand, with a reason; the rules' own value is kept beside it."""
         try:
-            self.session.override(indicator, value, reason)
+            self.session.override(indicator, value, reason, tag)
         except ValueError as exc:
             raise FlowError(str(exc)) from None
         ov = self.game.overrides[-1]
@@ -542,10 +562,10 @@ class Flow:
         """Rulings made after ``after_round`` resolved (all of them if None)."""
         return [o for o in self.game.overrides if after_round is None or o.after_round == after_round]
 
-    def note(self, text: str, bookmark: bool = False) -> None:
+    def note(self, text: str, bookmark: bool = False, tag: Tag | None = None) -> None:
         if not text.strip():
             raise FlowError("an empty note")
-        self.session.note(text, bookmark=bookmark)
+        self.session.note(text, bookmark=bookmark, tag=tag)
         self._notify({"type": "note", "round": self.game.state.round, "bookmark": bookmark})
 
     def bookmark(self, text: str) -> None:

@@ -31,6 +31,7 @@ from wargame.report.doc import (Anchor, Br, Bullets, Cite, Document, Figure, Gri
                                 code, i)
 from wargame.report.grid import COLUMNS, LAYOUT, ROWS, quadrant_label, quadrant_letter, quadrant_name
 from wargame.saves.log import log_bytes
+from wargame.text import possessive
 
 if TYPE_CHECKING:
     from wargame.evidence import Evidence
@@ -510,7 +511,7 @@ class AfterAction:
         if o.kind == "respond":
             m = self.s.moves.get(o.move)
             verb = {"renegotiate": "ask to renegotiate"}.get(o.answer or "", o.answer or "answer")
-            whose = f"{self.role_name(m.role)}'s offer: " if m else ""
+            whose = f"{possessive(self.role_name(m.role))} offer: " if m else ""
             return f"{verb} {whose}{self.move_name(o.move)}"
         if o.kind == "revoke":
             return f"revoke {self.move_name(o.move)}"

@@ -35,7 +35,7 @@ from wargame import __version__
 from wargame.engine.game import Game
 from wargame.engine.orders import Order, OrderSpecError, Script, parse_order
 from wargame.engine.rules import Rules, to_float
-from wargame.engine.state import RoundTrace
+from wargame.engine.state import RoundTrace, State
 from wargame.numbers import plain
 from wargame.saves.log import LogRead, SaveError, SaveWriter, file_sha256, read_log, write_log
 from wargame.scenario.loader import LoadedScenario, scenario_from_canonical
@@ -104,9 +104,15 @@ class Session:
     @classmethod
     def new(cls, loaded: LoadedScenario, seed: int | None = None, seats: dict[str, str] | None = None,
             path: Path | str | None = None, parent: dict[str, Any] | None = None,
-            rules: Rules | None = None) -> "Session":
+            rules: Rules | None = None, start: State | None = None) -> "Session":
+        """``start``: play on from this mid-game state rather than the scenario's opening
+        (a branch of a compared save). Such a game is not saved: its log could not be
+        replayed from the scenario alone."""
         rules = rules if rules is not None else Rules(loaded)
-        game = Game.new(rules, seed)
+        if start is not None and path is not None:
+            raise ValueError("a game started from a mid-game state is not saved")
+        game = Game.new(rules, seed) if start is None else Game(rules, rules.scenario.seed if seed is None else seed,
+                                                                  [start])
         seats = seats or {r: "human" for r in rules.roles}
         header = header_for(loaded, game.seed, seats, parent)
         writer = SaveWriter.create(path, header) if path is not None else None
@@ -171,7 +177,9 @@ class Session:
         self.pending, self.pending_by, self.pending_injects = {}, {}, []
         return trace
 
-    def override(self, indicator: str, value: float, reason: str) -> None:
+    def override(self, indicator: str, value: float, reason: str, tag: dict[str, str] | None = None) -> None:
+        """``tag``: who asked, as ``{"seat", "req"}`` (the exercise server's request id), logged with
+        the ruling so that the same request resent after a restart is recognised, not applied again."""
         if not reason.strip():
             raise ValueError("an override needs a reason")
         if indicator not in self.rules.index:
@@ -185,10 +193,10 @@ class Session:
         ov = self.game.override(indicator, value, reason)
         self._log({"type": "override", "round": self.game.state.round, "indicator": indicator,
                    "value": ov.value, "model_value": ov.model_value, "reason": reason,
-                   "digest": self.game.state.digest()})
+                   "digest": self.game.state.digest(), **(tag or {})})
 
-    def note(self, text: str, bookmark: bool = False) -> None:
-        ev = {"type": "note", "round": self.game.state.round, "text": text, "bookmark": bookmark}
+    def note(self, text: str, bookmark: bool = False, tag: dict[str, str] | None = None) -> None:
+        ev = {"type": "note", "round": self.game.state.round, "text": text, "bookmark": bookmark, **(tag or {})}
         self._log(ev)
 
     def close(self) -> None:

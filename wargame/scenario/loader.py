@@ -29,10 +29,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from wargame.engine.fixed import FIXED_LIMIT
-from wargame.evidence import Evidence, default_seeds_dir, load_evidence
+from wargame.fixed import FIXED_LIMIT
 from wargame.scenario.formula import Formula, FormulaError
 from wargame.scenario.model import Basis, Effect, Scenario
+from wargame.scenario.orders import OrderSpecError, parse_order
+from wargame.scenario.seeds import Evidence, default_seeds_dir, load_evidence
 from wargame.scenario.suggest import closest, did_you_mean, hint
 from wargame.scenario.yamlsafe import Diagnostic, Document, InputError, Path_, decode, format_path, parse, read_text
 
@@ -1024,8 +1025,6 @@ class _Checker:
                                         "'versus: {round: {role: [move, ...]}}' to this expectation", key=True)
 
     def order(self, path: Path_, rid: str, spec: Any) -> None:
-        from wargame.engine.orders import OrderSpecError, parse_order
-
         try:
             parse_order(self.s, rid, spec)
         except OrderSpecError as exc:

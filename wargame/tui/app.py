@@ -30,8 +30,8 @@ from wargame.tui.widgets.dashboard import NARROW
 if TYPE_CHECKING:
     from wargame.engine.orders import Order
     from wargame.engine.state import RoundTrace
-    from wargame.evidence.base import Evidence
-    from wargame.play import Flow
+    from wargame.scenario.seeds import Evidence
+    from wargame.play import Flow, Seat
     from wargame.saves.session import Session
     from wargame.scenario.loader import LoadedScenario
 
@@ -362,6 +362,7 @@ class WargameApp(App[int]):
         self.new_game(message.loaded, message.seed, message.seats)
 
     def on_open_save(self, message: msg.OpenSave) -> None:
+        self.pin = message.pin or None  # a resumed exercise is protected as a new one is
         self.open_save(message.path)
 
     def on_play_save(self, message: msg.PlaySave) -> None:
@@ -541,12 +542,55 @@ class WargameApp(App[int]):
             return False
         return True
 
-    def on_team_screen(self) -> bool:
-        """Whether a team (not the facilitator) has the screen: its secret orders or its table."""
-        from wargame.tui.screens.negotiation import TeamTableScreen
-        from wargame.tui.screens.orders import OrdersScreen
+    def seat_for(self, screen: object) -> Seat:
+        """Who is at the keyboard while ``screen`` shows. The console is the facilitator's; the
+        observer view is the observer's; a team's own screen is that team's; a screen the whole
+        room sees is the facilitator's in a solo game (no PIN) and, with a PIN, the room's, which
+        sees what an observer does. Screens render ``view(flow, seat)`` for it."""
+        from wargame.play.phases import FACILITATOR, OBSERVER, Seat
+        from wargame.tui.screens import PhaseScreen
 
-        return any(isinstance(s, (OrdersScreen, TeamTableScreen)) for s in self.screen_stack)
+        if isinstance(screen, PhaseScreen) and screen.FACILITATOR_SCREEN:
+            return FACILITATOR
+        if self.observer:
+            return OBSERVER
+        team = screen.team if isinstance(screen, PhaseScreen) else None
+        if team is not None:
+            return Seat.team(team)
+        return FACILITATOR if self.pin is None else OBSERVER
+
+    def seat_label(self, screen: object) -> str:
+        """The top bar's name for the seat at the keyboard (ROOM: a shared screen in a game with a PIN)."""
+        if self.flow is None:
+            # The title (no game yet): answered without importing the flow, which the first
+            # frame must not load (tests/test_title_card.py).
+            return "OBSERVER" if self.observer else "FACILITATOR"
+        seat = self.seat_for(screen)
+        if seat.kind == "team" and seat.role is not None and self.flow is not None:
+            role = self.flow.rules.scenario.roles[seat.role]
+            return (role.name if len(role.name) <= 16 else role.short).upper()
+        if seat.kind == "observer":
+            return "OBSERVER" if self.observer else "ROOM"
+        return "FACILITATOR"
+
+    def keyboard_seat(self) -> Seat:
+        """The seat at the keyboard now: that of the topmost phase screen (dialogs and viewers
+        above it do not change who is sitting there)."""
+        from wargame.play.phases import FACILITATOR
+        from wargame.tui.screens import PhaseScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, PhaseScreen):
+                return self.seat_for(screen)
+        return FACILITATOR
+
+    def as_facilitator(self, then: Callable[[], None], why: str = "This is the facilitator's.") -> None:
+        """Run a facilitator's action: at once from the facilitator's seat (the console, or a solo
+        game), otherwise only with the PIN. The console's keys and the command palette both come here."""
+        if self.keyboard_seat().is_facilitator:
+            then()
+        else:
+            self.with_pin(then, why)
 
     def with_pin(self, then: Callable[[], None], why: str) -> None:
         """Run ``then`` if this is the facilitator: a solo game (no PIN), or the PIN given."""
@@ -577,10 +621,7 @@ class WargameApp(App[int]):
             self.observer = False
             self.push_screen(ConsoleScreen())
 
-        if self.observer or self.on_team_screen():
-            self.with_pin(open_console, "The console holds the facilitator's controls.")
-        else:
-            open_console()
+        self.as_facilitator(open_console, "The console holds the facilitator's controls.")
 
     def action_help(self) -> None:
         from wargame.tui.screens.help import HelpScreen
@@ -622,10 +663,23 @@ class WargameApp(App[int]):
 
         def done(yes: bool | None) -> None:
             if yes:
+                self._pause_clock_for_quit()
                 self.exit(0)
 
         self.push_screen(QuitDialog("Quit wargame?", "\n".join(lines) or "Nothing is lost.", yes="Quit",
                                     no="Keep playing"), done)
+
+    def _pause_clock_for_quit(self) -> None:
+        """A running clock is paused (and logged) as the game closes, so a resumed game has the
+        time that was left, not the whole phase again (the log is the clock's only memory)."""
+        from wargame.play import FlowError
+
+        flow = self.flow
+        if flow is not None and flow.clock.running and flow.path is not None:
+            try:
+                flow.pause_clock()
+            except FlowError:
+                pass  # no clock after all: nothing to keep
 
     def _bar_watch(self) -> None:
         self.bar_changed.publish(None)

@@ -33,6 +33,7 @@ class OpenSave(Message):
     """Resume (or, when finished, review) a saved game."""
 
     path: Path
+    pin: str | None = None  # the facilitator's PIN chosen on the title (not kept in the save)
 
 
 @dataclass

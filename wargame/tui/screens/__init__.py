@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual.screen import Screen
 
 if TYPE_CHECKING:
-    from wargame.play import Flow
+    from wargame.play import Flow, Seat, SeatView
     from wargame.tui.app import WargameApp
 
 
@@ -15,6 +15,23 @@ class PhaseScreen(Screen):
     """A phase of the round. Its control actions vanish in the observer view."""
 
     CONTROL_ACTIONS: ClassVar[frozenset[str]] = frozenset()
+    # The facilitator's own screen (the console): its seat is the facilitator's, PIN or not.
+    FACILITATOR_SCREEN: ClassVar[bool] = False
+    # The team this screen belongs to (its orders, its place at the table, its hand-over);
+    # None for a screen the whole room sees.
+    team: str | None = None
+
+    @property
+    def seat(self) -> Seat:
+        """Who is at the keyboard while this screen shows: what :func:`wargame.play.view` is asked
+        for, so that one terminal keeps the same secrets as the server (see WargameApp.seat_for)."""
+        return self.game_app.seat_for(self)
+
+    def seat_view(self) -> SeatView:
+        """The game as this screen's seat may see it: the only way a screen reads the flow's secrets."""
+        from wargame.play.view import view
+
+        return view(self.flow, self.seat)
 
     @property
     def game_app(self) -> WargameApp:

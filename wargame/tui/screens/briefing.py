@@ -82,7 +82,7 @@ class BriefingScreen(PhaseScreen):
         humans, bots = flow.humans(), flow.bots()
         parts = []
         if humans:
-            parts.append("teams at the table: " + ", ".join(escape(role_name(rules, r)) for r in humans))
+            parts.append("Teams at the table: " + ", ".join(escape(role_name(rules, r)) for r in humans))
         if bots:
             parts.append("bots: " + ", ".join(escape(role_name(rules, r)) for r in bots))
         self.query_one("#briefing-next", Static).update(

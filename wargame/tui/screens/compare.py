@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from wargame.batch.compare import AS_PLAYED, Branch, Choice, CompareError, alternative, choices, compare
-from wargame.evidence.base import Evidence
+from wargame.scenario.seeds import Evidence
 from wargame.tui.widgets.keybar import KeyBar
 
 BAR = 36  # width of a distribution bar, in cells

@@ -73,6 +73,8 @@ NOTES = Binding.Group("Bookmark/note", compact=True)
 class ConsoleScreen(PhaseScreen):
     """Controls for the white cell. Escape returns to the game where it was."""
 
+    FACILITATOR_SCREEN = True
+
     BINDINGS = [
         Binding("escape,f2", "close", "Back to game", id="console.close"),
         Binding("i", "inject", "Play event", id="console.inject"),

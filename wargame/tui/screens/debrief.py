@@ -14,7 +14,7 @@ from textual.markup import escape
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from wargame.engine.fixed import to_fixed
+from wargame.fixed import to_fixed
 from wargame.text import count
 from wargame.tui.messages import Advance, NewGame
 from wargame.tui.screens import PhaseScreen

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from wargame.engine.fixed import to_float
+from wargame.fixed import to_float
 
 # --- saves on disk ----------------------------------------------------------------------
 
@@ -54,6 +54,9 @@ class ResumeDialog(Dialog):
             yield Label("An unfinished game was found", classes="dialog-title")
             yield Static(f"[b]{escape(i.title)}[/b]\n{i.rounds_played} of {i.rounds_total} rounds played\n"
                          f"[$text-muted]{escape(i.path.name)}[/]", classes="dialog-body")
+            # The PIN is chosen on the title and never kept in a save: say how to have one.
+            yield Static("[$text-muted]Resumed here it is a solo game (no PIN). For a facilitator's PIN: "
+                         "N, then P on the title, then Load.[/]", classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Resume  \\[R]", id="resume", variant="primary")
                 yield Button("New game  \\[N]", id="new")

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TabPane
 
 from wargame.engine.rules import Rules
-from wargame.evidence.base import Evidence, Fact, Source
+from wargame.scenario.seeds import Evidence, Fact, Source
 from wargame.evidence.index import Citation, citations, filter_facts, prefixes
 from wargame.tui.widgets.keybar import KeyBar
 

@@ -74,6 +74,7 @@ class HandoverScreen(PhaseScreen):
     def __init__(self, role: str, team_name: str, position: int, count: int, purpose: str = "orders") -> None:
         super().__init__()
         self.role, self.team_name, self.position, self.count = role, team_name, position, count
+        self.team = role
         self.purpose = purpose  # "orders" (secret orders) or "negotiation" (its seat at the table)
 
     def compose(self) -> ComposeResult:

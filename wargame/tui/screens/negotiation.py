@@ -17,7 +17,6 @@ from textual.markup import escape
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
-from wargame.play import Seat, view
 from wargame.play.negotiation import Status
 from wargame.play.view import OfferView
 from wargame.tui.messages import (
@@ -48,7 +47,8 @@ def status_markup(status: Status) -> str:
 
 
 class NegotiationScreen(PhaseScreen):
-    """The room's view of the table: which team has something waiting; nothing of what."""
+    """The room's view of the table: which team has something waiting (the facilitator's seat
+    only); nothing of what."""
 
     SCOPED_CSS = False
     DEFAULT_CSS = """
@@ -88,10 +88,18 @@ class NegotiationScreen(PhaseScreen):
         if not humans:
             ol.add_option(Option("No team here is played by a person: the bots have made their offers.",
                                  disabled=True))
+        # What the table holds is the parties' business: the room (with a PIN) and the observer see
+        # no offers before the reveal, so no count of them either; the facilitator's seat sees all.
+        v = self.seat_view()
         for role in humans:
-            waiting = len(flow.awaiting(role))
-            note = (f"[b $text-warning]{plural(waiting, 'answer')} waiting[/]" if waiting
-                    else "[$text-muted]nothing waiting[/]")
+            if v.seat.is_facilitator:
+                waiting = sum(1 for o in v.offers if o.round == v.round and not v.locked and (
+                    (o.status == Status.OPEN and o.counterparty == role)
+                    or (o.status == Status.COUNTERED and o.proposer == role)))
+                note = (f"[b $text-warning]{plural(waiting, 'answer')} waiting[/]" if waiting
+                        else "[$text-muted]nothing waiting[/]")
+            else:
+                note = "[$text-muted]Enter: its seat at the table[/]"
             ol.add_option(Option(f"[b]{escape(role_name(rules, role))}[/b] · {note}", id=role))
         if humans:  # the first team, or the one highlighted before: Enter works at once
             ol.highlighted = keep if keep is not None and keep < ol.option_count else 0
@@ -140,7 +148,7 @@ class TeamTableScreen(PhaseScreen):
 
     def __init__(self, role: str) -> None:
         super().__init__()
-        self.role = role
+        self.role = self.team = role
 
     def compose(self) -> ComposeResult:
         yield PhaseBar()
@@ -162,7 +170,7 @@ class TeamTableScreen(PhaseScreen):
     # --- what this team sees ---------------------------------------------------------------
 
     def _offers(self) -> dict[str, OfferView]:
-        v = view(self.flow, Seat.team(self.role))
+        v = self.seat_view()
         return {o.id: o for o in v.offers if o.round == self.flow.round}
 
     def refresh_view(self) -> None:
@@ -205,7 +213,7 @@ class TeamTableScreen(PhaseScreen):
                                    + f"\n    costs you {plural(t.proposer_cost, 'point')}, them "
                                      f"{plural(t.counterparty_cost, 'point')}, only if made",
                                    id=f"new:{order.move}:{order.target or ''}"))
-        msgs = view(flow, Seat.team(role)).messages
+        msgs = self.seat_view().messages
         opts.append(Option("[b $text-accent]MESSAGES[/] [$text-muted](M writes one; the facilitator sees all)[/]",
                            id="h:msg", disabled=True))
         for m in msgs[-8:]:

@@ -30,6 +30,7 @@ from wargame.tui.widgets.dashboard import (
 from wargame.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
+    from wargame.play.view import OfferView
     from wargame.engine.orders import Order
     from wargame.play import Budget
 
@@ -158,7 +159,7 @@ class OrdersScreen(PhaseScreen):
 
     def __init__(self, role: str) -> None:
         super().__init__()
-        self.role = role
+        self.role = self.team = role
         self.plays: dict[str, str | None] = {}  # chosen move -> target
         self.revokes: set[str] = set()
         self.reasons: dict[str, str] = {}  # move -> why it cannot be played ('' if it can)
@@ -198,11 +199,20 @@ class OrdersScreen(PhaseScreen):
         ol = self.query_one("#order-list", OptionList)
         ol.focus()
 
+    def _made(self) -> list[OfferView]:
+        """This team's deals made at this round's table, as its seat's view has them."""
+        from wargame.play.negotiation import Status
+
+        v = self.seat_view()
+        return [o for o in v.offers if o.round == v.round and Status(o.status).made
+                and self.role in (o.proposer, o.counterparty)]
+
     def _own_policies(self) -> list[Any]:
         return [p for p in self.session.game.state.policies if p.role == self.role]
 
     def _build(self) -> None:
         from wargame.engine.budget import order_cost
+        from wargame.engine.orders import Order
 
         rules = self.session.rules
         s = rules.scenario
@@ -210,13 +220,14 @@ class OrdersScreen(PhaseScreen):
         keep = ol.highlighted
         ol.clear_options()
         opts: list[Any] = []
-        deals = self.flow.table.made(self.flow.round, self.role)
+        deals = self._made()
         if deals:
             opts.append(Option("[b $text-accent]DEALS MADE AT THE TABLE[/] [$text-muted](in your orders)[/]",
                                id="h:deals", disabled=True))
             for d in deals:
-                mine = d.play_order() if d.proposer == self.role else d.answer_order()
-                pts = order_cost(rules, mine) if mine is not None else 0
+                mine = (Order(self.role, d.move, "play", d.target) if d.proposer == self.role
+                        else Order(self.role, d.move, "respond", answer="accept"))
+                pts = order_cost(rules, mine)
                 other = d.counterparty if d.proposer == self.role else d.proposer
                 opts.append(Option(f"[b $text-success]✓[/] [b]{escape(s.moves[d.move].name)}[/b] with "
                                    f"{escape(role_name(rules, other))} · {plural(pts, 'point')}",
@@ -491,7 +502,7 @@ class OrdersScreen(PhaseScreen):
                 lines.append(f"• {name}" + (f" → {escape(target_name(rules, o.target))}" if o.target else ""))
             elif o.kind == "revoke":
                 lines.append(f"• revoke {name}")
-        for d in self.flow.table.made(self.flow.round, self.role):
+        for d in self._made():
             lines.append(f"• the deal made at the table: {escape(s.moves[d.move].name)}")
         body = ("\n".join(lines) if lines else "No orders: your team does nothing this round.") + \
             f"\n\n{plural(b.left, 'point')} left unspent (they do not carry over)."

@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 from wargame.engine.explain import changed
 from wargame.engine.rules import SCALE, Rules
 from wargame.engine.scoring import scores
-from wargame.evidence.base import Evidence
+from wargame.scenario.seeds import Evidence
 from wargame.text import count
 from wargame.tui.replaynav import Line, Timeline
 from wargame.tui.widgets.dashboard import fill_table

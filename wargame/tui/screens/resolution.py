@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.widgets import DataTable, Label, Static
 
-from wargame.engine.fixed import to_float
+from wargame.fixed import to_float
 from wargame.tui.messages import Advance, ShowEvidence
 from wargame.tui.screens import PhaseScreen
 from wargame.tui.widgets.dashboard import (

@@ -22,7 +22,7 @@ from wargame.tui.widgets.keybar import KeyBar
 if TYPE_CHECKING:
     from wargame.engine.rules import Rules
     from wargame.engine.state import OrderResult
-    from wargame.play.negotiation import Offer
+    from wargame.play.view import OfferView
 
 
 def order_line(rules: Rules, r: OrderResult) -> str:
@@ -35,13 +35,14 @@ def order_line(rules: Rules, r: OrderResult) -> str:
     return f"[b $text-error]✗[/] {text}\n    [$text-error]rejected:[/] {escape(r.reason)}"
 
 
-def deal_line(rules: Rules, offer: Offer, refused_by_rules: str = "") -> str:
+def deal_line(rules: Rules, offer: OfferView, refused_by_rules: str = "") -> str:
     """A deal as the table left it: its true outcome, with who offered it to whom."""
+    from wargame.play.negotiation import Status
     from wargame.tui.screens.negotiation import status_markup
 
     name = escape(rules.scenario.moves[offer.move].name)
     line = (f"{name}: {escape(role_name(rules, offer.proposer))} → {escape(role_name(rules, offer.counterparty))} · "
-            f"{status_markup(offer.status)}")
+            f"{status_markup(Status(offer.status))}")
     if refused_by_rules:
         line += f"\n    [$text-error]but the rules reject it:[/] {escape(refused_by_rules)}"
     return line
@@ -118,7 +119,10 @@ class RevealScreen(PhaseScreen):
             self.populate()
 
     def populate(self) -> None:
+        """The round's orders and deals as the seat at the keyboard may see them (view()): all of
+        them once the round is revealed, never another team's before."""
         from wargame.play import Phase
+        from wargame.play.negotiation import Status
 
         flow = self.flow
         if flow.phase != Phase.REVEAL:
@@ -126,19 +130,24 @@ class RevealScreen(PhaseScreen):
         self.ready = True
         rules = flow.rules
         s = rules.scenario
+        v = self.seat_view()
+        shown = set(v.orders)
+        # The rules' verdict on each order shown (accepted, or rejected with the reason).
         trace = flow.preview()
         self.query_one("#reveal-wait").display = False
         self.query_one("#advance", Button).disabled = False
         self.query_one("#reveal-intro", Static).update(
-            f"[b]All orders, revealed together.[/b] Round {flow.round} · {s.round_label(flow.round)}. "
+            f"[b]All orders, revealed together.[/b] Round {v.round} · {s.round_label(v.round)}. "
             "✓ accepted · ✗ rejected, with the reason. Deals as the table left them.")
-        offers = flow.offers()
+        offers = [o for o in v.offers if o.round == v.round]
         grid = self.query_one("#reveal-grid", Grid)
         grid.remove_children()
         cards = []
         for rid, role in s.roles.items():
+            if rid not in shown:
+                continue
             results = [r for r in trace.orders if r.order.role == rid and s.moves[r.order.move].deal is None]
-            lines = [f"[b $text-accent]{escape(role.name)}[/] [$text-muted]({seat_word(flow.control(rid))})[/]"]
+            lines = [f"[b $text-accent]{escape(role.name)}[/] [$text-muted]({seat_word(v.controls[rid])})[/]"]
             spent = trace.spent.get(rid, 0)
             lines.append(f"[$text-muted]spends {spent} of {plural(role.budget, 'point')} (upkeep and deals made "
                          "included)[/]")
@@ -151,9 +160,10 @@ class RevealScreen(PhaseScreen):
             cards.append(Static("\n".join(lines), classes="card"))
         grid.mount_all(cards)
         deals = self.query_one("#reveal-deals", Static)
-        rejected = {r.order.move: r.reason for r in trace.orders if not r.accepted and s.moves[r.order.move].deal}
-        dl = [deal_line(rules, o, rejected.get(o.move, "") if o.status.made else "") for o in offers]
-        for eid in flow.pending_injects:
+        rejected = {r.order.move: r.reason for r in trace.orders
+                    if not r.accepted and r.order.role in shown and s.moves[r.order.move].deal}
+        dl = [deal_line(rules, o, rejected.get(o.move, "") if Status(o.status).made else "") for o in offers]
+        for eid in v.injects:
             dl.append(f"» Facilitator's event [b]{escape(s.events[eid].name)}[/b] fires when the round resolves.")
         deals.update("[b]Deals and events[/b]\n" + "\n".join(dl) if dl
                      else "[b]Deals[/b]\n[$text-muted]No deals were offered.[/]")

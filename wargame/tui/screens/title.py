@@ -245,7 +245,7 @@ class TitleScreen(PhaseScreen):
         self.post_message(StartGame(self.current, self.seed, dict(self.seats), self.pin))
 
     def _show_pin(self) -> None:
-        value = "[b]set[/b] (F2 on a team's screen asks for it)" if self.pin else "none: a solo game, F2 opens the console"
+        value = "[b]set[/b] (F2 asks for it away from the console)" if self.pin else "none: a solo game, F2 opens the console"
         self.query_one("#pin-info", Static).update(
             f"[b]Facilitator PIN[/b] {value} · [@click=screen.pin]change \\[P][/]")
 
@@ -295,7 +295,7 @@ class TitleScreen(PhaseScreen):
 
         def done(path: Path | None) -> None:
             if path is not None:
-                self.post_message(OpenSave(path))
+                self.post_message(OpenSave(path, self.pin))
 
         self.app.push_screen(SavePicker(saves, "Load a saved game"), done)
 

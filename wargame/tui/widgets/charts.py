@@ -10,7 +10,7 @@ from typing import Any
 from rich.text import Text
 from textual_plotext import PlotextPlot
 
-from wargame.engine.fixed import to_float
+from wargame.fixed import to_float
 
 MARKERS = ("●", "■", "▲", "◆", "✚", "✱", "○", "□")
 # plotext colour names, each a distinct ANSI colour ("yellow+" is none at all in plotext,

@@ -125,13 +125,7 @@ def role_name(rules: "Rules", role: str | None) -> str:
 
 
 def seat_word(seat: str) -> str:
-    return "human" if seat == "human" else "bot"
-
-
-def upkeep_of(rules: "Rules", state: Any, role: str, revoked: set[str] | frozenset[str] = frozenset()) -> int:
-    from wargame.engine.budget import upkeep
-
-    return upkeep(rules, state, role, revoked)
+    return {"human": "human", "script": "scripted"}.get(seat, "bot")
 
 
 def plural(n: int, word: str) -> str:
@@ -205,12 +199,16 @@ class PhaseBar(Widget):
         clock = getattr(app, "clock_text", "")
         observer = bool(getattr(app, "observer", False))
         style = self.get_component_rich_style
+        # The seat at the keyboard for this bar's screen (a team's own screen names the team).
+        label = app.seat_label(self.screen) if hasattr(app, "seat_label") else (
+            "OBSERVER" if observer else "FACILITATOR")
+        if note.upper() == label:
+            note = ""  # "ORDERS: China  CHINA" says it twice
         right = Text(no_wrap=True, end="")
         right.append(f" {phase}: {note} " if note else f" {phase} ", style("phasebar--phase"))
         if clock:
             right.append(f" {clock} ", style("phasebar--expired" if clock.startswith("TIME!") else "phasebar--clock"))
-        right.append(" OBSERVER " if observer else " FACILITATOR ",
-                     style("phasebar--observer" if observer else "phasebar--seat"))
+        right.append(f" {label} ", style("phasebar--observer" if observer else "phasebar--seat"))
         room = max(self.size.width - right.cell_len - 2, 0)
         left = Text(" " + clip(getattr(app, "round_text", "") or "wargame", room), no_wrap=True, end="")
         left.pad_right(max(self.size.width - left.cell_len - right.cell_len, 0))
@@ -276,6 +274,7 @@ class RoleTable(DataTable):
         self.show_cursor = False
 
     def show(self, session: "Session") -> None:
+        from wargame.engine.budget import upkeep
         from wargame.engine.scoring import scores
 
         rules = session.rules
@@ -291,7 +290,7 @@ class RoleTable(DataTable):
                 d = now[rid] - before[rid]
                 t.append(f"{arrow(d)} {fmt_delta(d)}" if abs(d) >= 0.05 else "▬ 0",
                          style=theme_var(self, "text-primary" if d > 0 else "text-warning") if abs(d) >= 0.05 else "")
-            up = upkeep_of(rules, state, rid)
+            up = upkeep(rules, state, rid)
             budget = f"{role.budget}" + (f" (−{up} upkeep)" if up and not narrow else f" −{up}" if up else "")
             label = f"{clip(role.name, 22)} ({role.short})" if narrow else f"{role.name} ({role.short})"
             rows.append((rid, [Text(label, style="bold"),

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Static
 from wargame.engine.explain import Why, WhyRow, explain, fmt_amount, places, total_fixed
 from wargame.engine.rules import Rules
 from wargame.engine.state import RoundTrace
-from wargame.evidence.base import Evidence
+from wargame.scenario.seeds import Evidence
 
 COLUMNS = ("Source", "Kind", "Role", "Change", "Roll", "Cites", "Rationale")
 

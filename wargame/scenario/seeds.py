@@ -1,4 +1,10 @@
-"""Sources and facts, read from ``seeds/sources.yaml`` and ``seeds/facts.yaml``."""
+"""Sources and facts, read from ``seeds/sources.yaml`` and ``seeds/facts.yaml``.
+
+The seeds are an input file format beside the scenario's own, and the scenario loader
+checks every citation against them while it loads; so they are read in this layer.
+Looking facts up for a game (which seeds go with a save, indexes by indicator) is
+:mod:`wargame.evidence`, a layer above.
+"""
 
 from __future__ import annotations
 

@@ -40,15 +40,25 @@ from wargame.engine.state import State
 HORIZON = 3
 NOISE = 0.25
 EXPLORE = 0.08
+# A candidate whose look-ahead game is, for the deciding role, this many points of utility
+# (0-100) worse than doing without it after one round is not played further (see _hopeless).
+SCREEN = 0.01
+SCREEN_ROUNDS = 1  # checked after each of the first rounds (never after the last: that is the value)
 
 
 class _Shared:
-    """Per recent position (state and rules, a few at a time): the end values of the
-    look-ahead games played from it, and each role's legal plays there."""
+    """Per recent position (state and rules, a few at a time): the look-ahead games played
+    from it (each game's states, one per round played so far), and each role's legal plays.
+
+    The start of a game is one position for every game of a scenario (the same initial
+    state), so it is also found by its content: the games of a batch share their first
+    round's look-ahead. Later positions are found by identity only (a repeated seed in one
+    process plays its look-ahead again, as a lone game would)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.positions: dict[tuple[int, int], tuple[Rules, State, dict[object, object]]] = {}
+        self.starts: dict[tuple[int, State], tuple[Rules, dict[object, object]]] = {}
 
     def table(self, rules: Rules, state: State) -> dict[object, object]:
         key = (id(rules), id(state))
@@ -56,12 +66,28 @@ class _Shared:
         if hit is not None and hit[0] is rules and hit[1] is state:
             return hit[2]
         with self.lock:
+            table: dict[object, object] | None = None
+            if state.round == 0:
+                start = self.starts.get((id(rules), state))
+                if start is not None and start[0] is rules:
+                    table = start[1]
+                else:
+                    if len(self.starts) >= 4:
+                        self.starts.clear()
+                    table = {}
+                    self.starts[(id(rules), state)] = (rules, table)
             if len(self.positions) >= 16:
                 self.positions.clear()
-            table: dict[object, object] = {}
+            if table is None:
+                table = {}
             # The objects are kept with their table, so their ids are not reused while it lives.
             self.positions[key] = (rules, state, table)
         return table
+
+    def clear(self) -> None:
+        with self.lock:
+            self.positions.clear()
+            self.starts.clear()
 
 
 _SHARED = _Shared()
@@ -91,20 +117,28 @@ def _key(rules: Rules, orders: list[Order]) -> frozenset[Order]:
     return frozenset(o for o in orders if o.kind != "respond" or (o.move in offered and o.answer != "reject"))
 
 
+def _path(rules: Rules, state: State, orders: Sequence[Order], seed: int, rounds: int) -> tuple[int, ...]:
+    """The values after ``rounds`` rounds of a look-ahead game (fewer if the game ends):
+    these orders now, then none. A game is played only as far as it has been asked for,
+    and its states are kept, so looking further continues it."""
+    table = _SHARED.table(rules, state)
+    key = (_key(rules, list(orders)), seed)
+    path: list[State] | None = table.get(key)  # type: ignore[assignment]
+    if path is None:
+        path = [state]
+        table[key] = path
+    if len(path) <= rounds:
+        last = rules.scenario.rounds
+        st = path[-1]
+        while len(path) <= rounds and st.round < last:
+            st = advance(rules, st, orders if len(path) == 1 else (), round_rng(seed, st.round + 1))
+            path.append(st)
+    return path[min(rounds, len(path) - 1)].values
+
+
 def _end(rules: Rules, state: State, orders: list[Order], seed: int, horizon: int) -> tuple[int, ...]:
     """The values at the end of a look-ahead game: these orders now, then none."""
-    table = _SHARED.table(rules, state)
-    key = (_key(rules, orders), seed, horizon)
-    end = table.get(key)
-    if end is None:
-        st = state
-        last = rules.scenario.rounds
-        for h in range(horizon):
-            if st.round >= last:
-                break
-            st = advance(rules, st, orders if h == 0 else (), round_rng(seed, st.round + 1))
-        end = table[key] = st.values
-    return end  # type: ignore[return-value]
+    return _path(rules, state, orders, seed, horizon)
 
 
 def _ctx(rules: Rules, state: State) -> Ctx:
@@ -140,8 +174,25 @@ def offered_deals(rules: Rules, role: str) -> list[str]:
     return [mid for mid, m in rules.scenario.moves.items() if m.deal and m.deal.counterparty == role]
 
 
-def _value(rules: Rules, state: State, role: str, orders: list[Order], seed: int, horizon: int) -> float:
-    return utility(rules, _end(rules, state, orders, seed, horizon), role)
+def _value(rules: Rules, state: State, role: str, orders: Sequence[Order], seed: int, horizon: int) -> float:
+    return utility(rules, _path(rules, state, orders, seed, horizon), role)
+
+
+def _hopeless(rules: Rules, state: State, role: str, trials: Sequence[Sequence[Order]], base: Sequence[Order],
+              seed: int, horizon: int) -> bool:
+    """Whether every one of these look-ahead games is, for ``role``, clearly worse than
+    ``base`` (by more than SCREEN) part of the way, so that it is not played to the end:
+    checked after each round but the last.
+
+    A screen, not a proof: a move that costs now and pays later can recover in the
+    rounds not played. On 800 recorded decisions the screen changed none
+    (tests/benchmarks/bench_bots.py counts them)."""
+    rounds_left = rules.scenario.rounds - state.round
+    for k in range(1, min(horizon, rounds_left, SCREEN_ROUNDS + 1)):
+        b = utility(rules, _path(rules, state, base, seed, k), role) - SCREEN
+        if all(utility(rules, _path(rules, state, t, seed, k), role) < b for t in trials):
+            return True
+    return False
 
 
 def _cost(rules: Rules, o: Order) -> int:
@@ -184,6 +235,12 @@ def choose_offers(rules: Rules, state: State, role: str, rng: random.Random, hor
         m = s.moves[o.move]
         if m.deal is None or any(c.move == o.move for c in committed) or _cost(rules, o) > budget:
             continue
+        # Made on any terms (accepted, or renegotiated and taken), would the deal clearly
+        # hurt the proposer? Then it is not offered, whatever the answer would be.
+        made = [[*committed, o, Order(m.deal.counterparty, o.move, "respond", answer=a)]
+                for a in (("accept", "renegotiate") if m.deal.renegotiated else ("accept",))]
+        if _hopeless(rules, state, role, made, committed, seed, horizon):
+            continue
         answer = best_answer(rules, state, m.deal.counterparty, o, seed, horizon)
         if answer == "reject" or (answer == "renegotiate"
                                   and not answer_counter(rules, state, role, o, seed, horizon)):
@@ -221,14 +278,14 @@ def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, hor
             orders.append(Order(role, mid, "respond", answer=best))
             budget -= cost
 
-    base = _value(rules, state, role, [*committed, *orders], seed, horizon)
-    scored: list[tuple[float, Order]] = []
+    settled = [*committed, *orders]
+    cands: list[tuple[Order, int, list[Order], float]] = []  # order, cost, look-ahead orders, temperament
     taken = {c.move for c in committed}
     for o in legal_plays(rules, state, role):
         cost = _cost(rules, o)
         if cost > budget or o.move in taken:
             continue
-        trial = [*committed, *orders, o]
+        trial = [*settled, o]
         m = s.moves[o.move]
         if m.deal and not deals:
             continue
@@ -239,11 +296,22 @@ def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, hor
             if answer == "reject":
                 continue
             trial.append(Order(m.deal.counterparty, o.move, "respond", answer=answer))
-        gain = _value(rules, state, role, trial, seed, horizon) - base
-        gain *= 1.0 + rng.uniform(-NOISE, NOISE)
-        scored.append((gain / max(cost, 1), o))
+        cands.append((o, cost, trial, 1.0 + rng.uniform(-NOISE, NOISE)))
+    # The random draws come in the same order as when every candidate was scored first: the
+    # temperaments, then whether to explore. Exploring may pick any candidate, so then every
+    # one is played to the end; otherwise only a candidate with a positive gain can be
+    # chosen, and one clearly losing after a round is not played further (_hopeless).
+    explore = bool(cands) and rng.random() < EXPLORE
+    base = _value(rules, state, role, settled, seed, horizon)
+    scored: list[tuple[float, Order]] = []
+    for o, cost, trial, temper in cands:
+        if not explore and _hopeless(rules, state, role, [trial], settled, seed, horizon):
+            gain = -1.0  # clearly losing part of the way: not chosen (only exploring could pick it)
+        else:
+            gain = _value(rules, state, role, trial, seed, horizon) - base
+        scored.append((gain * temper / max(cost, 1), o))
     scored.sort(key=lambda t: (-t[0], t[1]))
-    if scored and rng.random() < EXPLORE:
+    if explore:
         # Now and then try something else, so bots do not all play alike.
         i = rng.randrange(len(scored))
         scored.insert(0, (max(scored[i][0], 1e-9), scored.pop(i)[1]))

@@ -21,6 +21,14 @@ we?) play. A game's end values are kept per position, keyed by the orders that c
 change the outcome (an answer to a deal nobody offers, or a refusal, changes
 nothing), and played once. A bot decision plays about a third of the look-ahead
 rounds it used to for the same choice rule (tests/benchmarks/bench_bots.py).
+
+A game is played only as far as it has been asked for, and continued later. A candidate
+order (or deal) that leaves the deciding role clearly worse off after one round than doing
+without it (by more than SCREEN points) is not played to the end, since only a candidate
+that gains can be chosen; when the bot explores (any candidate may be picked) every one is
+played out. This is a screen, not a proof, so tests/test_bots.py and bench_bots.py count
+the decisions it changes. The start of a game is the same position in every game of a
+scenario, so the games of a batch share their first round's look-ahead.
 """
 
 from __future__ import annotations
@@ -93,16 +101,29 @@ class _Shared:
 _SHARED = _Shared()
 
 
+_SEEDS: dict[int, tuple[State, int]] = {}  # id(state) -> (state, seed): asked a dozen times a round
+
+
 def lookahead_seed(state: State) -> int:
     """The luck of look-ahead games from a position: the same for every role deciding there."""
+    hit = _SEEDS.get(id(state))
+    if hit is not None and hit[0] is state:
+        return hit[1]
     blob = b"wargame-lookahead:%d:" % state.round + ",".join(map(str, state.values)).encode()
-    return int.from_bytes(hashlib.blake2b(blob, digest_size=4).digest(), "big") >> 2
+    seed = int.from_bytes(hashlib.blake2b(blob, digest_size=4).digest(), "big") >> 2
+    if len(_SEEDS) >= 16:
+        _SEEDS.clear()
+    _SEEDS[id(state)] = (state, seed)  # the state is kept, so its id is not reused meanwhile
+    return seed
 
 
 def _key(rules: Rules, orders: list[Order]) -> frozenset[Order]:
     """The orders that can change a look-ahead game's outcome. An answer to a deal nobody
     in the set offers, or a refusal, changes nothing; nor does a lone deal offer that is
     not taken (refused, unanswered, or walked away from): the game is the no-orders game."""
+    moves = rules.scenario.moves
+    if all(o.kind == "play" and o.move in moves and moves[o.move].deal is None for o in orders):
+        return frozenset(orders)  # no deal among them: every order counts
     plays = [o for o in orders if o.kind == "play"]
     if len(plays) == 1:
         deal = rules.scenario.moves[plays[0].move].deal if plays[0].move in rules.scenario.moves else None

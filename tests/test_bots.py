@@ -1,0 +1,96 @@
+"""The bots' look-ahead bookkeeping: games continued where they stopped, the start position
+shared by a batch's games, and the screen that stops playing clearly losing candidates.
+
+None of these may change what a bot does, except the screen, which is a bet: it is checked
+here on every position of a few games of both scenarios (the figures on 800 recorded
+positions are in tests/benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+
+import wargame.engine.bots as bots
+from wargame.engine.game import bot_rng
+from wargame.engine.resolve import advance, round_rng
+from wargame.engine.rules import Rules
+from wargame.engine.state import State
+from wargame.play.headless import play_session
+from wargame.scenario.loader import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = {"mini": ROOT / "tests" / "data" / "mini.yaml", "tech-contest": ROOT / "scenarios" / "tech-contest.yaml"}
+
+
+@functools.cache
+def rules_of(name: str) -> Rules:
+    return Rules(load_scenario(SCENARIOS[name]))
+
+
+class Counting:
+    """Counts the look-ahead rounds the bots play."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.n = 0
+
+        def counted(*a, **k):  # type: ignore[no-untyped-def]
+            self.n += 1
+            return advance(*a, **k)
+
+        monkeypatch.setattr(bots, "advance", counted)
+
+
+def test_a_lookahead_game_continued_is_the_game_played_at_once() -> None:
+    rules = rules_of("tech-contest")
+    state = play_session(rules.loaded, 3, rules=rules).game.states[2]
+    role = rules.roles[0]
+    o = bots.legal_plays(rules, state, role)[0]
+    seed = bots.lookahead_seed(state)
+    bots._SHARED.clear()
+    partial = [bots._path(rules, state, [o], seed, k) for k in (1, 2, 3)]
+    st, by_hand = state, []
+    for h in range(3):
+        st = advance(rules, st, [o] if h == 0 else (), round_rng(seed, st.round + 1))
+        by_hand.append(st.values)
+    assert partial == by_hand
+    bots._SHARED.clear()
+    assert bots._path(rules, state, [o], seed, 3) == by_hand[2]  # played at once
+
+
+def test_the_games_of_a_batch_share_the_start_position_and_are_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = rules_of("mini")
+    bots._SHARED.clear()
+    cold = Counting(monkeypatch)
+    first = play_session(rules.loaded, 11, rules=rules).events
+    cold_rounds = cold.n
+    play_session(rules.loaded, 12, rules=rules)  # another game: its start is the same position
+    bots._SHARED.positions.clear()  # only the start position is remembered from here
+    warm = Counting(monkeypatch)
+    again = play_session(rules.loaded, 11, rules=rules).events
+    assert again == first
+    assert warm.n < cold_rounds
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_the_screen_changes_no_decision_on_these_games(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every bot decision on every position of three bot games, with and without the screen."""
+    rules = rules_of(name)
+    positions: list[State] = [st for seed in (1, 2, 3) for st in play_session(rules.loaded, seed, rules=rules).game.states[:-1]]
+    work = {}
+    decided = {}
+    for screen in (float("inf"), bots.SCREEN):
+        monkeypatch.setattr(bots, "SCREEN", screen)
+        count = Counting(monkeypatch)
+        out = []
+        for k, st in enumerate(positions):
+            bots._SHARED.clear()
+            for role in rules.roles:
+                out.append(bots.choose_orders(rules, st, role, bot_rng(k, st.round + 1, role)))
+                out.append(bots.choose_offers(rules, st, role, bot_rng(k, st.round + 1, role)))
+        decided[screen], work[screen] = out, count.n
+    with_screen, without = decided[bots.SCREEN], decided[float("inf")]
+    assert with_screen == without
+    assert work[bots.SCREEN] < work[float("inf")]

@@ -117,7 +117,7 @@ def lookahead_seed(state: State) -> int:
     return seed
 
 
-def _key(rules: Rules, orders: list[Order]) -> frozenset[Order]:
+def _key(rules: Rules, orders: Sequence[Order]) -> frozenset[Order]:
     """The orders that can change a look-ahead game's outcome. An answer to a deal nobody
     in the set offers, or a refusal, changes nothing; nor does a lone deal offer that is
     not taken (refused, unanswered, or walked away from): the game is the no-orders game."""
@@ -142,8 +142,12 @@ def _path(rules: Rules, state: State, orders: Sequence[Order], seed: int, rounds
     """The values after ``rounds`` rounds of a look-ahead game (fewer if the game ends):
     these orders now, then none. A game is played only as far as it has been asked for,
     and its states are kept, so looking further continues it."""
-    table = _SHARED.table(rules, state)
-    key = (_key(rules, list(orders)), seed)
+    return _walk(_SHARED.table(rules, state), rules, state, orders, seed, rounds).values
+
+
+def _walk(table: dict[object, object], rules: Rules, state: State, orders: Sequence[Order], seed: int,
+          rounds: int) -> State:
+    key = (_key(rules, orders), seed)
     path: list[State] | None = table.get(key)  # type: ignore[assignment]
     if path is None:
         path = [state]
@@ -154,7 +158,7 @@ def _path(rules: Rules, state: State, orders: Sequence[Order], seed: int, rounds
         while len(path) <= rounds and st.round < last:
             st = advance(rules, st, orders if len(path) == 1 else (), round_rng(seed, st.round + 1))
             path.append(st)
-    return path[min(rounds, len(path) - 1)].values
+    return path[min(rounds, len(path) - 1)]
 
 
 def _end(rules: Rules, state: State, orders: list[Order], seed: int, horizon: int) -> tuple[int, ...]:
@@ -196,7 +200,14 @@ def offered_deals(rules: Rules, role: str) -> list[str]:
 
 
 def _value(rules: Rules, state: State, role: str, orders: Sequence[Order], seed: int, horizon: int) -> float:
-    return utility(rules, _path(rules, state, orders, seed, horizon), role)
+    """``role``'s utility at the end of a look-ahead game (kept: the base game is asked often)."""
+    table = _SHARED.table(rules, state)
+    st = _walk(table, rules, state, orders, seed, horizon)
+    key = ("utility", id(st), role)  # the state lives in its game's path as long as the table
+    u: float | None = table.get(key)  # type: ignore[assignment]
+    if u is None:
+        u = table[key] = utility(rules, st.values, role)
+    return u
 
 
 def _hopeless(rules: Rules, state: State, role: str, trials: Sequence[Sequence[Order]], base: Sequence[Order],
@@ -210,8 +221,8 @@ def _hopeless(rules: Rules, state: State, role: str, trials: Sequence[Sequence[O
     (tests/benchmarks/bench_bots.py counts them)."""
     rounds_left = rules.scenario.rounds - state.round
     for k in range(1, min(horizon, rounds_left, SCREEN_ROUNDS + 1)):
-        b = utility(rules, _path(rules, state, base, seed, k), role) - SCREEN
-        if all(utility(rules, _path(rules, state, t, seed, k), role) < b for t in trials):
+        b = _value(rules, state, role, base, seed, k) - SCREEN
+        if all(_value(rules, state, role, t, seed, k) < b for t in trials):
             return True
     return False
 

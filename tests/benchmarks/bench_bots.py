@@ -14,6 +14,10 @@ Not run by default (see README.md here). On scenarios/tech-contest.yaml:
 3. **Head-to-head**: for each role, games where that role is played by the new bot and the
    others by old bots, against games of old bots only, same seeds: the role's final score,
    mean difference and its standard error (paired by seed).
+4. **The screen in the app's games**: all-bot games through the round's flow (negotiation
+   included); every bot decision is taken again with the screen (bots.SCREEN) off, and the
+   decisions that differ are counted. (With the screen off the bots are the bots before it,
+   decision for decision and look-ahead round for round.)
 
 Figures are printed; the test only checks that it ran. CPU time: process_time.
 
@@ -23,6 +27,7 @@ Figures are printed; the test only checks that it ran. CPU time: process_time.
 from __future__ import annotations
 
 import os
+import random
 import statistics
 import sys
 import time
@@ -45,6 +50,7 @@ from wargame.scenario.loader import load_scenario  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 GAMES = int(os.environ.get("BENCH_GAMES", "20"))
+FLOW_GAMES = int(os.environ.get("BENCH_FLOW_GAMES", "30"))
 EVAL_SEEDS = 8
 HORIZON = 3
 
@@ -148,7 +154,48 @@ def run() -> dict[str, float]:
         m, s = statistics.fmean(d), statistics.stdev(d) / len(d) ** 0.5
         h2h[role] = m
         print(f"    {role:<5} new - old: mean {m:+.3f} points (standard error {s:.3f})")
+    # 4. The screen (bots.SCREEN) in the app's own games: all-bot games through the round's
+    # flow (negotiation included), every bot decision taken again with the screen off.
+    changed, total = screen_in_flow_games(rules, FLOW_GAMES)
+    print(f"  the screen in {FLOW_GAMES} all-bot games (the flow, negotiation included): "
+          f"{changed['orders']}/{total['orders']} orders decisions and {changed['offers']}/{total['offers']} "
+          "offer decisions differ from the same bot without it")
     return {"decision_mean": mean, "decision_se": se, **h2h}
+
+
+def screen_in_flow_games(rules: Rules, games: int) -> tuple[dict[str, int], dict[str, int]]:
+    from wargame.play.headless import play_session
+
+    changed = {"orders": 0, "offers": 0}
+    total = {"orders": 0, "offers": 0}
+    originals = {"orders": new_bots.choose_orders, "offers": new_bots.choose_offers}
+
+    def twice(kind: str) -> Callable[..., list[Order]]:
+        fn = originals[kind]
+
+        def both(rules: Rules, state: State, role: str, rng: random.Random, *a: object, **k: object) -> list[Order]:
+            start = rng.getstate()
+            out = fn(rules, state, role, rng, *a, **k)  # type: ignore[arg-type]
+            again = random.Random()
+            again.setstate(start)
+            screen, new_bots.SCREEN = new_bots.SCREEN, float("inf")
+            try:
+                ref = fn(rules, state, role, again, *a, **k)  # type: ignore[arg-type]
+            finally:
+                new_bots.SCREEN = screen
+            total[kind] += 1
+            changed[kind] += sorted(out) != sorted(ref)
+            return out
+
+        return both
+
+    new_bots.choose_orders, new_bots.choose_offers = twice("orders"), twice("offers")  # type: ignore[assignment]
+    try:
+        for seed in range(1, games + 1):
+            play_session(rules.loaded, seed, rules=rules)
+    finally:
+        new_bots.choose_orders, new_bots.choose_offers = originals["orders"], originals["offers"]  # type: ignore[assignment]
+    return changed, total
 
 
 def test_benchmark_bots() -> None:

@@ -94,3 +94,15 @@ def test_the_screen_changes_no_decision_on_these_games(name: str, monkeypatch: p
     with_screen, without = decided[bots.SCREEN], decided[float("inf")]
     assert with_screen == without
     assert work[bots.SCREEN] < work[float("inf")]
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_the_bots_scorer_is_the_utility_to_the_last_bit(name: str) -> None:
+    from wargame.engine.scoring import utility
+
+    rules = rules_of(name)
+    states = [st for seed in (1, 2) for st in play_session(rules.loaded, seed, rules=rules).game.states]
+    lo_hi = [tuple(rules.lo), tuple(rules.hi)]  # the bounds themselves: the extremes of every term
+    for values in [st.values for st in states] + lo_hi:
+        for role in rules.roles:
+            assert bots._scorer(rules, role)(values) == utility(rules, values, role)

@@ -36,13 +36,12 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from wargame.engine import budget as _budget
 from wargame.engine.orders import Order
 from wargame.engine.resolve import Ctx, advance, check_order, round_rng, start_ctx
-from wargame.engine.rules import Rules
-from wargame.engine.scoring import utility
+from wargame.engine.rules import SCALE, Rules
 from wargame.engine.state import State
 
 HORIZON = 3
@@ -138,27 +137,85 @@ def _key(rules: Rules, orders: Sequence[Order]) -> frozenset[Order]:
     return frozenset(o for o in orders if o.kind != "respond" or (o.move in offered and o.answer != "reject"))
 
 
-def _path(rules: Rules, state: State, orders: Sequence[Order], seed: int, rounds: int) -> tuple[int, ...]:
-    """The values after ``rounds`` rounds of a look-ahead game (fewer if the game ends):
-    these orders now, then none. A game is played only as far as it has been asked for,
-    and its states are kept, so looking further continues it."""
-    return _walk(_SHARED.table(rules, state), rules, state, orders, seed, rounds).values
+_SCORERS: dict[tuple[int, str], tuple[Rules, Callable[[Sequence[int]], float]]] = {}
 
 
-def _walk(table: dict[object, object], rules: Rules, state: State, orders: Sequence[Order], seed: int,
-          rounds: int) -> State:
+def _scorer(rules: Rules, role: str) -> Callable[[Sequence[int]], float]:
+    """scoring.utility for one role, its objectives read once: the same arithmetic in the
+    same order, so the same floats (look-ahead reads a utility hundreds of times a game)."""
+    hit = _SCORERS.get((id(rules), role))
+    if hit is not None and hit[0] is rules:
+        return hit[1]
+    terms = []
+    wsum = 0.0
+    for o in rules.objectives[role]:
+        lo, hi = rules.lo[o.slot], rules.hi[o.slot]
+        terms.append((o.slot, lo, hi - lo, o.goal, (o.target or 0) * SCALE, o.weight))
+        wsum += o.weight
+
+    def score(values: Sequence[int]) -> float:
+        total = 0.0
+        for slot, lo, span, goal, target, weight in terms:
+            if goal == "min":
+                x = 1.0 - (values[slot] - lo) / span
+            elif goal == "target":
+                x = max(0.0, 1.0 - abs(values[slot] - target) / span)
+            else:
+                x = (values[slot] - lo) / span
+            total += weight * x
+        return 100.0 * total / wsum
+
+    if len(_SCORERS) >= 64:
+        _SCORERS.clear()
+    _SCORERS[(id(rules), role)] = (rules, score)  # the rules are kept, so the id is not reused
+    return score
+
+
+class _Game:
+    """A look-ahead game from a position: these orders now, then none. It is played only as
+    far as it has been asked for, and its states are kept, so looking further continues it;
+    so are the utilities read from them."""
+
+    __slots__ = ("rules", "orders", "seed", "states", "utilities")
+
+    def __init__(self, rules: Rules, state: State, orders: Sequence[Order], seed: int) -> None:
+        self.rules, self.orders, self.seed = rules, tuple(orders), seed
+        self.states = [state]
+        self.utilities: dict[tuple[str, int], float] = {}
+
+    def at(self, rounds: int) -> State:
+        """The state after ``rounds`` rounds (fewer if the game ends first)."""
+        states = self.states
+        if len(states) <= rounds:
+            last = self.rules.scenario.rounds
+            st = states[-1]
+            while len(states) <= rounds and st.round < last:
+                st = advance(self.rules, st, self.orders if len(states) == 1 else (), round_rng(self.seed, st.round + 1))
+                states.append(st)
+        return states[min(rounds, len(states) - 1)]
+
+    def utility(self, role: str, rounds: int) -> float:
+        """``role``'s utility after ``rounds`` rounds (the state at() gives)."""
+        u = self.utilities.get((role, rounds))
+        if u is None:
+            u = self.utilities[(role, rounds)] = _scorer(self.rules, role)(self.at(rounds).values)
+        return u
+
+
+def _game(rules: Rules, state: State, orders: Sequence[Order], seed: int) -> _Game:
+    """The look-ahead game of these orders from this position (the same object for every
+    set of orders with the same outcome: see _key)."""
+    table = _SHARED.table(rules, state)
     key = (_key(rules, orders), seed)
-    path: list[State] | None = table.get(key)  # type: ignore[assignment]
-    if path is None:
-        path = [state]
-        table[key] = path
-    if len(path) <= rounds:
-        last = rules.scenario.rounds
-        st = path[-1]
-        while len(path) <= rounds and st.round < last:
-            st = advance(rules, st, orders if len(path) == 1 else (), round_rng(seed, st.round + 1))
-            path.append(st)
-    return path[min(rounds, len(path) - 1)]
+    game: _Game | None = table.get(key)  # type: ignore[assignment]
+    if game is None:
+        game = table[key] = _Game(rules, state, orders, seed)
+    return game
+
+
+def _path(rules: Rules, state: State, orders: Sequence[Order], seed: int, rounds: int) -> tuple[int, ...]:
+    """The values after ``rounds`` rounds of a look-ahead game (fewer if the game ends)."""
+    return _game(rules, state, orders, seed).at(rounds).values
 
 
 def _end(rules: Rules, state: State, orders: list[Order], seed: int, horizon: int) -> tuple[int, ...]:
@@ -200,29 +257,21 @@ def offered_deals(rules: Rules, role: str) -> list[str]:
 
 
 def _value(rules: Rules, state: State, role: str, orders: Sequence[Order], seed: int, horizon: int) -> float:
-    """``role``'s utility at the end of a look-ahead game (kept: the base game is asked often)."""
-    table = _SHARED.table(rules, state)
-    st = _walk(table, rules, state, orders, seed, horizon)
-    key = ("utility", id(st), role)  # the state lives in its game's path as long as the table
-    u: float | None = table.get(key)  # type: ignore[assignment]
-    if u is None:
-        u = table[key] = utility(rules, st.values, role)
-    return u
+    return _game(rules, state, orders, seed).utility(role, horizon)
 
 
-def _hopeless(rules: Rules, state: State, role: str, trials: Sequence[Sequence[Order]], base: Sequence[Order],
-              seed: int, horizon: int) -> bool:
+def _hopeless(rules: Rules, state: State, role: str, trials: Sequence[_Game], base: _Game, horizon: int) -> bool:
     """Whether every one of these look-ahead games is, for ``role``, clearly worse than
     ``base`` (by more than SCREEN) part of the way, so that it is not played to the end:
-    checked after each round but the last.
+    checked after each of the first SCREEN_ROUNDS rounds, never after the last.
 
     A screen, not a proof: a move that costs now and pays later can recover in the
     rounds not played. On 800 recorded decisions the screen changed none
     (tests/benchmarks/bench_bots.py counts them)."""
     rounds_left = rules.scenario.rounds - state.round
     for k in range(1, min(horizon, rounds_left, SCREEN_ROUNDS + 1)):
-        b = _value(rules, state, role, base, seed, k) - SCREEN
-        if all(_value(rules, state, role, t, seed, k) < b for t in trials):
+        b = base.utility(role, k) - SCREEN
+        if all(t.utility(role, k) < b for t in trials):
             return True
     return False
 
@@ -233,6 +282,15 @@ def _cost(rules: Rules, o: Order) -> int:
 
 def best_answer(rules: Rules, state: State, role: str, offer: Order, seed: int, horizon: int = HORIZON) -> str:
     """The answer to a deal offer that serves ``role``'s own objectives best."""
+    table = _SHARED.table(rules, state)
+    key = ("answer", role, offer, seed, horizon)  # asked by the proposer, then by the table
+    hit: str | None = table.get(key)  # type: ignore[assignment]
+    if hit is None:
+        hit = table[key] = _best_answer(rules, state, role, offer, seed, horizon)
+    return hit
+
+
+def _best_answer(rules: Rules, state: State, role: str, offer: Order, seed: int, horizon: int) -> str:
     m = rules.scenario.moves[offer.move]
     answers = ["accept", "reject"] + (["renegotiate"] if m.deal and m.deal.renegotiated else [])
     best, best_v = "reject", None
@@ -269,9 +327,9 @@ def choose_offers(rules: Rules, state: State, role: str, rng: random.Random, hor
             continue
         # Made on any terms (accepted, or renegotiated and taken), would the deal clearly
         # hurt the proposer? Then it is not offered, whatever the answer would be.
-        made = [[*committed, o, Order(m.deal.counterparty, o.move, "respond", answer=a)]
+        made = [_game(rules, state, [*committed, o, Order(m.deal.counterparty, o.move, "respond", answer=a)], seed)
                 for a in (("accept", "renegotiate") if m.deal.renegotiated else ("accept",))]
-        if _hopeless(rules, state, role, made, committed, seed, horizon):
+        if _hopeless(rules, state, role, made, _game(rules, state, committed, seed), horizon):
             continue
         answer = best_answer(rules, state, m.deal.counterparty, o, seed, horizon)
         if answer == "reject" or (answer == "renegotiate"
@@ -334,13 +392,15 @@ def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, hor
     # one is played to the end; otherwise only a candidate with a positive gain can be
     # chosen, and one clearly losing after a round is not played further (_hopeless).
     explore = bool(cands) and rng.random() < EXPLORE
-    base = _value(rules, state, role, settled, seed, horizon)
+    base_game = _game(rules, state, settled, seed)
+    base = base_game.utility(role, horizon)
     scored: list[tuple[float, Order]] = []
     for o, cost, trial, temper in cands:
-        if not explore and _hopeless(rules, state, role, [trial], settled, seed, horizon):
+        game = _game(rules, state, trial, seed)
+        if not explore and _hopeless(rules, state, role, [game], base_game, horizon):
             gain = -1.0  # clearly losing part of the way: not chosen (only exploring could pick it)
         else:
-            gain = _value(rules, state, role, trial, seed, horizon) - base
+            gain = game.utility(role, horizon) - base
         scored.append((gain * temper / max(cost, 1), o))
     scored.sort(key=lambda t: (-t[0], t[1]))
     if explore:

@@ -67,7 +67,7 @@ def test_the_games_of_a_batch_share_the_start_position_and_are_unchanged(monkeyp
     first = play_session(rules.loaded, 11, rules=rules).events
     cold_rounds = cold.n
     play_session(rules.loaded, 12, rules=rules)  # another game: its start is the same position
-    bots._SHARED.positions.clear()  # only the start position is remembered from here
+    bots._SHARED.clear(starts=False)  # only the start position is remembered from here
     warm = Counting(monkeypatch)
     again = play_session(rules.loaded, 11, rules=rules).events
     assert again == first

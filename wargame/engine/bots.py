@@ -66,8 +66,18 @@ class _Shared:
         self.lock = threading.Lock()
         self.positions: dict[tuple[int, int], tuple[Rules, State, dict[object, object]]] = {}
         self.starts: dict[tuple[int, State], tuple[Rules, dict[object, object]]] = {}
+        # The position asked for last (most asks are for the same one, many times over).
+        self.last: tuple[Rules | None, State | None, dict[object, object]] = (None, None, {})
 
     def table(self, rules: Rules, state: State) -> dict[object, object]:
+        last = self.last  # one read: another thread may replace it meanwhile
+        if last[0] is rules and last[1] is state:
+            return last[2]
+        table = self._table(rules, state)
+        self.last = (rules, state, table)
+        return table
+
+    def _table(self, rules: Rules, state: State) -> dict[object, object]:
         key = (id(rules), id(state))
         hit = self.positions.get(key)
         if hit is not None and hit[0] is rules and hit[1] is state:
@@ -91,10 +101,13 @@ class _Shared:
             self.positions[key] = (rules, state, table)
         return table
 
-    def clear(self) -> None:
+    def clear(self, starts: bool = True) -> None:
+        """Forget every position (``starts=False``: all but the starts of games)."""
         with self.lock:
             self.positions.clear()
-            self.starts.clear()
+            if starts:
+                self.starts.clear()
+            self.last = (None, None, {})
 
 
 _SHARED = _Shared()
@@ -116,12 +129,25 @@ def lookahead_seed(state: State) -> int:
     return seed
 
 
+_PLAIN: dict[int, tuple[Rules, frozenset[str]]] = {}
+
+
+def _plain_moves(rules: Rules) -> frozenset[str]:
+    """The scenario's moves that are not deals."""
+    hit = _PLAIN.get(id(rules))
+    if hit is None or hit[0] is not rules:
+        if len(_PLAIN) >= 16:
+            _PLAIN.clear()
+        hit = _PLAIN[id(rules)] = (rules, frozenset(mid for mid, m in rules.scenario.moves.items() if m.deal is None))
+    return hit[1]
+
+
 def _key(rules: Rules, orders: Sequence[Order]) -> frozenset[Order]:
     """The orders that can change a look-ahead game's outcome. An answer to a deal nobody
     in the set offers, or a refusal, changes nothing; nor does a lone deal offer that is
     not taken (refused, unanswered, or walked away from): the game is the no-orders game."""
-    moves = rules.scenario.moves
-    if all(o.kind == "play" and o.move in moves and moves[o.move].deal is None for o in orders):
+    plain = _plain_moves(rules)
+    if all(o.kind == "play" and o.move in plain for o in orders):
         return frozenset(orders)  # no deal among them: every order counts
     plays = [o for o in orders if o.kind == "play"]
     if len(plays) == 1:

@@ -251,8 +251,12 @@ def _end(rules: Rules, state: State, orders: list[Order], seed: int, horizon: in
 
 def _ctx(rules: Rules, state: State) -> Ctx:
     # The same context the engine checks preconditions with (acting() included),
-    # so a bot's "legal" is the engine's "legal".
-    return start_ctx(rules, state)
+    # so a bot's "legal" is the engine's "legal"; one per position, for every role.
+    table = _SHARED.table(rules, state)
+    ctx: Ctx | None = table.get("ctx")  # type: ignore[assignment]
+    if ctx is None:
+        ctx = table["ctx"] = start_ctx(rules, state)
+    return ctx
 
 
 def legal_plays(rules: Rules, state: State, role: str) -> list[Order]:

@@ -106,3 +106,31 @@ def test_the_bots_scorer_is_the_utility_to_the_last_bit(name: str) -> None:
     for values in [st.values for st in states] + lo_hi:
         for role in rules.roles:
             assert bots._scorer(rules, role)(values) == utility(rules, values, role)
+
+
+def test_a_lookahead_game_grown_by_two_threads_at_once_is_the_game_grown_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's bots think in a thread while a comparison may play a batch in another: they
+    share look-ahead games (the start position's at least). Here both threads are made to
+    play each round at the same time (each waits for the other inside advance)."""
+    import threading
+
+    rules = rules_of("tech-contest")
+    state = play_session(rules.loaded, 3, rules=rules).game.states[2]
+    seed = bots.lookahead_seed(state)
+    alone = bots._Game(rules, state, (), seed)
+    want = [alone.at(k) for k in (1, 2, 3)]
+    barrier = threading.Barrier(2, timeout=10)
+
+    def slow(*a, **k):  # type: ignore[no-untyped-def]
+        st = advance(*a, **k)
+        barrier.wait()  # both have played the round; neither has kept it yet
+        return st
+
+    monkeypatch.setattr(bots, "advance", slow)
+    shared = bots._Game(rules, state, (), seed)
+    threads = [threading.Thread(target=shared.at, args=(3,)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [s.values for s in shared.states[1:]] == [s.values for s in want]

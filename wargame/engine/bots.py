@@ -197,6 +197,9 @@ def _scorer(rules: Rules, role: str) -> Callable[[Sequence[int]], float]:
     return score
 
 
+_GROW = threading.Lock()  # a look-ahead game grows by one round at a time
+
+
 class _Game:
     """A look-ahead game from a position: these orders now, then none. It is played only as
     far as it has been asked for, and its states are kept, so looking further continues it;
@@ -212,12 +215,18 @@ class _Game:
     def at(self, rounds: int) -> State:
         """The state after ``rounds`` rounds (fewer if the game ends first)."""
         states = self.states
-        if len(states) <= rounds:
-            last = self.rules.scenario.rounds
+        last = self.rules.scenario.rounds
+        while len(states) <= rounds:
+            n = len(states)
             st = states[-1]
-            while len(states) <= rounds and st.round < last:
-                st = advance(self.rules, st, self.orders if len(states) == 1 else (), round_rng(self.seed, st.round + 1))
-                states.append(st)
+            if st.round >= last:
+                break
+            st = advance(self.rules, st, self.orders if n == 1 else (), round_rng(self.seed, st.round + 1))
+            with _GROW:
+                # Another thread (the app's bots beside a batch) may have played this round
+                # meanwhile: the same state, so keep the one there.
+                if len(states) == n:
+                    states.append(st)
         return states[min(rounds, len(states) - 1)]
 
     def utility(self, role: str, rounds: int) -> float:

@@ -10,7 +10,8 @@ Not run by default (see README.md here). On scenarios/tech-contest.yaml:
    objective: the role's utility after a look-ahead of HORIZON rounds in which the role
    plays its orders and the counterparty of any deal it offers gives its best answer,
    averaged over EVAL_SEEDS look-ahead streams unrelated to either bot's. Reported: the
-   mean of (new - old) over all decisions with its standard error, and how often they agree.
+   mean of (new - old) over all decisions with its standard error, and how often they agree;
+   and how often the new bot decides as it would without its screen (bots.SCREEN).
 3. **Head-to-head**: for each role, games where that role is played by the new bot and the
    others by old bots, against games of old bots only, same seeds: the role's final score,
    mean difference and its standard error (paired by seed).
@@ -115,7 +116,7 @@ def run() -> dict[str, float]:
     # 1-2. Positions: the start of every round of 20 old-bot games.
     positions = [(g.seed, st) for g in (play(rules, s, lambda r: old) for s in range(1, 21)) for st in g.states[:-1]]
     diffs: list[float] = []
-    same = 0
+    same = unscreened = 0
     work = {"old": [0, 0.0], "new": [0, 0.0]}
     for seed, st in positions:
         new_bots._SHARED.clear()  # no help from earlier positions (nor the start position): each is fresh
@@ -127,6 +128,12 @@ def run() -> dict[str, float]:
                     decided[name] = bot(rules, st, role, bot_rng(seed, st.round + 1, role))
                     work[name][1] += time.process_time() - t
                 work[name][0] += c.n
+            # The same bot without the screen (bots.SCREEN), after the timed decision.
+            screen, new_bots.SCREEN = new_bots.SCREEN, float("inf")
+            try:
+                unscreened += sorted(new(rules, st, role, bot_rng(seed, st.round + 1, role))) == sorted(decided["new"])
+            finally:
+                new_bots.SCREEN = screen
             if sorted(decided["old"]) == sorted(decided["new"]):
                 same += 1
                 diffs.append(0.0)
@@ -142,6 +149,7 @@ def run() -> dict[str, float]:
               f"{work[name][1] / n * 1e3:6.2f} ms")
     print(f"  decision score by the bots' own objective (utility after {HORIZON} rounds, {EVAL_SEEDS} streams):")
     print(f"    new - old: mean {mean:+.4f} points (standard error {se:.4f}); identical decisions {same}/{n}")
+    print(f"  the screen (bots.SCREEN): {unscreened}/{n} decisions the same as the new bot's without it")
     # 3. Head-to-head.
     print(f"  head-to-head, {GAMES} seeds per role: the role's final score, new bot in that seat vs old bot")
     h2h = {}

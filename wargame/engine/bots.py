@@ -351,10 +351,12 @@ def answer_counter(rules: Rules, state: State, role: str, offer: Order, seed: in
     return take > leave + 1e-9
 
 
-def choose_offers(rules: Rules, state: State, role: str, rng: random.Random, horizon: int = HORIZON,
+def choose_offers(rules: Rules, state: State, role: str, rng: random.Random | None = None, horizon: int = HORIZON,
                   committed: Sequence[Order] = ()) -> list[Order]:
     """The deals ``role`` puts on the table: those that raise its own score and that the
-    counterparty, judged by its own objectives, would not refuse; within budget."""
+    counterparty, judged by its own objectives, would not refuse; within budget.
+
+    No temperament here (``rng`` is not used): an offer is made whenever it pays."""
     s = rules.scenario
     seed = lookahead_seed(state)
     budget = _budget.left(rules, state, role, committed=committed)

@@ -253,11 +253,6 @@ def _path(rules: Rules, state: State, orders: Sequence[Order], seed: int, rounds
     return _game(rules, state, orders, seed).at(rounds).values
 
 
-def _end(rules: Rules, state: State, orders: list[Order], seed: int, horizon: int) -> tuple[int, ...]:
-    """The values at the end of a look-ahead game: these orders now, then none."""
-    return _path(rules, state, orders, seed, horizon)
-
-
 def _ctx(rules: Rules, state: State) -> Ctx:
     # The same context the engine checks preconditions with (acting() included),
     # so a bot's "legal" is the engine's "legal"; one per position, for every role.
@@ -305,8 +300,9 @@ def _hopeless(rules: Rules, state: State, role: str, trials: Sequence[_Game], ba
     checked after each of the first SCREEN_ROUNDS rounds, never after the last.
 
     A screen, not a proof: a move that costs now and pays later can recover in the
-    rounds not played. On 800 recorded decisions the screen changed none
-    (tests/benchmarks/bench_bots.py counts them)."""
+    rounds not played. It changed none of bench_bots.py's 800 recorded decisions, and 1 of
+    1,200 orders decisions in 30 all-bot games (a move 0.18 points down after one round,
+    0.013 up after three)."""
     rounds_left = rules.scenario.rounds - state.round
     for k in range(1, min(horizon, rounds_left, SCREEN_ROUNDS + 1)):
         b = base.utility(role, k) - SCREEN

@@ -90,7 +90,7 @@ CASES = [
         "unknown_key_in_flow_mapping",
         edit(("change: 1, spread", "chnage: 1, spread")),
         [
-            "case.yaml:75:30: moves.us_subsidy.effects[0].chnage: unknown field 'chnage' (did you mean 'change'?); allowed here: indicator, change, relative, delay, duration, spread, when, scale, cites, rationale",
+            "case.yaml:75:30: moves.us_subsidy.effects[0].chnage: unknown field 'chnage' (did you mean 'change'?); allowed here: indicator, change, relative, delay, duration, spread, when, scale, cites, rationale, basis",
         ],
     ),
     Case(

@@ -153,9 +153,36 @@ def test_a_knowingly_unmet_expectation_is_reported_not_failed(tmp_path, capsys):
 @pytest.mark.skipif(not __import__("os").environ.get("WARGAME_SLOW"),
                     reason="300 bot games take minutes; run with WARGAME_SLOW=1")
 def test_bots_in_every_seat_do_not_all_converge(loaded):
-    """Issue 12: with bots in every seat, in at least 5 of 8 sectors no quadrant takes more than 95% of 300 runs."""
+    """Issue 12: with bots in every seat, no quadrant takes more than 95% of 300 runs in at least 6 of 8
+    sectors (the issue asks for 5; the model gives 6 since member-state uptake and bans opened telecom)."""
     from wargame.simulate import run_many
 
     out = run_many(loaded, 1, 300, None, workers=2)
     open_sectors = [sid for sid, v in out["sectors"].items() if max(v["quadrants"].values()) <= 0.95]
-    assert len(open_sectors) >= 5, {sid: v["quadrants"] for sid, v in out["sectors"].items()}
+    assert len(open_sectors) >= 6, {sid: v["quadrants"] for sid, v in out["sectors"].items()}
+
+
+def test_the_new_levers_show_in_their_strategies(loaded, rules):
+    """Member-state bans split the 5G market (telecom leaves Win-Win); tool controls on China's own fabs
+    spare the foreign fabs, so chips end in Harmless Failure rather than Lose-Lose (seed 1)."""
+    bans = play_game(rules, 1, load_script(loaded.scenario, ORDERS / "strategy-eu-member-state-bans.yaml"))
+    assert bans.quadrants()["telecom"] == "destructive-victory"
+    assert bans.value("eu.core_exposure") < 10  # secure cores: what Europe bought with the bans
+    targeted = play_game(rules, 1, load_script(loaded.scenario, ORDERS / "strategy-us-targeted-tool-controls.yaml"))
+    assert targeted.quadrants()["semis"] == "harmless-failure"
+
+
+def test_the_eu_toolkit_works_only_as_far_as_member_states_apply_it(loaded, rules):
+    """Brussels cannot ban a vendor (eu.national_security_competence): with no uptake the toolkit leaves
+    cores as they are; history ends with only part of Europe applying it (the UK's core ban)."""
+    from wargame.engine.game import Game
+    from wargame.engine.orders import Order
+
+    game = Game.new(rules, 1, setup={"us.alliance_cohesion": 30, "eu.china_trade": 90})
+    for i in range(4):
+        game.advance([Order("eu", "eu_5g_toolkit", "play")] if i == 0 else [])
+    assert game.value("eu.rip_cost") > 0  # the toolkit was enacted (its one-off core re-tender cost)
+    assert game.value("eu.toolkit_uptake") == 0
+    assert game.value("eu.core_exposure") >= 29  # nobody applies it, so nothing is cleaned out
+    hist = play_game(rules, 1, load_script(loaded.scenario, HISTORY))
+    assert 10 <= hist.value("eu.toolkit_uptake") <= 50

@@ -330,6 +330,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(summary)
         if getattr(args, "report", False):
             _print_calibration(rules, results)
+            _print_grounds(s)
         failed += bool(bad) or bool(hist_bad)
     return EXIT_BAD if failed else EXIT_OK
 
@@ -352,6 +353,25 @@ def _print_calibration(rules: Any, results: list[Any]) -> None:
             figs.append(f"{fid}" + (f" ({vals})" if vals else ""))
         print(f"| {'yes' if row.on_history else ''} | {row.expectation} | {row.check} | {rng} | {model} | "
               f"{row.status} | {'; '.join(figs)} |")
+
+
+def _print_grounds(s: Any) -> None:
+    """After the calibration table: what the magnitudes stand on, and which each expectation pins."""
+    from wargame.scenario.grounds import calibrated_to, ground_counts
+
+    n = ground_counts(s)
+    print()
+    print(f"Magnitudes: {sum(n.values())} effects and rules; {n['figure']} derived from documented figures, "
+          f"{n['outcome']} calibrated to documented outcomes, {n['assumption']} stated assumptions"
+          + (f", {n['none']} with no basis" if n["none"] else ""))
+    pinned = calibrated_to(s)
+    if pinned:
+        print()
+        print("| expectation | magnitudes calibrated to it |")
+        print("|---|---|")
+        names = {ex.id: ex.name for ex in s.expectations if ex.id}
+        for eid, paths in pinned.items():
+            print(f"| {eid}: {names.get(eid, '')} | {'; '.join(paths)} |")
 
 
 @_guard

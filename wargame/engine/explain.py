@@ -38,6 +38,7 @@ class WhyRow:
     cites: tuple[str, ...]  # fact ids
     rationale: str
     fixed: int = 0  # the amount in fixed-point units: sum these for exact totals
+    basis: str = ""  # what the magnitude stands on, in one line ('' for clamps and overrides)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,7 @@ def _role(rules: Rules, role: str | None) -> str:
 
 def row(rules: Rules, c: Contribution) -> WhyRow:
     return WhyRow(_label(rules, c), KIND_WORD.get(c.kind, c.kind), _role(rules, c.role), c.value, c.roll,
-                  tuple(c.cites), c.rationale, c.amount)
+                  tuple(c.cites), c.rationale, c.amount, c.basis.text() if c.basis is not None else "")
 
 
 def why_rows(rules: Rules, trace: RoundTrace, indicator: str) -> list[WhyRow]:

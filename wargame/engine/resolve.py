@@ -457,7 +457,7 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
             continue
         values[idx] += fixed
         if explain:
-            contribs.append(Contribution(ids[idx], fixed, kind, source, role, roll, e.cites, e.rationale))
+            contribs.append(Contribution(ids[idx], fixed, kind, source, role, roll, e.cites, e.rationale, e.basis))
 
     # 6. Dynamics, all on one snapshot: one generated function (rules.dynamics_fn).
     snap = [v / SCALE for v in values]
@@ -468,7 +468,8 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
                                                 played_ids, tags):
             values[slot] += fixed
             rule = dyn[k]
-            contribs.append(Contribution(ids[slot], fixed, "rule", rule.id, None, None, rule.cites, rule.rationale))
+            contribs.append(Contribution(ids[slot], fixed, "rule", rule.id, None, None, rule.cites, rule.rationale,
+                                         rule.basis))
     else:
         rules.dynamics_into(dctx, snap, starts, start_vals, float(r), after_set.active, played_ids, tags, values)
 

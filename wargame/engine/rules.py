@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from wargame.scenario.formula import _UNARY_FN, Binary, Call, Compiled, Formula, Node, Num, Ref, Str, Unary, _div, _pow
 from wargame.scenario.loader import LoadedScenario, indicator_ids
-from wargame.scenario.model import Effect, Scenario
+from wargame.scenario.model import Basis, Effect, Scenario
 
 from wargame.engine.fixed import SCALE, to_fixed, to_fixed_or_zero, to_float
 from wargame.engine.state import Contribution
@@ -39,6 +39,7 @@ class CEffect:
     # The fixed-point amount when it is the same every time (no spread, not relative, no
     # scale): what the engine would compute from ``change``, computed once.
     fixed: int | None = None
+    basis: Basis | None = None  # what the size stands on; travels into the trace beside the rationale
 
     def index(self, target: str | None) -> int:
         if self.slot is not None:
@@ -56,6 +57,7 @@ class CRule:
     when: Compiled | None
     cites: tuple[str, ...]
     rationale: str
+    basis: Basis | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +125,7 @@ class Rules:
         self.triggers = {eid: self.formula(ev.trigger) for eid, ev in s.events.items() if ev.trigger}
         self.dynamics = tuple(
             CRule(rid, self.index[r.indicator], self.formula(r.set or r.delta or "0"), r.set is not None,
-                  self.formula(r.when) if r.when else None, tuple(r.cites), r.rationale)
+                  self.formula(r.when) if r.when else None, tuple(r.cites), r.rationale, r.basis)
             for rid, r in s.dynamics.items()
         )
         self.objectives = {
@@ -286,7 +288,7 @@ class Rules:
             if idx is not None and e.when is None and e.fixed is not None:
                 if e.fixed:
                     const.append((key_, 1 << 40, Contribution(self.ids[idx], e.fixed, "policy", move, role, None,
-                                                              e.cites, e.rationale), idx))
+                                                              e.cites, e.rationale, e.basis), idx))
             else:
                 varying.append(entry)
         self._per_policy[k] = (const, varying)
@@ -313,7 +315,7 @@ class Rules:
                                self.formula(e.scale) if e.scale else None,
                                tuple(e.cites), e.rationale,
                                # change + 0.0: what the engine adds when no spread is drawn
-                               to_fixed_or_zero(e.change + 0.0) if constant else None))
+                               to_fixed_or_zero(e.change + 0.0) if constant else None, e.basis))
         return tuple(out)
 
     def _all_targets(self) -> list[str]:

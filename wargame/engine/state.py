@@ -20,6 +20,7 @@ from wargame.engine.orders import Order
 
 if TYPE_CHECKING:
     from wargame.engine.rules import Rules
+    from wargame.scenario.model import Basis
 
 
 class PolicyInForce(NamedTuple):
@@ -92,6 +93,7 @@ class Contribution(NamedTuple):
     roll: float | None
     cites: tuple[str, ...]
     rationale: str
+    basis: Basis | None = None  # what the magnitude stands on (figure, outcome or assumption)
 
     @property
     def value(self) -> float:
@@ -106,6 +108,8 @@ class Contribution(NamedTuple):
         if self.cites:
             out["cites"] = list(self.cites)
         out["rationale"] = self.rationale
+        if self.basis is not None:
+            out["basis"] = self.basis.model_dump(mode="json", exclude_none=True)
         return out
 
 

@@ -614,7 +614,8 @@ class AfterAction:
         def add(c: Any, rnd: int) -> None:
             kind = "move" if c.kind in ("move", "policy", "deal") else c.kind
             key = (kind, c.source, c.role if kind == "move" else None)
-            g = groups.setdefault(key, {"amount": 0, "rounds": set(), "cites": [], "kinds": [], "reasons": []})
+            g = groups.setdefault(key, {"amount": 0, "rounds": set(), "cites": [], "kinds": [], "reasons": [],
+                                        "bases": []})
             g["amount"] += c.amount
             g["rounds"].add(rnd)
             for f in c.cites:
@@ -624,6 +625,9 @@ class AfterAction:
                 g["kinds"].append(c.kind)
             if c.kind == "override" and c.rationale not in g["reasons"]:
                 g["reasons"].append(c.rationale)
+            basis = getattr(c, "basis", None)
+            if basis is not None and basis.kind not in g["bases"]:
+                g["bases"].append(basis.kind)
 
         for tr in self.game.traces:
             for c in tr.why(ind):
@@ -684,7 +688,11 @@ class AfterAction:
             goal = perspective[1]
             verdict = "" if goal == "target" or amount == 0 else ("helps" if (amount > 0) == (goal == "max") else "hurts")
             row.append([verdict])
-        row.append([self.cite(g["cites"])] if g["cites"] else ["-"])
+        cell: Inline = [self.cite(g["cites"])] if g["cites"] else ["-"]
+        if g["bases"]:
+            # What the sizes rest on: a reader weighs a documented figure above an assumption.
+            cell = [*cell, f"; size: {', '.join(g['bases'])}"]
+        row.append(cell)
         return row
 
     def add_sources(self) -> None:

@@ -68,6 +68,8 @@ class Handout:
         if timing:
             out.append(f" ({'; '.join(timing)})")
         out += [": ", " ".join(e.rationale.split()), " ", self.cite(e.cites)]
+        if e.basis is not None:
+            out += [" Size: ", e.basis.text(), "."]
         return out
 
     def words(self, formula: str) -> str:

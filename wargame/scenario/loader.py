@@ -32,7 +32,7 @@ from pydantic.fields import FieldInfo
 from wargame.engine.fixed import FIXED_LIMIT
 from wargame.evidence import Evidence, default_seeds_dir, load_evidence
 from wargame.scenario.formula import Formula, FormulaError
-from wargame.scenario.model import Effect, Scenario
+from wargame.scenario.model import Basis, Effect, Scenario
 from wargame.scenario.suggest import closest, did_you_mean, hint
 from wargame.scenario.yamlsafe import Diagnostic, Document, InputError, Path_, decode, format_path, parse, read_text
 
@@ -157,7 +157,11 @@ def _references_despite(exc: ValidationError, doc: Document, base: Path | None) 
     tokens = _removed_ids(doc.data, removed)
     evidence, ev_problems = (None, []) if ("evidence",) in removed else _evidence_for(scenario, doc, base)
     found = ev_problems + check(scenario, doc, evidence, base)
-    return [d for d in found if not any(t in d.message for t in tokens)]
+    # A basis with a shape error was dropped to check the rest; "missing 'basis'" there is not news.
+    no_basis = {format_path(loc[:i]) for loc in tried for i in range(max(0, len(loc) - 2), len(loc))
+                if loc[i] == "basis"}
+    return [d for d in found if not any(t in d.message for t in tokens)
+            and not (d.path in no_basis and d.message.startswith("missing 'basis'"))]
 
 
 _LEAF_STAND_INS: dict[type, Any] = {int: 1, float: 1.0, str: "x", bool: False}
@@ -743,6 +747,19 @@ def _shown_path(path: Path, base: Path | None) -> str:
 
 # --- cross-references ----------------------------------------------------------------
 
+def _all_effects(s: Scenario) -> list[Effect]:
+    out: list[Effect] = []
+    for m in s.moves.values():
+        out += m.effects
+        if m.policy:
+            out += m.policy.ongoing
+        if m.deal and m.deal.renegotiated:
+            out += m.deal.renegotiated
+    for ev in s.events.values():
+        out += ev.effects
+    return out
+
+
 def indicator_ids(s: Scenario) -> list[str]:
     ids = [f"{sid}.{name}" for sid, sec in s.sectors.items() for name in sec.indicators]
     ids += [f"{rid}.{name}" for rid, role in s.roles.items() for name in role.indicators]
@@ -765,6 +782,11 @@ class _Checker:
         self.bounds = {f"{gid}.{n}": (ind.min, ind.max)
                        for group in (s.sectors, s.roles) for gid, g in group.items() for n, ind in g.indicators.items()}
         self.facts_shown = _shown_path(evidence.folder / "facts.yaml", base) if evidence else ""
+        # A scenario that names what one magnitude stands on is held to naming it for all
+        # of them: a missing basis is then an oversight, not a scenario written before the field.
+        self.grounded = any(e.basis is not None for e in _all_effects(s)) or any(
+            r.basis is not None for r in s.dynamics.values())
+        self.expectation_ids = {ex.id: ex for ex in s.expectations if ex.id}
 
     def err(self, path: Path_, message: str, **kw: Any) -> None:
         self.out.append(self.doc.diag(path, message, **kw))
@@ -811,7 +833,13 @@ class _Checker:
                 if getattr(rule, f):
                     self.formula(base + (f,), getattr(rule, f))
             self.cites(base + ("cites",), rule.cites)
+            self.basis(base, rule.basis, rule.indicator, None)
+        seen: dict[str, int] = {}
         for i, ex in enumerate(s.expectations):
+            if ex.id is not None:
+                if ex.id in seen:
+                    self.err(("expectations", i, "id"), f"duplicate expectation id {ex.id!r} (also expectations[{seen[ex.id]}])")
+                seen.setdefault(ex.id, i)
             self.expectation(("expectations", i), ex)
 
     def fixed_range(self, path: Path_, value: float, what: str) -> bool:
@@ -881,6 +909,48 @@ class _Checker:
             if getattr(e, f):
                 self.formula(path + (f,), getattr(e, f))
         self.cites(path + ("cites",), e.cites)
+        self.basis(path, e.basis, e.indicator, targets)
+
+    def basis(self, path: Path_, b: Basis | None, indicator: str, targets: list[str] | None) -> None:
+        """A magnitude's ground: the facts it is derived from carry figures; the expectations
+        it was calibrated to exist and check this indicator (or its sector's quadrant)."""
+        if b is None:
+            if self.grounded:
+                self.err(path, "missing 'basis': say what this magnitude stands on: {figure: FACT_ID, how: "
+                               "arithmetic}, {outcome: EXPECTATION_ID, how: what the model gives}, or "
+                               "{assumption: why this size, against comparable effects} (other effects here have one)")
+            return
+        key = "figure" if b.figure is not None else "outcome"
+        many = not isinstance(getattr(b, key, None), str)
+        for j, ref in enumerate(b.refs):
+            at = path + ("basis", key) + ((j,) if many else ())
+            if b.kind == "figure":
+                if self.evidence is None:
+                    continue
+                fact = self.evidence.facts.get(ref)
+                if fact is None:
+                    self.err(at, f"basis figure {ref!r} is not a fact in {self.facts_shown}"
+                                 f"{did_you_mean(ref, self.evidence.facts)}")
+                elif not fact.figures:
+                    self.err(at, f"basis figure {ref!r} is a fact without figures: name a fact that gives "
+                                 "the number, or call this an outcome or an assumption")
+                continue
+            ex = self.expectation_ids.get(ref)
+            if ex is None:
+                self.err(at, f"basis outcome {ref!r} is not the id of an expectation"
+                             f"{hint(ref, self.expectation_ids, 'expectation')}")
+                continue
+            groups = self._groups(indicator, targets)
+            if not any((c.indicator or "").split(".", 1)[0] in groups or c.sector in groups for c in ex.check):
+                self.err(at, f"basis outcome {ref!r} checks nothing of {' or '.join(sorted(groups))!r} (no indicator "
+                             "of it, nor its quadrant): name the expectation this number was calibrated to")
+
+    @staticmethod
+    def _groups(indicator: str, targets: list[str] | None) -> set[str]:
+        # An outcome may be checked on a neighbouring indicator of the same sector or role
+        # (demand sets the price the expectation checks), but not on an unrelated one.
+        group = indicator.split(".", 1)[0]
+        return set(targets or []) if group == "$target" else {group}
 
     def move(self, mid: str, move: Any) -> None:
         s, base = self.s, ("moves", mid)

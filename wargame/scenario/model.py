@@ -12,9 +12,9 @@ events and dynamics rules have ids of their own.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, StrictBool, model_serializer, model_validator
 
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]
 IndicatorRef = Annotated[
@@ -111,6 +111,60 @@ class Role(Strict):
     objectives: list[Objective] = Field(min_length=1)
 
 
+BasisText = Annotated[str, Field(min_length=1, max_length=400)]
+FactIds = FactId | Annotated[list[FactId], Field(min_length=1)]
+ExpectationIds = Id | Annotated[list[Id], Field(min_length=1)]
+
+
+class Basis(Strict):
+    """What a magnitude stands on: a documented figure, a documented outcome it was calibrated to, or a stated assumption."""
+
+    figure: FactIds | None = Field(None, description="Fact id(s) whose figures the magnitude is derived from; 'how' shows the arithmetic.")
+    outcome: ExpectationIds | None = Field(None, description="Expectation id(s) the magnitude was calibrated to reproduce; 'how' says what the model gives.")
+    assumption: BasisText | None = Field(None, description="Nothing documented sizes it: why this size, relative to comparable effects.")
+    how: BasisText | None = Field(None, description="With figure or outcome: the arithmetic, or the calibration.")
+
+    @model_validator(mode="after")
+    def _one(self) -> "Basis":
+        kinds = [k for k in ("figure", "outcome", "assumption") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("give exactly one of figure, outcome or assumption"
+                             + (f" (found {', '.join(kinds)})" if kinds else ""))
+        if kinds[0] == "assumption" and self.how is not None:
+            raise ValueError("'how' goes with figure or outcome; an assumption's text is its own reason")
+        if kinds[0] != "assumption" and self.how is None:
+            raise ValueError(f"a {kinds[0]} basis needs 'how': the arithmetic or calibration that links it to this number")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "figure" if self.figure is not None else "outcome" if self.outcome is not None else "assumption"
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """The fact ids (figure) or expectation ids (outcome) named; empty for an assumption."""
+        v = self.figure if self.figure is not None else self.outcome
+        if v is None:
+            return ()
+        return (v,) if isinstance(v, str) else tuple(v)
+
+    def text(self) -> str:
+        """One line for the trace: 'figure g5.x: how', 'outcome huawei_battered: how', 'assumption: text'."""
+        if self.assumption is not None:
+            return f"assumption: {' '.join(self.assumption.split())}"
+        return f"{self.kind} {', '.join(self.refs)}: {' '.join((self.how or '').split())}"
+
+
+def _drop_none(keys: tuple[str, ...], data: Any) -> Any:
+    # Fields added after saves existed are left out of the canonical text when unset, so a
+    # scenario that does not use them dumps (and hashes) exactly as it did before.
+    if isinstance(data, dict):
+        for k in keys:
+            if k in data and data[k] is None:
+                del data[k]
+    return data
+
+
 class Effect(Strict):
     """A change to one indicator, with its timing, uncertainty, conditions and sources."""
 
@@ -124,6 +178,12 @@ class Effect(Strict):
     scale: FormulaText | None = Field(None, description="Multiplier, e.g. coalition size: '0.3 + 0.35 * acting(\"export_control\")'.")
     cites: Cites
     rationale: Annotated[str, Field(min_length=1, max_length=600)]
+    basis: Basis | None = Field(None, description="What the size of the change stands on: {figure: fact, how}, "
+                                "{outcome: expectation id, how} or {assumption: why this size}.")
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _drop_none(("basis",), handler(self))
 
 
 class Policy(Strict):
@@ -188,6 +248,12 @@ class Rule(Strict):
     when: FormulaText | None = None
     cites: Cites
     rationale: Annotated[str, Field(min_length=1, max_length=600)]
+    basis: Basis | None = Field(None, description="What the rule's coefficients stand on: {figure: fact, how}, "
+                                "{outcome: expectation id, how} or {assumption: why this size}.")
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _drop_none(("basis",), handler(self))
 
     @model_validator(mode="after")
     def _one(self) -> "Rule":
@@ -233,6 +299,7 @@ class Expectation(Strict):
     """A behaviour case the scenario pins itself to, run by `wargame validate`."""
 
     name: Annotated[str, Field(min_length=1, max_length=160)]
+    id: Id | None = Field(None, description="A short id, unique among the expectations, for a magnitude's basis to name.")
     cites: Cites
     rounds: Annotated[int, Field(ge=1, le=200)] = 1
     seed: int | None = None
@@ -244,6 +311,10 @@ class Expectation(Strict):
     unmet: Annotated[str, Field(min_length=1, max_length=600)] | None = Field(
         None, description="Knowingly unmet: why the rules cannot honestly reach this documented outcome yet. "
                           "validate reports it without failing, and says so if it starts to pass.")
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _drop_none(("id",), handler(self))
 
 
 class Scenario(Strict):

@@ -105,11 +105,15 @@ moves:
           scale: '0.3 + 0.7 * (acting("export_control") - 1)'
           cites: [policy.unilateral_meaningless]
           rationale: Unilateral controls achieve little; a judgement on the size.
+          # basis: what the size stands on: {{figure: FACT, how: ...}}, {{outcome: EXPECTATION_ID, how: ...}}
+          # or {{assumption: why this size}}. Once one magnitude has a basis, validate wants all of them to.
+          basis: {{assumption: "two points a round, twice the one-off gain to the U.S. lead: controls work while in force"}}
     effects:
       - indicator: us.tech_lead
         change: 1
         cites: [semi.china_demand_share]
         rationale: The lead is protected for a while; a judgement.
+        basis: {{assumption: "one point, half a round of the controls' effect on China"}}
   cn_ic_fund:
     role: cn
     name: National IC Fund
@@ -123,10 +127,12 @@ moves:
         spread: 0.5        # uncertainty: a draw in [-0.5, +0.5]
         cites: [semi.ic_fund_2015, semi.china_self_sufficiency]
         rationale: Money buys capacity slowly; calibrated so share stays low.
+        basis: {{assumption: "a point a round for three rounds, so the share stays far below independence"}}
       - indicator: cn.debt
         change: 3
         cites: [semi.ic_fund_2015]
         rationale: State-directed money is borrowed; a judgement.
+        basis: {{assumption: "three points of debt, more than the capacity it buys in any one round"}}
 
 # Events (injects): scheduled ('at'), triggered ('trigger'), by chance
 # ('chance'); the facilitator can play any of them by hand.
@@ -142,6 +148,7 @@ events:
         change: -5
         cites: [semi.zte_denial_2018]
         rationale: A champion nearly collapses without U.S. parts.
+        basis: {{assumption: "five points, more than two rounds of the controls themselves: a sudden stop"}}
 
 # Dynamics: per-round formulas (see the guide for the language).
 dynamics:
@@ -150,6 +157,7 @@ dynamics:
     delta: "0.1 * (start(semis.china_innovation) - semis.china_innovation)"
     cites: [frame.two_axes]
     rationale: Shocks fade; a judgement on the rate.
+    basis: {{assumption: "a tenth of the gap a round: half a shock fades in about seven rounds"}}
 
 # Expectations: this scenario's own test suite, run by `wargame validate`.
 expectations:

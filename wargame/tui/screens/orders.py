@@ -75,6 +75,8 @@ def effects_block(rules: Any, evidence: Any, effects: list[Any], ongoing: bool =
         lines.append(f"• {describe_effect(rules, e, ongoing)}")
         cites = ", ".join(escape(c) for c in e.cites)
         lines.append(f"  [$text-muted]why:[/] {escape(e.rationale)} [$text-muted]\\[{cites}][/]")
+        if getattr(e, "basis", None) is not None:
+            lines.append(f"  [$text-muted]size:[/] {escape(e.basis.text())}")
     return lines
 
 

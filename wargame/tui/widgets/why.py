@@ -292,6 +292,10 @@ class WhyPanel(Widget, can_focus=False):
         t.append(r.rationale or "no rationale given")
         if r.roll is not None:
             t.append(f"  Roll {r.roll:+.3f}.")
+        if r.basis:
+            # What the size stands on (a documented figure, a calibrated outcome or an assumption).
+            t.append("\nSize: ", style="bold")
+            t.append(r.basis)
         if r.cites:
             fact = r.cites[self._cite_at % len(r.cites)]
             t.append("\nCites ")

@@ -1,9 +1,6 @@
 """The bots' look-ahead bookkeeping: games continued where they stopped, the start position
-shared by a batch's games, and the screen that stops playing clearly losing candidates.
-
-None of these may change what a bot does, except the screen, which is a bet: it is checked
-here on every position of a few games of both scenarios (the figures on 800 recorded
-positions are in tests/benchmarks/README.md).
+shared by a batch's games, utilities read with the objectives prepared once, games shared
+by threads. None of these may change what a bot does.
 """
 
 from __future__ import annotations
@@ -72,28 +69,6 @@ def test_the_games_of_a_batch_share_the_start_position_and_are_unchanged(monkeyp
     again = play_session(rules.loaded, 11, rules=rules).events
     assert again == first
     assert warm.n < cold_rounds
-
-
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_the_screen_changes_no_decision_on_these_games(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every bot decision on every position of three bot games, with and without the screen."""
-    rules = rules_of(name)
-    positions: list[State] = [st for seed in (1, 2, 3) for st in play_session(rules.loaded, seed, rules=rules).game.states[:-1]]
-    work = {}
-    decided = {}
-    for screen in (float("inf"), bots.SCREEN):
-        monkeypatch.setattr(bots, "SCREEN", screen)
-        count = Counting(monkeypatch)
-        out = []
-        for k, st in enumerate(positions):
-            bots._SHARED.clear()
-            for role in rules.roles:
-                out.append(bots.choose_orders(rules, st, role, bot_rng(k, st.round + 1, role)))
-                out.append(bots.choose_offers(rules, st, role, bot_rng(k, st.round + 1, role)))
-        decided[screen], work[screen] = out, count.n
-    with_screen, without = decided[bots.SCREEN], decided[float("inf")]
-    assert with_screen == without
-    assert work[bots.SCREEN] < work[float("inf")]
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))

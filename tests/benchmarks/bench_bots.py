@@ -10,15 +10,10 @@ Not run by default (see README.md here). On scenarios/tech-contest.yaml:
    objective: the role's utility after a look-ahead of HORIZON rounds in which the role
    plays its orders and the counterparty of any deal it offers gives its best answer,
    averaged over EVAL_SEEDS look-ahead streams unrelated to either bot's. Reported: the
-   mean of (new - old) over all decisions with its standard error, and how often they agree;
-   and how often the new bot decides as it would without its screen (bots.SCREEN).
+   mean of (new - old) over all decisions with its standard error, and how often they agree.
 3. **Head-to-head**: for each role, games where that role is played by the new bot and the
    others by old bots, against games of old bots only, same seeds: the role's final score,
    mean difference and its standard error (paired by seed).
-4. **The screen in the app's games**: all-bot games through the round's flow (negotiation
-   included); every bot decision is taken again with the screen (bots.SCREEN) off, and the
-   decisions that differ are counted. (With the screen off the bots are the bots before it,
-   decision for decision and look-ahead round for round.)
 
 Figures are printed; the test only checks that it ran. CPU time: process_time.
 
@@ -28,7 +23,6 @@ Figures are printed; the test only checks that it ran. CPU time: process_time.
 from __future__ import annotations
 
 import os
-import random
 import statistics
 import sys
 import time
@@ -51,7 +45,6 @@ from wargame.scenario.loader import load_scenario  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 GAMES = int(os.environ.get("BENCH_GAMES", "20"))
-FLOW_GAMES = int(os.environ.get("BENCH_FLOW_GAMES", "30"))
 EVAL_SEEDS = 8
 HORIZON = 3
 
@@ -116,7 +109,7 @@ def run() -> dict[str, float]:
     # 1-2. Positions: the start of every round of 20 old-bot games.
     positions = [(g.seed, st) for g in (play(rules, s, lambda r: old) for s in range(1, 21)) for st in g.states[:-1]]
     diffs: list[float] = []
-    same = unscreened = 0
+    same = 0
     work = {"old": [0, 0.0], "new": [0, 0.0]}
     for seed, st in positions:
         new_bots._SHARED.clear()  # no help from earlier positions (nor the start position): each is fresh
@@ -128,12 +121,6 @@ def run() -> dict[str, float]:
                     decided[name] = bot(rules, st, role, bot_rng(seed, st.round + 1, role))
                     work[name][1] += time.process_time() - t
                 work[name][0] += c.n
-            # The same bot without the screen (bots.SCREEN), after the timed decision.
-            screen, new_bots.SCREEN = new_bots.SCREEN, float("inf")
-            try:
-                unscreened += sorted(new(rules, st, role, bot_rng(seed, st.round + 1, role))) == sorted(decided["new"])
-            finally:
-                new_bots.SCREEN = screen
             if sorted(decided["old"]) == sorted(decided["new"]):
                 same += 1
                 diffs.append(0.0)
@@ -149,7 +136,6 @@ def run() -> dict[str, float]:
               f"{work[name][1] / n * 1e3:6.2f} ms")
     print(f"  decision score by the bots' own objective (utility after {HORIZON} rounds, {EVAL_SEEDS} streams):")
     print(f"    new - old: mean {mean:+.4f} points (standard error {se:.4f}); identical decisions {same}/{n}")
-    print(f"  the screen (bots.SCREEN): {unscreened}/{n} decisions the same as the new bot's without it")
     # 3. Head-to-head.
     print(f"  head-to-head, {GAMES} seeds per role: the role's final score, new bot in that seat vs old bot")
     h2h = {}
@@ -162,48 +148,7 @@ def run() -> dict[str, float]:
         m, s = statistics.fmean(d), statistics.stdev(d) / len(d) ** 0.5
         h2h[role] = m
         print(f"    {role:<5} new - old: mean {m:+.3f} points (standard error {s:.3f})")
-    # 4. The screen (bots.SCREEN) in the app's own games: all-bot games through the round's
-    # flow (negotiation included), every bot decision taken again with the screen off.
-    changed, total = screen_in_flow_games(rules, FLOW_GAMES)
-    print(f"  the screen in {FLOW_GAMES} all-bot games (the flow, negotiation included): "
-          f"{changed['orders']}/{total['orders']} orders decisions and {changed['offers']}/{total['offers']} "
-          "offer decisions differ from the same bot without it")
     return {"decision_mean": mean, "decision_se": se, **h2h}
-
-
-def screen_in_flow_games(rules: Rules, games: int) -> tuple[dict[str, int], dict[str, int]]:
-    from wargame.play.headless import play_session
-
-    changed = {"orders": 0, "offers": 0}
-    total = {"orders": 0, "offers": 0}
-    originals = {"orders": new_bots.choose_orders, "offers": new_bots.choose_offers}
-
-    def twice(kind: str) -> Callable[..., list[Order]]:
-        fn = originals[kind]
-
-        def both(rules: Rules, state: State, role: str, rng: random.Random, *a: object, **k: object) -> list[Order]:
-            start = rng.getstate()
-            out = fn(rules, state, role, rng, *a, **k)  # type: ignore[arg-type]
-            again = random.Random()
-            again.setstate(start)
-            screen, new_bots.SCREEN = new_bots.SCREEN, float("inf")
-            try:
-                ref = fn(rules, state, role, again, *a, **k)  # type: ignore[arg-type]
-            finally:
-                new_bots.SCREEN = screen
-            total[kind] += 1
-            changed[kind] += sorted(out) != sorted(ref)
-            return out
-
-        return both
-
-    new_bots.choose_orders, new_bots.choose_offers = twice("orders"), twice("offers")  # type: ignore[assignment]
-    try:
-        for seed in range(1, games + 1):
-            play_session(rules.loaded, seed, rules=rules)
-    finally:
-        new_bots.choose_orders, new_bots.choose_offers = originals["orders"], originals["offers"]  # type: ignore[assignment]
-    return changed, total
 
 
 def test_benchmark_bots() -> None:

@@ -22,13 +22,9 @@ change the outcome (an answer to a deal nobody offers, or a refusal, changes
 nothing), and played once. A bot decision plays about a third of the look-ahead
 rounds it used to for the same choice rule (tests/benchmarks/bench_bots.py).
 
-A game is played only as far as it has been asked for, and continued later. A candidate
-order (or deal) that leaves the deciding role clearly worse off after one round than doing
-without it (by more than SCREEN points) is not played to the end, since only a candidate
-that gains can be chosen; when the bot explores (any candidate may be picked) every one is
-played out. This is a screen, not a proof, so tests/test_bots.py and bench_bots.py count
-the decisions it changes. The start of a game is the same position in every game of a
-scenario, so the games of a batch share their first round's look-ahead.
+A look-ahead game is an object kept per position with its states and the utilities read
+from them. The start of a game is the same position in every game of a scenario, so the
+games of a batch share their first round's look-ahead (found by the state's content).
 """
 
 from __future__ import annotations
@@ -47,10 +43,6 @@ from wargame.engine.state import State
 HORIZON = 3
 NOISE = 0.25
 EXPLORE = 0.08
-# A candidate whose look-ahead game is, for the deciding role, this many points of utility
-# (0-100) worse than doing without it after one round is not played further (see _hopeless).
-SCREEN = 0.01
-SCREEN_ROUNDS = 1  # checked after each of the first rounds (never after the last: that is the value)
 
 
 class _Shared:
@@ -294,23 +286,6 @@ def _value(rules: Rules, state: State, role: str, orders: Sequence[Order], seed:
     return _game(rules, state, orders, seed).utility(role, horizon)
 
 
-def _hopeless(rules: Rules, state: State, role: str, trials: Sequence[_Game], base: _Game, horizon: int) -> bool:
-    """Whether every one of these look-ahead games is, for ``role``, clearly worse than
-    ``base`` (by more than SCREEN) part of the way, so that it is not played to the end:
-    checked after each of the first SCREEN_ROUNDS rounds, never after the last.
-
-    A screen, not a proof: a move that costs now and pays later can recover in the
-    rounds not played. It changed none of bench_bots.py's 800 recorded decisions, and 1 of
-    1,200 orders decisions in 30 all-bot games (a move 0.18 points down after one round,
-    0.013 up after three)."""
-    rounds_left = rules.scenario.rounds - state.round
-    for k in range(1, min(horizon, rounds_left, SCREEN_ROUNDS + 1)):
-        b = base.utility(role, k) - SCREEN
-        if all(t.utility(role, k) < b for t in trials):
-            return True
-    return False
-
-
 def _cost(rules: Rules, o: Order) -> int:
     return _budget.order_cost(rules, o)
 
@@ -362,12 +337,6 @@ def choose_offers(rules: Rules, state: State, role: str, rng: random.Random | No
         m = s.moves[o.move]
         if m.deal is None or any(c.move == o.move for c in committed) or _cost(rules, o) > budget:
             continue
-        # Made on any terms (accepted, or renegotiated and taken), would the deal clearly
-        # hurt the proposer? Then it is not offered, whatever the answer would be.
-        made = [_game(rules, state, [*committed, o, Order(m.deal.counterparty, o.move, "respond", answer=a)], seed)
-                for a in (("accept", "renegotiate") if m.deal.renegotiated else ("accept",))]
-        if _hopeless(rules, state, role, made, _game(rules, state, committed, seed), horizon):
-            continue
         answer = best_answer(rules, state, m.deal.counterparty, o, seed, horizon)
         if answer == "reject" or (answer == "renegotiate"
                                   and not answer_counter(rules, state, role, o, seed, horizon)):
@@ -406,7 +375,7 @@ def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, hor
             budget -= cost
 
     settled = [*committed, *orders]
-    cands: list[tuple[Order, int, list[Order], float]] = []  # order, cost, look-ahead orders, temperament
+    cands: list[tuple[Order, int, list[Order]]] = []  # order, cost, look-ahead orders
     taken = {c.move for c in committed}
     for o in legal_plays(rules, state, role):
         cost = _cost(rules, o)
@@ -423,24 +392,15 @@ def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, hor
             if answer == "reject":
                 continue
             trial.append(Order(m.deal.counterparty, o.move, "respond", answer=answer))
-        cands.append((o, cost, trial, 1.0 + rng.uniform(-NOISE, NOISE)))
-    # The random draws come in the same order as when every candidate was scored first: the
-    # temperaments, then whether to explore. Exploring may pick any candidate, so then every
-    # one is played to the end; otherwise only a candidate with a positive gain can be
-    # chosen, and one clearly losing after a round is not played further (_hopeless).
-    explore = bool(cands) and rng.random() < EXPLORE
-    base_game = _game(rules, state, settled, seed)
-    base = base_game.utility(role, horizon)
+        cands.append((o, cost, trial))
+    base = _value(rules, state, role, settled, seed, horizon)
     scored: list[tuple[float, Order]] = []
-    for o, cost, trial, temper in cands:
-        game = _game(rules, state, trial, seed)
-        if not explore and _hopeless(rules, state, role, [game], base_game, horizon):
-            gain = -1.0  # clearly losing part of the way: not chosen (only exploring could pick it)
-        else:
-            gain = game.utility(role, horizon) - base
-        scored.append((gain * temper / max(cost, 1), o))
+    for o, cost, trial in cands:
+        gain = _value(rules, state, role, trial, seed, horizon) - base
+        gain *= 1.0 + rng.uniform(-NOISE, NOISE)
+        scored.append((gain / max(cost, 1), o))
     scored.sort(key=lambda t: (-t[0], t[1]))
-    if explore:
+    if scored and rng.random() < EXPLORE:
         # Now and then try something else, so bots do not all play alike.
         i = rng.randrange(len(scored))
         scored.insert(0, (max(scored[i][0], 1e-9), scored.pop(i)[1]))

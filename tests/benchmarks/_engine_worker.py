@@ -26,6 +26,16 @@ except ImportError:
 from wargame.scenario.loader import scenario_from_canonical
 
 
+def _forget_lookahead() -> None:
+    """A lone game: the bots remember no look-ahead from earlier games (in a batch, every
+    game's start is the same position, and the bots share its look-ahead)."""
+    import wargame.engine.bots as bots
+
+    shared = getattr(bots, "_SHARED", None)  # b77351f's bots keep nothing
+    if shared is not None:
+        shared.clear() if hasattr(shared, "clear") else shared.positions.clear()
+
+
 def main() -> None:
     loaded = None
     rules = None
@@ -59,6 +69,8 @@ def main() -> None:
             c0 = time.process_time()
             scores = []
             for seed in cmd["seeds"]:
+                if cmd.get("cold"):
+                    _forget_lookahead()
                 session = play_session(loaded, seed, None, rules=rules)
                 scores.append(session.game.scores())
             reply = {"per_game": (time.process_time() - c0) / len(cmd["seeds"]), "scores": scores}

@@ -112,7 +112,7 @@ def run() -> dict[str, float]:
     same = 0
     work = {"old": [0, 0.0], "new": [0, 0.0]}
     for seed, st in positions:
-        new_bots._SHARED.positions.clear()  # no help from earlier positions: each is fresh
+        new_bots._SHARED.clear()  # no help from earlier positions (nor the start position): each is fresh
         for role in rules.roles:
             decided = {}
             for name, bot in (("old", old), ("new", new)):

@@ -21,6 +21,10 @@ we?) play. A game's end values are kept per position, keyed by the orders that c
 change the outcome (an answer to a deal nobody offers, or a refusal, changes
 nothing), and played once. A bot decision plays about a third of the look-ahead
 rounds it used to for the same choice rule (tests/benchmarks/bench_bots.py).
+
+A look-ahead game is an object kept per position with its states and the utilities read
+from them. The start of a game is the same position in every game of a scenario, so the
+games of a batch share their first round's look-ahead (found by the state's content).
 """
 
 from __future__ import annotations
@@ -28,13 +32,12 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from wargame.engine import budget as _budget
 from wargame.engine.orders import Order
 from wargame.engine.resolve import Ctx, advance, check_order, round_rng, start_ctx
-from wargame.engine.rules import Rules
-from wargame.engine.scoring import utility
+from wargame.engine.rules import SCALE, Rules
 from wargame.engine.state import State
 
 HORIZON = 3
@@ -43,40 +46,101 @@ EXPLORE = 0.08
 
 
 class _Shared:
-    """Per recent position (state and rules, a few at a time): the end values of the
-    look-ahead games played from it, and each role's legal plays there."""
+    """Per recent position (state and rules, a few at a time): the look-ahead games played
+    from it (each game's states, one per round played so far), and each role's legal plays.
+
+    The start of a game is one position for every game of a scenario (the same initial
+    state), so it is also found by its content: the games of a batch share their first
+    round's look-ahead. Later positions are found by identity only (a repeated seed in one
+    process plays its look-ahead again, as a lone game would)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.positions: dict[tuple[int, int], tuple[Rules, State, dict[object, object]]] = {}
+        self.starts: dict[tuple[int, State], tuple[Rules, dict[object, object]]] = {}
+        # The position asked for last (most asks are for the same one, many times over).
+        self.last: tuple[Rules | None, State | None, dict[object, object]] = (None, None, {})
 
     def table(self, rules: Rules, state: State) -> dict[object, object]:
+        last = self.last  # one read: another thread may replace it meanwhile
+        if last[0] is rules and last[1] is state:
+            return last[2]
+        table = self._table(rules, state)
+        self.last = (rules, state, table)
+        return table
+
+    def _table(self, rules: Rules, state: State) -> dict[object, object]:
         key = (id(rules), id(state))
         hit = self.positions.get(key)
         if hit is not None and hit[0] is rules and hit[1] is state:
             return hit[2]
         with self.lock:
+            table: dict[object, object] | None = None
+            if state.round == 0:
+                start = self.starts.get((id(rules), state))
+                if start is not None and start[0] is rules:
+                    table = start[1]
+                else:
+                    if len(self.starts) >= 4:
+                        self.starts.clear()
+                    table = {}
+                    self.starts[(id(rules), state)] = (rules, table)
             if len(self.positions) >= 16:
                 self.positions.clear()
-            table: dict[object, object] = {}
+            if table is None:
+                table = {}
             # The objects are kept with their table, so their ids are not reused while it lives.
             self.positions[key] = (rules, state, table)
         return table
+
+    def clear(self, starts: bool = True) -> None:
+        """Forget every position (``starts=False``: all but the starts of games)."""
+        with self.lock:
+            self.positions.clear()
+            if starts:
+                self.starts.clear()
+            self.last = (None, None, {})
 
 
 _SHARED = _Shared()
 
 
+_SEEDS: dict[int, tuple[State, int]] = {}  # id(state) -> (state, seed): asked a dozen times a round
+
+
 def lookahead_seed(state: State) -> int:
     """The luck of look-ahead games from a position: the same for every role deciding there."""
+    hit = _SEEDS.get(id(state))
+    if hit is not None and hit[0] is state:
+        return hit[1]
     blob = b"wargame-lookahead:%d:" % state.round + ",".join(map(str, state.values)).encode()
-    return int.from_bytes(hashlib.blake2b(blob, digest_size=4).digest(), "big") >> 2
+    seed = int.from_bytes(hashlib.blake2b(blob, digest_size=4).digest(), "big") >> 2
+    if len(_SEEDS) >= 16:
+        _SEEDS.clear()
+    _SEEDS[id(state)] = (state, seed)  # the state is kept, so its id is not reused meanwhile
+    return seed
 
 
-def _key(rules: Rules, orders: list[Order]) -> frozenset[Order]:
+_PLAIN: dict[int, tuple[Rules, frozenset[str]]] = {}
+
+
+def _plain_moves(rules: Rules) -> frozenset[str]:
+    """The scenario's moves that are not deals."""
+    hit = _PLAIN.get(id(rules))
+    if hit is None or hit[0] is not rules:
+        if len(_PLAIN) >= 16:
+            _PLAIN.clear()
+        hit = _PLAIN[id(rules)] = (rules, frozenset(mid for mid, m in rules.scenario.moves.items() if m.deal is None))
+    return hit[1]
+
+
+def _key(rules: Rules, orders: Sequence[Order]) -> frozenset[Order]:
     """The orders that can change a look-ahead game's outcome. An answer to a deal nobody
     in the set offers, or a refusal, changes nothing; nor does a lone deal offer that is
     not taken (refused, unanswered, or walked away from): the game is the no-orders game."""
+    plain = _plain_moves(rules)
+    if all(o.kind == "play" and o.move in plain for o in orders):
+        return frozenset(orders)  # no deal among them: every order counts
     plays = [o for o in orders if o.kind == "play"]
     if len(plays) == 1:
         deal = rules.scenario.moves[plays[0].move].deal if plays[0].move in rules.scenario.moves else None
@@ -91,26 +155,104 @@ def _key(rules: Rules, orders: list[Order]) -> frozenset[Order]:
     return frozenset(o for o in orders if o.kind != "respond" or (o.move in offered and o.answer != "reject"))
 
 
-def _end(rules: Rules, state: State, orders: list[Order], seed: int, horizon: int) -> tuple[int, ...]:
-    """The values at the end of a look-ahead game: these orders now, then none."""
-    table = _SHARED.table(rules, state)
-    key = (_key(rules, orders), seed, horizon)
-    end = table.get(key)
-    if end is None:
-        st = state
-        last = rules.scenario.rounds
-        for h in range(horizon):
+_SCORERS: dict[tuple[int, str], tuple[Rules, Callable[[Sequence[int]], float]]] = {}
+
+
+def _scorer(rules: Rules, role: str) -> Callable[[Sequence[int]], float]:
+    """scoring.utility for one role, its objectives read once: the same arithmetic in the
+    same order, so the same floats (look-ahead reads a utility hundreds of times a game)."""
+    hit = _SCORERS.get((id(rules), role))
+    if hit is not None and hit[0] is rules:
+        return hit[1]
+    terms = []
+    wsum = 0.0
+    for o in rules.objectives[role]:
+        lo, hi = rules.lo[o.slot], rules.hi[o.slot]
+        terms.append((o.slot, lo, hi - lo, o.goal, (o.target or 0) * SCALE, o.weight))
+        wsum += o.weight
+
+    def score(values: Sequence[int]) -> float:
+        total = 0.0
+        for slot, lo, span, goal, target, weight in terms:
+            if goal == "min":
+                x = 1.0 - (values[slot] - lo) / span
+            elif goal == "target":
+                x = max(0.0, 1.0 - abs(values[slot] - target) / span)
+            else:
+                x = (values[slot] - lo) / span
+            total += weight * x
+        return 100.0 * total / wsum
+
+    if len(_SCORERS) >= 64:
+        _SCORERS.clear()
+    _SCORERS[(id(rules), role)] = (rules, score)  # the rules are kept, so the id is not reused
+    return score
+
+
+_GROW = threading.Lock()  # a look-ahead game grows by one round at a time
+
+
+class _Game:
+    """A look-ahead game from a position: these orders now, then none. It is played only as
+    far as it has been asked for, and its states are kept, so looking further continues it;
+    so are the utilities read from them."""
+
+    __slots__ = ("rules", "orders", "seed", "states", "utilities")
+
+    def __init__(self, rules: Rules, state: State, orders: Sequence[Order], seed: int) -> None:
+        self.rules, self.orders, self.seed = rules, tuple(orders), seed
+        self.states = [state]
+        self.utilities: dict[tuple[str, int], float] = {}
+
+    def at(self, rounds: int) -> State:
+        """The state after ``rounds`` rounds (fewer if the game ends first)."""
+        states = self.states
+        last = self.rules.scenario.rounds
+        while len(states) <= rounds:
+            n = len(states)
+            st = states[-1]
             if st.round >= last:
                 break
-            st = advance(rules, st, orders if h == 0 else (), round_rng(seed, st.round + 1))
-        end = table[key] = st.values
-    return end  # type: ignore[return-value]
+            st = advance(self.rules, st, self.orders if n == 1 else (), round_rng(self.seed, st.round + 1))
+            with _GROW:
+                # Another thread (the app's bots beside a batch) may have played this round
+                # meanwhile: the same state, so keep the one there.
+                if len(states) == n:
+                    states.append(st)
+        return states[min(rounds, len(states) - 1)]
+
+    def utility(self, role: str, rounds: int) -> float:
+        """``role``'s utility after ``rounds`` rounds (the state at() gives)."""
+        u = self.utilities.get((role, rounds))
+        if u is None:
+            u = self.utilities[(role, rounds)] = _scorer(self.rules, role)(self.at(rounds).values)
+        return u
+
+
+def _game(rules: Rules, state: State, orders: Sequence[Order], seed: int) -> _Game:
+    """The look-ahead game of these orders from this position (the same object for every
+    set of orders with the same outcome: see _key)."""
+    table = _SHARED.table(rules, state)
+    key = (_key(rules, orders), seed)
+    game: _Game | None = table.get(key)  # type: ignore[assignment]
+    if game is None:
+        game = table[key] = _Game(rules, state, orders, seed)
+    return game
+
+
+def _path(rules: Rules, state: State, orders: Sequence[Order], seed: int, rounds: int) -> tuple[int, ...]:
+    """The values after ``rounds`` rounds of a look-ahead game (fewer if the game ends)."""
+    return _game(rules, state, orders, seed).at(rounds).values
 
 
 def _ctx(rules: Rules, state: State) -> Ctx:
     # The same context the engine checks preconditions with (acting() included),
-    # so a bot's "legal" is the engine's "legal".
-    return start_ctx(rules, state)
+    # so a bot's "legal" is the engine's "legal"; one per position, for every role.
+    table = _SHARED.table(rules, state)
+    ctx: Ctx | None = table.get("ctx")  # type: ignore[assignment]
+    if ctx is None:
+        ctx = table["ctx"] = start_ctx(rules, state)
+    return ctx
 
 
 def legal_plays(rules: Rules, state: State, role: str) -> list[Order]:
@@ -140,8 +282,8 @@ def offered_deals(rules: Rules, role: str) -> list[str]:
     return [mid for mid, m in rules.scenario.moves.items() if m.deal and m.deal.counterparty == role]
 
 
-def _value(rules: Rules, state: State, role: str, orders: list[Order], seed: int, horizon: int) -> float:
-    return utility(rules, _end(rules, state, orders, seed, horizon), role)
+def _value(rules: Rules, state: State, role: str, orders: Sequence[Order], seed: int, horizon: int) -> float:
+    return _game(rules, state, orders, seed).utility(role, horizon)
 
 
 def _cost(rules: Rules, o: Order) -> int:
@@ -150,6 +292,15 @@ def _cost(rules: Rules, o: Order) -> int:
 
 def best_answer(rules: Rules, state: State, role: str, offer: Order, seed: int, horizon: int = HORIZON) -> str:
     """The answer to a deal offer that serves ``role``'s own objectives best."""
+    table = _SHARED.table(rules, state)
+    key = ("answer", role, offer, seed, horizon)  # asked by the proposer, then by the table
+    hit: str | None = table.get(key)  # type: ignore[assignment]
+    if hit is None:
+        hit = table[key] = _best_answer(rules, state, role, offer, seed, horizon)
+    return hit
+
+
+def _best_answer(rules: Rules, state: State, role: str, offer: Order, seed: int, horizon: int) -> str:
     m = rules.scenario.moves[offer.move]
     answers = ["accept", "reject"] + (["renegotiate"] if m.deal and m.deal.renegotiated else [])
     best, best_v = "reject", None
@@ -171,10 +322,12 @@ def answer_counter(rules: Rules, state: State, role: str, offer: Order, seed: in
     return take > leave + 1e-9
 
 
-def choose_offers(rules: Rules, state: State, role: str, rng: random.Random, horizon: int = HORIZON,
+def choose_offers(rules: Rules, state: State, role: str, rng: random.Random | None = None, horizon: int = HORIZON,
                   committed: Sequence[Order] = ()) -> list[Order]:
     """The deals ``role`` puts on the table: those that raise its own score and that the
-    counterparty, judged by its own objectives, would not refuse; within budget."""
+    counterparty, judged by its own objectives, would not refuse; within budget.
+
+    No temperament here (``rng`` is not used): an offer is made whenever it pays."""
     s = rules.scenario
     seed = lookahead_seed(state)
     budget = _budget.left(rules, state, role, committed=committed)
@@ -221,14 +374,14 @@ def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, hor
             orders.append(Order(role, mid, "respond", answer=best))
             budget -= cost
 
-    base = _value(rules, state, role, [*committed, *orders], seed, horizon)
-    scored: list[tuple[float, Order]] = []
+    settled = [*committed, *orders]
+    cands: list[tuple[Order, int, list[Order]]] = []  # order, cost, look-ahead orders
     taken = {c.move for c in committed}
     for o in legal_plays(rules, state, role):
         cost = _cost(rules, o)
         if cost > budget or o.move in taken:
             continue
-        trial = [*committed, *orders, o]
+        trial = [*settled, o]
         m = s.moves[o.move]
         if m.deal and not deals:
             continue
@@ -239,6 +392,10 @@ def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, hor
             if answer == "reject":
                 continue
             trial.append(Order(m.deal.counterparty, o.move, "respond", answer=answer))
+        cands.append((o, cost, trial))
+    base = _value(rules, state, role, settled, seed, horizon)
+    scored: list[tuple[float, Order]] = []
+    for o, cost, trial in cands:
         gain = _value(rules, state, role, trial, seed, horizon) - base
         gain *= 1.0 + rng.uniform(-NOISE, NOISE)
         scored.append((gain / max(cost, 1), o))

@@ -389,8 +389,7 @@ class Flow:
                         except FlowError:
                             pass  # not offerable now: the engine's own check would reject it too
         for role in self.bots():
-            rng = bot_rng(self.game.seed, self.round, role)
-            for o in choose_offers(self.rules, self.game.state, role, rng):
+            for o in choose_offers(self.rules, self.game.state, role):  # no random draws: no stream to seed
                 try:
                     self.propose(role, o.move, o.target, by="bot")
                 except FlowError:

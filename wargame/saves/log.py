@@ -66,12 +66,32 @@ def line_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(body).encode()).hexdigest()
 
 
+# A line is encoded once: with a marker in its hash's place. The text hashed is that line
+# without the marker's member (keys are sorted, so dropping one member and a comma next to
+# it gives exactly the canonical JSON of the rest), and the line is the same text with the
+# hash in the marker's place. A marker that is not found exactly once (a line that holds it
+# as a nested value: never one of ours) is encoded the plain way, twice.
+_HASH_MARK = "\x00wargame-line-hash\x00"
+_HASH_MEMBER = '"hash":' + json.dumps(_HASH_MARK, ensure_ascii=False)
+
+
 def encode(event: dict[str, Any], prev: str) -> tuple[bytes, str]:
     body = {k: v for k, v in event.items() if k not in ("prev", "hash")}
     body["prev"] = prev
-    h = line_hash(body)
-    body["hash"] = h
-    return (canonical(body) + "\n").encode(), h
+    body["hash"] = _HASH_MARK
+    text = canonical(body)
+    i = text.find(_HASH_MEMBER)
+    if i < 0 or text.find(_HASH_MEMBER, i + 1) >= 0:
+        del body["hash"]
+        h = line_hash(body)
+        body["hash"] = h
+        return (canonical(body) + "\n").encode(), h
+    j = i + len(_HASH_MEMBER)
+    # "prev" is always there, so the hash member has a neighbour: the comma after it, or
+    # (the last member) the one before it.
+    without = text[:i] + text[j + 1:] if text[j] == "," else text[:i - 1] + text[j:]
+    h = hashlib.sha256(without.encode()).hexdigest()
+    return (text[:i] + '"hash":"' + h + '"' + text[j:] + "\n").encode(), h
 
 
 def header_lines(header: dict[str, Any]) -> tuple[bytes, str, int]:

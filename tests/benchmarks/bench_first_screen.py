@@ -13,11 +13,21 @@ wargame runs with its title-card cache warm (one run before the trials writes it
 earlier start would) in a temporary cache folder (WARGAME_CACHE), and once cold (no card)
 for reference. Wall time: what the user waits; nothing is asserted about it.
 
+Both start the same way, as a user starts them: the same interpreter runs a script file
+(the wargame's is the ``wargame`` console script pip installed beside it, the command a
+user types, so the entry point's own cost counts), in the same clean environment (only
+HOME, PATH, the locale and the virtual environment are passed on). In particular
+PYTHONDONTWRITEBYTECODE is not passed on: on a user's machine Python caches the compiled
+modules (pip compiles an installed package; an editable one is compiled on its first
+start), so the warm-up runs write the bytecode and the trials use it, for both programs.
+Without that cache the wargame would compile its own ~30 modules on every start.
+
     python tests/benchmarks/bench_first_screen.py      # BENCH_RUNS=10 by default
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import statistics
@@ -44,15 +54,37 @@ def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True).stdout
 
 
-def time_to(command: list[str], markers: list[str], env: dict[str, str], timeout: float = 30.0) -> float:
-    """Seconds from starting ``command`` in a fresh 120x40 tmux session until every marker is on screen."""
+PASSED_ON = ("HOME", "PATH", "LANG", "LC_ALL", "LC_CTYPE", "VIRTUAL_ENV")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment both programs run in: a user's, not this shell's (see the module docstring)."""
+    kept = {k: os.environ[k] for k in PASSED_ON if k in os.environ}
+    return {**kept, "TERM": "xterm-256color", "TEXTUAL_ANIMATIONS": "none", **extra}
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by every thread of process ``pid`` (Linux schedstat, in ns)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, IndexError, ValueError):  # the thread ended meanwhile
+            pass
+    return total / 1e9
+
+
+def time_to(command: list[str], markers: list[str], env: dict[str, str], timeout: float = 30.0) -> tuple[float, float]:
+    """Seconds from starting ``command`` in a fresh 120x40 tmux session until every marker is on
+    screen, and the CPU seconds the program had used by then (nan where /proc cannot tell)."""
     name = f"bench-{os.getpid()}-{time.monotonic_ns()}"
     shell_cmd = " ".join(f"'{c}'" for c in command)
     envs = [f"{k}={v}" for k, v in env.items()]
     for attempt in range(5):  # the tmux server may be exiting after the last session closed
         t0 = time.perf_counter()
+        # env -i: nothing from the tmux server's environment (which is this shell's) leaks in
         started = subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40",
-                                  "env", *envs, "sh", "-c", f"cd '{ROOT}' && exec {shell_cmd}"])
+                                  "env", "-i", *envs, "sh", "-c", f"cd '{ROOT}' && exec {shell_cmd}"])
         if started.returncode == 0:
             break
         time.sleep(0.2)
@@ -62,7 +94,12 @@ def time_to(command: list[str], markers: list[str], env: dict[str, str], timeout
         while time.perf_counter() - t0 < timeout:
             screen = tmux("capture-pane", "-p", "-t", name)
             if all(m in screen for m in markers):
-                return time.perf_counter() - t0
+                wall = time.perf_counter() - t0
+                try:  # the pane's process is the program (sh exec'd it)
+                    cpu = cpu_seconds(int(tmux("display-message", "-p", "-t", name, "#{pane_pid}").strip()))
+                except (OSError, ValueError):
+                    cpu = float("nan")
+                return wall, cpu
             time.sleep(0.004)
         raise TimeoutError(f"{command}: {markers} never appeared; screen:\n{screen}")
     finally:
@@ -73,35 +110,45 @@ def run() -> dict[str, float]:
     if shutil.which("tmux") is None:
         print("tmux is not installed: skipped")
         return {}
+    import wargame.cli
     from wargame.scenario.catalog import find_scenario
     from wargame.scenario.loader import load_scenario
 
     roles = [r.name for r in load_scenario(find_scenario(None)).scenario.roles.values()]
-    markers = [n[:30] for n in roles]
+    markers = [n[:30] for n in roles] + ["● HUMAN"]  # every role, and the seats column
+    script = Path(sys.executable).parent / "wargame"
     with tempfile.TemporaryDirectory() as tmp:
-        base = {"TERM": "xterm-256color", "TEXTUAL_ANIMATIONS": "none", "WARGAME_SAVES": f"{tmp}/saves",
-                "PATH": os.environ.get("PATH", "")}
-        if "VIRTUAL_ENV" in os.environ:
-            base["VIRTUAL_ENV"] = os.environ["VIRTUAL_ENV"]
+        base = clean_env(WARGAME_SAVES=f"{tmp}/saves")
         warm = {**base, "WARGAME_CACHE": f"{tmp}/cache"}
-        empty_cmd = [sys.executable, "-c", EMPTY_APP]
-        app_cmd = [sys.executable, "-m", "wargame"]
-        cold = [time_to(app_cmd, markers, {**base, "WARGAME_CACHE": f"{tmp}/cold-{i}"}) for i in range(3)]
+        empty_file = Path(tmp) / "empty_app.py"
+        empty_file.write_text(EMPTY_APP, encoding="utf-8")
+        empty_cmd = [sys.executable, str(empty_file)]
+        # the console script, run by the same interpreter (its first line names it anyway)
+        app_cmd = [sys.executable, str(script)] if script.is_file() else [sys.executable, "-m", "wargame"]
         time_to(empty_cmd, ["empty app ready"], base)  # warm the disk cache and bytecode
-        time_to(app_cmd, markers, warm)  # writes the title card, as any earlier start would
-        empty, ours = [], []
+        time_to(app_cmd, markers, warm)  # writes the title card and the bytecode, as any earlier start would
+        cached = Path(importlib.util.cache_from_source(wargame.cli.__file__)).is_file()
+        empty: list[tuple[float, float]] = []
+        ours: list[tuple[float, float]] = []
         for i in range(RUNS):
             pair = ((empty, empty_cmd, ["empty app ready"], base), (ours, app_cmd, markers, warm))
             for bucket, cmd, marks, env in (pair if i % 2 == 0 else pair[::-1]):
                 bucket.append(time_to(cmd, marks, env))
-    e, w, c = statistics.median(empty), statistics.median(ours), statistics.median(cold)
+        cold = [time_to(app_cmd, markers, {**base, "WARGAME_CACHE": f"{tmp}/cold-{i}"}) for i in range(3)]
+    e, w, c = (statistics.median(x[0] for x in runs) for runs in (empty, ours, cold))
+    ec, wc = (statistics.median(x[1] for x in runs) for runs in (empty, ours))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\nfirst useful screen in tmux 120x40 ({RUNS} interleaved runs each, medians of wall time; "
+    print(f"\nfirst useful screen in tmux 120x40 ({RUNS} interleaved runs each, medians; "
           f"load average {load:.1f} on {os.cpu_count()} CPUs, shared machine)")
-    print(f"  empty Textual app, label on screen            {e * 1000:7.0f} ms")
-    print(f"  wargame title, every role and seat on screen  {w * 1000:7.0f} ms   {w / e:.2f}x the empty app")
-    print(f"  (no title card cached yet, 3 runs)             {c * 1000:7.0f} ms   {c / e:.2f}x")
-    return {"empty": e, "warm": w, "cold": c}
+    print(f"  started as: {' '.join(Path(x).name for x in empty_cmd)}  |  {' '.join(Path(x).name for x in app_cmd)}"
+          f"   (wargame bytecode cached: {'yes' if cached else 'NO'})")
+    print("                                                   wall           CPU of the program by then")
+    print(f"  empty Textual app, label on screen            {e * 1000:7.0f} ms         {ec * 1000:7.0f} ms")
+    print(f"  wargame title, every role and seat on screen  {w * 1000:7.0f} ms {w / e:5.2f}x  {wc * 1000:7.0f} ms {wc / ec:5.2f}x")
+    print(f"  (wall, each run, ms: empty {', '.join(f'{x[0] * 1000:.0f}' for x in empty)}; "
+          f"wargame {', '.join(f'{x[0] * 1000:.0f}' for x in ours)})")
+    print(f"  (no title card cached yet, 3 runs)             {c * 1000:7.0f} ms {c / e:5.2f}x")
+    return {"empty": e, "warm": w, "cold": c, "empty_cpu": ec, "warm_cpu": wc}
 
 
 def test_benchmark_first_screen() -> None:

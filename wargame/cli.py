@@ -140,8 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)  # exits 2 on usage errors
+    words = sys.argv[1:] if argv is None else list(argv)
+    # Plain `wargame` opens the app: nothing to parse, and building every command's parser
+    # (~7 ms) would only hold up the title screen. Any word at all goes through the parser.
+    parser = build_parser() if words else None
+    args = parser.parse_args(words) if parser is not None else argparse.Namespace(command=None, saves=None)
     command = args.command or "app"
     try:
         for opt in ("output", "save", "orders"):
@@ -149,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise UsageError(f"--{opt} needs a file name, not an empty one")
         return int(_COMMANDS[command](args) or 0)
     except UsageError as exc:
-        parser.print_usage(sys.stderr)
+        (parser or build_parser()).print_usage(sys.stderr)
         _err(f"wargame: error: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -218,6 +221,9 @@ def _guard(fn):  # type: ignore[no-untyped-def]
 # --- commands ------------------------------------------------------------------
 
 def cmd_app(args: argparse.Namespace) -> int:
+    from wargame.tui.gcpause import pause_for_start_up
+
+    pause_for_start_up()  # before Textual is imported; the app resumes collections after its first frame
     from wargame.tui.app import run_app
 
     return run_app(saves_dir=getattr(args, "saves", None))

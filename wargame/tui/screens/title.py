@@ -13,7 +13,6 @@ from textual.markup import escape
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
-from wargame.tui.messages import OpenSave, ReplaySave, StartGame
 from wargame.tui.screens import PhaseScreen
 from wargame.tui.widgets.dashboard import PhaseBar, clip, fill_table, is_narrow
 from wargame.tui.widgets.keybar import KeyBar
@@ -59,6 +58,7 @@ class TitleScreen(PhaseScreen):
         self.seats: dict[str, str] = {}
         self.seed: int | None = None  # None: the scenario's default
         self.pin: str | None = None  # the facilitator's PIN; None: a solo game
+        self._card_for: Path | None = None  # the scenario whose cached card is on screen
 
     def compose(self) -> ComposeResult:
         yield PhaseBar()
@@ -130,7 +130,8 @@ class TitleScreen(PhaseScreen):
         if entry.path in self.loaded:
             self._show(entry)
         else:
-            if not self._show_cached(entry):
+            # on_mount showed the first scenario's card already: not again for its highlight
+            if self._card_for != entry.path and not self._show_cached(entry):
                 self.query_one("#scenario-head", Static).update(f"Loading [b]{escape(entry.title)}[/b]…")
             # Start loading once the screen is painted: the first frame is not kept waiting.
             self.call_after_refresh(self._load, entry)
@@ -164,6 +165,7 @@ class TitleScreen(PhaseScreen):
 
     def _show(self, entry: Any) -> None:
         result = self.loaded[entry.path]
+        self._card_for = None
         head = self.query_one("#scenario-head", Static)
         info = self.query_one("#scenario-info", Static)
         table = self.query_one("#seats", DataTable)
@@ -189,6 +191,7 @@ class TitleScreen(PhaseScreen):
         from wargame.scenario.card import read_card
 
         card = read_card(entry.path)
+        self._card_for = entry.path if card is not None else None
         if card is None:
             return False
         self.query_one("#seats", DataTable).clear(columns=True)
@@ -242,6 +245,8 @@ class TitleScreen(PhaseScreen):
         if self.current is None:
             self.notify("Choose a scenario that validates first.", severity="warning")
             return
+        from wargame.tui.messages import StartGame
+
         self.post_message(StartGame(self.current, self.seed, dict(self.seats), self.pin))
 
     def _show_pin(self) -> None:
@@ -295,6 +300,8 @@ class TitleScreen(PhaseScreen):
 
         def done(path: Path | None) -> None:
             if path is not None:
+                from wargame.tui.messages import OpenSave
+
                 self.post_message(OpenSave(path))
 
         self.app.push_screen(SavePicker(saves, "Load a saved game"), done)
@@ -306,6 +313,8 @@ class TitleScreen(PhaseScreen):
 
         def done(path: Path | None) -> None:
             if path is not None:
+                from wargame.tui.messages import ReplaySave
+
                 self.post_message(ReplaySave(path))
 
         self.app.push_screen(SavePicker(saves, "Replay a saved game", allow_damaged=True), done)

@@ -7,13 +7,16 @@ them, so ``wargame --help`` and the app start quickly.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import argparse  # imported where a parser is built: plain `wargame` (the app) needs none
 
 EXIT_OK, EXIT_BAD, EXIT_USAGE = 0, 1, 2
 
@@ -46,6 +49,8 @@ def _roles_arg(text: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     p = argparse.ArgumentParser(
         prog="wargame",
         description="A terminal wargame of the U.S.-China technology contest. With no command, opens the app.",
@@ -144,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     # Plain `wargame` opens the app: nothing to parse, and building every command's parser
     # (~7 ms) would only hold up the title screen. Any word at all goes through the parser.
     parser = build_parser() if words else None
-    args = parser.parse_args(words) if parser is not None else argparse.Namespace(command=None, saves=None)
+    args: Any = parser.parse_args(words) if parser is not None else SimpleNamespace(command=None, saves=None)
     command = args.command or "app"
     try:
         for opt in ("output", "save", "orders"):

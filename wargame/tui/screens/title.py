@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -34,6 +35,13 @@ def actions_markup(can_start: bool) -> str:
             style = "b $text on $primary" if action == "screen.new_game" else "b $text on $panel"
             parts.append(f"[@click={action}][{style}]{text}[/][/]")
     return "  ".join(parts)
+
+
+def _plain(text: str) -> Text:
+    """A seats-table cell as the DataTable would make it of an escaped string, but without
+    parsing markup: Rich's markup parser loads its table of emoji codes (~3 ms) on first use,
+    and nothing else before the title's first frame needs it."""
+    return Text(text, end="", no_wrap=True)
 
 
 class TitleScreen(PhaseScreen):
@@ -213,10 +221,11 @@ class TitleScreen(PhaseScreen):
         if set(self.seats) != {r.id for r in s.roles}:
             self.seats = {r.id: "human" for r in s.roles}
         narrow = is_narrow(self)
-        rows = [(r.id, [str(i + 1), escape(f"{clip(r.name, 24) if narrow else r.name} ({r.short})"),
-                        self._seat_cell(r.id).ljust(7)])
+        rows = [(r.id, [_plain(str(i + 1)), _plain(f"{clip(r.name, 24) if narrow else r.name} ({r.short})"),
+                        _plain(self._seat_cell(r.id).ljust(7))])
                 for i, r in enumerate(s.roles)]
-        fill_table(self.query_one("#seats", DataTable), [("n", "#"), ("role", "Role"), ("seat", "Seat")], rows)
+        fill_table(self.query_one("#seats", DataTable),
+                   [("n", Text("#")), ("role", Text("Role")), ("seat", Text("Seat"))], rows)
 
     def _seat_cell(self, rid: str) -> str:
         return "● HUMAN" if self.seats.get(rid) == "human" else "○ BOT"
@@ -224,7 +233,7 @@ class TitleScreen(PhaseScreen):
     def _toggle(self, rid: str) -> None:
         self.seats[rid] = "bot" if self.seats.get(rid) == "human" else "human"
         table = self.query_one("#seats", DataTable)
-        table.update_cell(rid, "seat", self._seat_cell(rid))
+        table.update_cell(rid, "seat", _plain(self._seat_cell(rid)))
 
     @on(DataTable.RowSelected, "#seats")
     def _seat_selected(self, event: DataTable.RowSelected) -> None:

@@ -37,6 +37,12 @@ def actions_markup(can_start: bool) -> str:
     return "  ".join(parts)
 
 
+def section(title: str, body: str = "") -> str:
+    """A section's title (styled as the app's .section-title) and its text, in one widget:
+    the title screen is the first frame, and each widget less makes it sooner."""
+    return f"[b $text-accent]{title}[/]" + (f"\n{body}" if body else "")
+
+
 def _plain(text: str) -> Text:
     """A seats-table cell as the DataTable would make it of an escaped string, but without
     parsing markup: Rich's markup parser loads its table of emoji codes (~3 ms) on first use,
@@ -67,6 +73,7 @@ class TitleScreen(PhaseScreen):
         self.seed: int | None = None  # None: the scenario's default
         self.pin: str | None = None  # the facilitator's PIN; None: a solo game
         self._card_for: Path | None = None  # the scenario whose cached card is on screen
+        self._seed_line = self._pin_line = ""
 
     def compose(self) -> ComposeResult:
         yield PhaseBar()
@@ -74,17 +81,14 @@ class TitleScreen(PhaseScreen):
             with Vertical(id="title-left"):
                 yield Static("Scenarios", classes="section-title")
                 yield OptionList(id="scenario-list")
-                yield Static("Saves", classes="section-title")
-                yield Static("", id="saves-note", classes="muted")
+                yield Static(section("Saves"), id="saves-note", classes="muted")
             with VerticalScroll(id="title-right"):
                 yield Static("Loading scenario…", id="scenario-head")
                 yield Static("Seats  (Enter or 1-9 switches human ⇄ bot)", classes="section-title")
                 yield DataTable(id="seats", cursor_type="row", zebra_stripes=True)
-                yield Static(id="seed-info")
-                yield Static(id="pin-info")
+                yield Static(id="seed-info")  # the seed's line and the PIN's
                 yield Static(actions_markup(False), id="title-actions")
-                yield Static("About this scenario", classes="section-title")
-                yield Static("", id="scenario-info")
+                yield Static(section("About this scenario"), id="scenario-info")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -125,7 +129,7 @@ class TitleScreen(PhaseScreen):
                     + (f", {unfinished} unfinished" if unfinished else "") + f"\nSaved in {folder}")
         else:
             text = f"No saves yet.\nGames are saved in {folder}"
-        self.query_one("#saves-note", Static).update(escape(text))
+        self.query_one("#saves-note", Static).update(section("Saves", escape(text)))
         self.game_app.saves_scanned(saves)
 
     # --- scenario details -------------------------------------------------------------
@@ -184,7 +188,7 @@ class TitleScreen(PhaseScreen):
             more = f"\n… and {len(result) - 8} more" if len(result) > 8 else ""
             head.update(f"[b]{escape(entry.title)}[/b]\n[$text-error]✗ This scenario does not validate:[/]\n{lines}{more}\n"
                         f"Run [b]wargame validate {escape(str(entry.path))}[/b] for the full list.")
-            info.update("")
+            info.update(section("About this scenario"))
             self.query_one("#title-actions", Static).update(actions_markup(False))
             return
         from wargame.scenario.card import card_of
@@ -213,10 +217,11 @@ class TitleScreen(PhaseScreen):
             f"[b $text-accent]{escape(s.title)}[/]\n"
             f"{s.rounds} rounds of {s.round_months} months ({s.first_label} to {s.last_label}) · {len(s.roles)} roles · "
             f"{len(s.sectors)} sectors · {s.moves} moves · {s.events} events")
-        self.query_one("#scenario-info", Static).update(
+        self.query_one("#scenario-info", Static).update(section(
+            "About this scenario",
             f"{escape(s.summary.strip())}\n\n"
             f"[b]Roles:[/b] {escape(roles)}\n"
-            f"[b]Sectors:[/b] {escape(', '.join(s.sectors))}")
+            f"[b]Sectors:[/b] {escape(', '.join(s.sectors))}"))
         self._show_seed(s.seed)
         if set(self.seats) != {r.id for r in s.roles}:
             self.seats = {r.id: "human" for r in s.roles}
@@ -260,8 +265,8 @@ class TitleScreen(PhaseScreen):
 
     def _show_pin(self) -> None:
         value = "[b]set[/b] (F2 on a team's screen asks for it)" if self.pin else "none: a solo game, F2 opens the console"
-        self.query_one("#pin-info", Static).update(
-            f"[b]Facilitator PIN[/b] {value} · [@click=screen.pin]change \\[P][/]")
+        self._pin_line = f"[b]Facilitator PIN[/b] {value} · [@click=screen.pin]change \\[P][/]"
+        self._show_seed_and_pin()
 
     def action_pin(self) -> None:
         from wargame.tui.screens.dialogs import TextDialog
@@ -282,8 +287,11 @@ class TitleScreen(PhaseScreen):
             default = self.current.scenario.seed if self.current is not None else None
         value = f"[b]{self.seed}[/b] (chosen)" if self.seed is not None else (
             f"[b]{default}[/b] (the scenario's default)" if default is not None else "the scenario's default")
-        self.query_one("#seed-info", Static).update(
-            f"[b]Seed[/b] {value} · [@click=screen.seed]change \\[S][/] (same seed and orders, same game)")
+        self._seed_line = f"[b]Seed[/b] {value} · [@click=screen.seed]change \\[S][/] (same seed and orders, same game)"
+        self._show_seed_and_pin()
+
+    def _show_seed_and_pin(self) -> None:
+        self.query_one("#seed-info", Static).update(f"{self._seed_line}\n{self._pin_line}".strip("\n"))
 
     def action_seed(self) -> None:
         from wargame.tui.screens.dialogs import TextDialog

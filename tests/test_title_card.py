@@ -91,8 +91,9 @@ def display(self, screen, renderable):
         rows = table.first(DataTable).row_count if table else 0
         # a frame drawn inside Textual's start-up batch is dropped, not shown: the first
         # frame drawn must be one that reaches the terminal
+        seed = str(self.screen.query_one("#seed-info").content) if table else ""
         seen.append((rows, "pydantic" in sys.modules, "yaml" in sys.modules, self._batch_count == 0,
-                     gc.isenabled()))
+                     gc.isenabled(), "(the scenario's default)" in seed and f"[b]{sys.argv[2]}[/b]" in seed))
     return original(self, screen, renderable)
 App._display = display
 async def ready(pilot):
@@ -107,12 +108,14 @@ WargameApp(saves_dir=Path(sys.argv[1])).run(headless=True, size=(120, 40), auto_
 
 def test_the_first_frame_shows_the_seats_from_the_card(tmp_path: Path) -> None:
     env = {**os.environ, "WARGAME_CACHE": str(tmp_path / "cache"), "TEXTUAL_ANIMATIONS": "none"}
-    run = lambda: subprocess.run([sys.executable, "-c", FIRST_FRAME, str(tmp_path / "saves")], cwd=ROOT, env=env,
+    scenario = load_scenario(ROOT / "scenarios" / "tech-contest.yaml").scenario
+    run = lambda: subprocess.run([sys.executable, "-c", FIRST_FRAME, str(tmp_path / "saves"), str(scenario.seed)], cwd=ROOT, env=env,
                                  capture_output=True, text=True, check=True, timeout=120).stdout.split()
     cold = run()  # no card yet: the first frame says "Loading…", the full load writes the card
     assert cold[0] == "0"
     warm = run()
-    n_roles = len(load_scenario(ROOT / "scenarios" / "tech-contest.yaml").scenario.roles)
+    n_roles = len(scenario.roles)
     # roles on the first frame, no pydantic or yaml, the frame not dropped, the garbage
-    # collector paused until then and running again afterwards
-    assert warm == [str(n_roles), "False", "False", "True", "False", "True"]
+    # collector paused until then, the card's seed on the seed line,
+    # and the collector running again afterwards
+    assert warm == [str(n_roles), "False", "False", "True", "False", "True", "True"]

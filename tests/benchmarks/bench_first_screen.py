@@ -26,6 +26,7 @@ start), so the warm-up runs write the bytecode and the trials use it, for both p
 Without that cache the wargame would compile its own ~30 modules on every start.
 
     python tests/benchmarks/bench_first_screen.py      # BENCH_RUNS=10 by default
+    BENCH_BASE=/tmp/base python tests/benchmarks/bench_first_screen.py   # also another version
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = int(os.environ.get("BENCH_RUNS", "10"))
 POLL = os.environ.get("BENCH_POLL", "output")  # or "capture" (see time_to)
+# A folder holding another version's `wargame` package (e.g. `git archive main wargame | tar -x
+# -C DIR`): run it too, in the same trials, through the same console script (PYTHONPATH=DIR).
+BASE = os.environ.get("BENCH_BASE", "")
 
 EMPTY_APP = """
 from textual.app import App
@@ -161,9 +165,15 @@ def run() -> dict[str, float]:
         cached = Path(importlib.util.cache_from_source(wargame.cli.__file__)).is_file()
         empty: list[tuple[float, float]] = []
         ours: list[tuple[float, float]] = []
+        older: list[tuple[float, float]] = []
+        trial = [(empty, empty_cmd, ["empty app ready"], base), (ours, app_cmd, markers, warm)]
+        if BASE:  # another tree's wargame (e.g. main, from git archive) in the same trials
+            other_env = {**base, "WARGAME_CACHE": f"{tmp}/cache-base", "PYTHONPATH": BASE}
+            time_to(app_cmd, markers, other_env)
+            trial.append((older, app_cmd, markers, other_env))
         for i in range(RUNS):
-            pair = ((empty, empty_cmd, ["empty app ready"], base), (ours, app_cmd, markers, warm))
-            for bucket, cmd, marks, env in (pair if i % 2 == 0 else pair[::-1]):
+            order = trial[i % len(trial):] + trial[:i % len(trial)]
+            for bucket, cmd, marks, env in (order if i % 2 == 0 else order[::-1]):
                 bucket.append(time_to(cmd, marks, env))
         cold = [time_to(app_cmd, markers, {**base, "WARGAME_CACHE": f"{tmp}/cold-{i}"}) for i in range(3)]
     e, w, c = (statistics.median(x[0] for x in runs) for runs in (empty, ours, cold))
@@ -181,6 +191,9 @@ def run() -> dict[str, float]:
     print(f"  (wall, each run, ms: empty {', '.join(f'{x[0] * 1000:.0f}' for x in empty)}; "
           f"wargame {', '.join(f'{x[0] * 1000:.0f}' for x in ours)})")
     print(f"  (no title card cached yet, 3 runs)             {c * 1000:7.0f} ms {c / e:5.2f}x")
+    if older:
+        o, oc = statistics.median(x[0] for x in older), statistics.median(x[1] for x in older)
+        print(f"  wargame from {BASE}  {o * 1000:7.0f} ms {o / e:5.2f}x  {oc * 1000:7.0f} ms {oc / ec:5.2f}x")
     return {"empty": e, "warm": w, "cold": c, "empty_cpu": ec, "warm_cpu": wc, "pair_ratio": pairs}
 
 

@@ -74,6 +74,7 @@ class TitleScreen(PhaseScreen):
         self.pin: str | None = None  # the facilitator's PIN; None: a solo game
         self._card_for: Path | None = None  # the scenario whose cached card is on screen
         self._seed_line = self._pin_line = ""
+        self._card_seed: int | None = None  # the seed of the card on screen (before the full load)
 
     def compose(self) -> ComposeResult:
         yield PhaseBar()
@@ -105,8 +106,9 @@ class TitleScreen(PhaseScreen):
             ol.highlighted = 0
             self._show_cached(self.entries[0])  # on the first frame, before the full load
         ol.focus()
-        self._show_seed()
         self._show_pin()
+        if self._card_for is None:  # else the card's seed is shown already
+            self._show_seed()
         self.call_after_refresh(self._scan_saves)  # after the first frame, like the scenario's load
 
     @work(thread=True, exclusive=True, group="saves-scan")
@@ -204,6 +206,7 @@ class TitleScreen(PhaseScreen):
 
         card = read_card(entry.path)
         self._card_for = entry.path if card is not None else None
+        self._card_seed = None
         if card is None:
             return False
         self.query_one("#seats", DataTable).clear(columns=True)
@@ -222,6 +225,7 @@ class TitleScreen(PhaseScreen):
             f"{escape(s.summary.strip())}\n\n"
             f"[b]Roles:[/b] {escape(roles)}\n"
             f"[b]Sectors:[/b] {escape(', '.join(s.sectors))}"))
+        self._card_seed = s.seed
         self._show_seed(s.seed)
         if set(self.seats) != {r.id for r in s.roles}:
             self.seats = {r.id: "human" for r in s.roles}
@@ -284,7 +288,7 @@ class TitleScreen(PhaseScreen):
         # A line and a dialog rather than an Input on the first screen: the seed is rarely
         # changed, and an Input (with its cursor timer) was a noticeable part of start-up.
         if default is None:
-            default = self.current.scenario.seed if self.current is not None else None
+            default = self.current.scenario.seed if self.current is not None else self._card_seed
         value = f"[b]{self.seed}[/b] (chosen)" if self.seed is not None else (
             f"[b]{default}[/b] (the scenario's default)" if default is not None else "the scenario's default")
         self._seed_line = f"[b]Seed[/b] {value} · [@click=screen.seed]change \\[S][/] (same seed and orders, same game)"

@@ -119,3 +119,21 @@ def test_the_first_frame_shows_the_seats_from_the_card(tmp_path: Path) -> None:
     # collector paused until then, the card's seed on the seed line,
     # and the collector running again afterwards
     assert warm == [str(n_roles), "False", "False", "True", "False", "True", "True"]
+
+
+def test_the_start_up_pause_ends_and_leaves_a_disabled_collector_alone() -> None:
+    import gc
+
+    from wargame.tui.gcpause import end_start_up_pause, pause_for_start_up
+
+    assert gc.isenabled()
+    try:
+        pause_for_start_up()
+        assert not gc.isenabled()
+        end_start_up_pause()  # as the CLI does when the app ends, whether or not it drew a frame
+        assert gc.isenabled()
+        gc.disable()  # someone else's choice: not ours to undo
+        end_start_up_pause()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -226,12 +226,15 @@ def _guard(fn):  # type: ignore[no-untyped-def]
 # --- commands ------------------------------------------------------------------
 
 def cmd_app(args: argparse.Namespace) -> int:
-    from wargame.tui.gcpause import pause_for_start_up
+    from wargame.tui.gcpause import end_start_up_pause, pause_for_start_up
 
     pause_for_start_up()  # before Textual is imported; the app resumes collections after its first frame
-    from wargame.tui.app import run_app
+    try:
+        from wargame.tui.app import run_app
 
-    return run_app(saves_dir=getattr(args, "saves", None))
+        return run_app(saves_dir=getattr(args, "saves", None))
+    finally:
+        end_start_up_pause()  # if the app ended before its first frame
 
 
 @_guard

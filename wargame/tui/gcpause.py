@@ -43,6 +43,15 @@ def pause_for_start_up() -> None:
         _paused_at_start_up = True
 
 
+def end_start_up_pause() -> None:
+    """Collect again, if pause_for_start_up paused it (the collector's install does this; the
+    CLI too when the app ends, in case it ended before its first frame)."""
+    global _paused_at_start_up
+    if _paused_at_start_up:
+        _paused_at_start_up = False
+        gc.enable()
+
+
 class IdleCollector:
     def __init__(self, idle_after: float = 0.8, at_least_every: float = 30.0) -> None:
         self.idle_after = idle_after
@@ -54,16 +63,13 @@ class IdleCollector:
         self.collections = 0
 
     def install(self) -> None:
-        global _paused_at_start_up
         if self._saved is not None:
             return
         self._saved = gc.get_threshold()
         gc.freeze()
         g0, g1, _ = self._saved
         gc.set_threshold(g0, g1, RARE)
-        if _paused_at_start_up:  # what start-up made is frozen now: collect again
-            _paused_at_start_up = False
-            gc.enable()
+        end_start_up_pause()  # what start-up made is frozen now: collect again
 
     def uninstall(self) -> None:
         if self._saved is None:

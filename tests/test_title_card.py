@@ -75,8 +75,11 @@ def test_reading_a_card_imports_neither_pydantic_nor_yaml(work: Path) -> None:
 
 
 FIRST_FRAME = """
+import gc
 import sys
 from pathlib import Path
+from wargame.tui.gcpause import pause_for_start_up
+pause_for_start_up()  # as `wargame` does before importing Textual
 from textual.app import App
 from textual.widgets import DataTable
 from wargame.tui.app import WargameApp
@@ -86,14 +89,18 @@ def display(self, screen, renderable):
     if renderable is not None and not seen:
         table = self.screen.query("#seats")
         rows = table.first(DataTable).row_count if table else 0
-        seen.append((rows, "pydantic" in sys.modules, "yaml" in sys.modules))
+        # a frame drawn inside Textual's start-up batch is dropped, not shown: the first
+        # frame drawn must be one that reaches the terminal
+        seed = str(self.screen.query_one("#seed-info").content) if table else ""
+        seen.append((rows, "pydantic" in sys.modules, "yaml" in sys.modules, self._batch_count == 0,
+                     gc.isenabled(), "(the scenario's default)" in seed and f"[b]{sys.argv[2]}[/b]" in seed))
     return original(self, screen, renderable)
 App._display = display
 async def ready(pilot):
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
-    print(*seen[0])
+    print(*seen[0], gc.isenabled())
     pilot.app.exit()
 WargameApp(saves_dir=Path(sys.argv[1])).run(headless=True, size=(120, 40), auto_pilot=ready)
 """
@@ -101,10 +108,32 @@ WargameApp(saves_dir=Path(sys.argv[1])).run(headless=True, size=(120, 40), auto_
 
 def test_the_first_frame_shows_the_seats_from_the_card(tmp_path: Path) -> None:
     env = {**os.environ, "WARGAME_CACHE": str(tmp_path / "cache"), "TEXTUAL_ANIMATIONS": "none"}
-    run = lambda: subprocess.run([sys.executable, "-c", FIRST_FRAME, str(tmp_path / "saves")], cwd=ROOT, env=env,
+    scenario = load_scenario(ROOT / "scenarios" / "tech-contest.yaml").scenario
+    run = lambda: subprocess.run([sys.executable, "-c", FIRST_FRAME, str(tmp_path / "saves"), str(scenario.seed)], cwd=ROOT, env=env,
                                  capture_output=True, text=True, check=True, timeout=120).stdout.split()
     cold = run()  # no card yet: the first frame says "Loading…", the full load writes the card
     assert cold[0] == "0"
     warm = run()
-    n_roles = len(load_scenario(ROOT / "scenarios" / "tech-contest.yaml").scenario.roles)
-    assert warm == [str(n_roles), "False", "False"]
+    n_roles = len(scenario.roles)
+    # roles on the first frame, no pydantic or yaml, the frame not dropped, the garbage
+    # collector paused until then, the card's seed on the seed line,
+    # and the collector running again afterwards
+    assert warm == [str(n_roles), "False", "False", "True", "False", "True", "True"]
+
+
+def test_the_start_up_pause_ends_and_leaves_a_disabled_collector_alone() -> None:
+    import gc
+
+    from wargame.tui.gcpause import end_start_up_pause, pause_for_start_up
+
+    assert gc.isenabled()
+    try:
+        pause_for_start_up()
+        assert not gc.isenabled()
+        end_start_up_pause()  # as the CLI does when the app ends, whether or not it drew a frame
+        assert gc.isenabled()
+        gc.disable()  # someone else's choice: not ours to undo
+        end_start_up_pause()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -7,13 +7,16 @@ them, so ``wargame --help`` and the app start quickly.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import argparse  # imported where a parser is built: plain `wargame` (the app) needs none
 
 EXIT_OK, EXIT_BAD, EXIT_USAGE = 0, 1, 2
 
@@ -46,6 +49,8 @@ def _roles_arg(text: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     p = argparse.ArgumentParser(
         prog="wargame",
         description="A terminal wargame of the U.S.-China technology contest. With no command, opens the app.",
@@ -140,8 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)  # exits 2 on usage errors
+    words = sys.argv[1:] if argv is None else list(argv)
+    # Plain `wargame` opens the app: nothing to parse, and building every command's parser
+    # (~7 ms) would only hold up the title screen. Any word at all goes through the parser.
+    parser = build_parser() if words else None
+    args: Any = parser.parse_args(words) if parser is not None else SimpleNamespace(command=None, saves=None)
     command = args.command or "app"
     try:
         for opt in ("output", "save", "orders"):
@@ -149,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise UsageError(f"--{opt} needs a file name, not an empty one")
         return int(_COMMANDS[command](args) or 0)
     except UsageError as exc:
-        parser.print_usage(sys.stderr)
+        (parser or build_parser()).print_usage(sys.stderr)
         _err(f"wargame: error: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -218,9 +226,15 @@ def _guard(fn):  # type: ignore[no-untyped-def]
 # --- commands ------------------------------------------------------------------
 
 def cmd_app(args: argparse.Namespace) -> int:
-    from wargame.tui.app import run_app
+    from wargame.tui.gcpause import end_start_up_pause, pause_for_start_up
 
-    return run_app(saves_dir=getattr(args, "saves", None))
+    pause_for_start_up()  # before Textual is imported; the app resumes collections after its first frame
+    try:
+        from wargame.tui.app import run_app
+
+        return run_app(saves_dir=getattr(args, "saves", None))
+    finally:
+        end_start_up_pause()  # if the app ended before its first frame
 
 
 @_guard

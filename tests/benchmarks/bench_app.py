@@ -47,16 +47,21 @@ async def ready(pilot):
 app.run(headless=True, size=(120, 40), auto_pilot=ready)
 """
 EMPTY = PROBE.format(make="from textual.app import App\napp = App()")
-WARGAME = PROBE.format(make="from wargame.tui.app import WargameApp as App\napp = App(saves_dir=Path(sys.argv[1]))")
+# As `wargame` starts it: garbage collection paused before Textual is imported (wargame.cli).
+WARGAME = PROBE.format(make="from wargame.tui.gcpause import pause_for_start_up\npause_for_start_up()\n"
+                            "from wargame.tui.app import WargameApp as App\napp = App(saves_dir=Path(sys.argv[1]))")
 
 INSIDE: dict[str, list[tuple[float, float]]] = {}
+# Python caches compiled modules on a user's machine; this shell may say not to (the
+# wargame would then compile its own modules on every start, the empty app would not).
+ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "TEXTUAL_ANIMATIONS": "none"}
 
 
 def time_start(code: str, *args: str) -> float:
     """Wall time of the whole process; records (first frame, ready) measured inside it."""
     t = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code, *args], check=True, cwd=ROOT, capture_output=True, text=True,
-                         env={**os.environ, "TEXTUAL_ANIMATIONS": "none"}).stdout.split()
+                         env=ENV).stdout.split()
     wall = time.perf_counter() - t
     INSIDE.setdefault(code, []).append((float(out[-2]), float(out[-1])))
     return wall

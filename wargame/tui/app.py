@@ -22,7 +22,6 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
 
-from wargame.tui import messages as msg
 from wargame.tui.clock import TimeSource
 from wargame.tui.gcpause import IdleCollector
 from wargame.tui.widgets.dashboard import NARROW
@@ -34,6 +33,9 @@ if TYPE_CHECKING:
     from wargame.play import Flow, Seat
     from wargame.saves.session import Session
     from wargame.scenario.loader import LoadedScenario
+    # Only for annotations: handlers are found by name, and the messages' ~35 dataclasses
+    # need not be built before the first frame (screens import them when they send one).
+    from wargame.tui import messages as msg
 
 # Actions that change the game: hidden and disabled in the observer view.
 CONTROL_ACTIONS = frozenset({
@@ -124,7 +126,10 @@ class WargameApp(App[int]):
         elif self.start_scenario is not None:
             self.new_game(self.start_scenario, self.start_seed, self.start_seats)
         else:
-            self.show_title()
+            # After mounting, not during it: Textual mounts the app inside a batch update, and a
+            # screen pushed there was laid out and drawn once for nothing (the frame is dropped
+            # while the batch lasts) and then drawn again: ~50 ms more before the title showed.
+            self.call_later(self.show_title)
 
     @work(thread=True, group="prewarm", name="prewarm")
     def _prewarm(self) -> None:
@@ -697,7 +702,9 @@ class WargameApp(App[int]):
 
     def action_next_phase(self) -> None:
         if self.can_advance():
-            self.post_message(msg.Advance())
+            from wargame.tui.messages import Advance
+
+            self.post_message(Advance())
 
     def action_evidence(self) -> None:
         self._open_evidence(None)

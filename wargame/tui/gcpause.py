@@ -7,6 +7,11 @@ which is usually in the middle of drawing a new screen, so a keypress now and th
 stalled for a tenth of a second.
 
 So the app takes the timing into its own hands:
+- while it starts (``wargame`` with no command), no collection runs at all until the
+  first frame is drawn (:func:`pause_for_start_up`, lifted by :meth:`IdleCollector.install`):
+  importing Textual and the app makes ~200 thousand objects, none of them garbage, and
+  the collections they set off (a full one among them) were 40-70 ms of the first
+  frame's wait;
 - at start-up, once imports are done, ``gc.freeze()`` moves what exists (modules,
   classes, and the scenario if one was given on the command line) out of the collector's
   sight: it is never garbage anyway;
@@ -27,6 +32,25 @@ import time
 # default is 10): about 7 million surviving allocations at the default first threshold.
 RARE = 1000
 
+_paused_at_start_up = False
+
+
+def pause_for_start_up() -> None:
+    """No garbage collection until the app's collector is installed (after its first frame)."""
+    global _paused_at_start_up
+    if gc.isenabled():
+        gc.disable()
+        _paused_at_start_up = True
+
+
+def end_start_up_pause() -> None:
+    """Collect again, if pause_for_start_up paused it (the collector's install does this; the
+    CLI too when the app ends, in case it ended before its first frame)."""
+    global _paused_at_start_up
+    if _paused_at_start_up:
+        _paused_at_start_up = False
+        gc.enable()
+
 
 class IdleCollector:
     def __init__(self, idle_after: float = 0.8, at_least_every: float = 30.0) -> None:
@@ -45,6 +69,7 @@ class IdleCollector:
         gc.freeze()
         g0, g1, _ = self._saved
         gc.set_threshold(g0, g1, RARE)
+        end_start_up_pause()  # what start-up made is frozen now: collect again
 
     def uninstall(self) -> None:
         if self._saved is None:

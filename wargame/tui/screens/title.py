@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,7 +14,6 @@ from textual.markup import escape
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
-from wargame.tui.messages import OpenSave, ReplaySave, StartGame
 from wargame.tui.screens import PhaseScreen
 from wargame.tui.widgets.dashboard import PhaseBar, clip, fill_table, is_narrow
 from wargame.tui.widgets.keybar import KeyBar
@@ -35,6 +35,19 @@ def actions_markup(can_start: bool) -> str:
             style = "b $text on $primary" if action == "screen.new_game" else "b $text on $panel"
             parts.append(f"[@click={action}][{style}]{text}[/][/]")
     return "  ".join(parts)
+
+
+def section(title: str, body: str = "") -> str:
+    """A section's title (styled as the app's .section-title) and its text, in one widget:
+    the title screen is the first frame, and each widget less makes it sooner."""
+    return f"[b $text-accent]{title}[/]" + (f"\n{body}" if body else "")
+
+
+def _plain(text: str) -> Text:
+    """A seats-table cell as the DataTable would make it of an escaped string, but without
+    parsing markup: Rich's markup parser loads its table of emoji codes (~3 ms) on first use,
+    and nothing else before the title's first frame needs it."""
+    return Text(text, end="", no_wrap=True)
 
 
 class TitleScreen(PhaseScreen):
@@ -59,6 +72,9 @@ class TitleScreen(PhaseScreen):
         self.seats: dict[str, str] = {}
         self.seed: int | None = None  # None: the scenario's default
         self.pin: str | None = None  # the facilitator's PIN; None: a solo game
+        self._card_for: Path | None = None  # the scenario whose cached card is on screen
+        self._seed_line = self._pin_line = ""
+        self._card_seed: int | None = None  # the seed of the card on screen (before the full load)
 
     def compose(self) -> ComposeResult:
         yield PhaseBar()
@@ -66,17 +82,14 @@ class TitleScreen(PhaseScreen):
             with Vertical(id="title-left"):
                 yield Static("Scenarios", classes="section-title")
                 yield OptionList(id="scenario-list")
-                yield Static("Saves", classes="section-title")
-                yield Static("", id="saves-note", classes="muted")
+                yield Static(section("Saves"), id="saves-note", classes="muted")
             with VerticalScroll(id="title-right"):
                 yield Static("Loading scenario…", id="scenario-head")
                 yield Static("Seats  (Enter or 1-9 switches human ⇄ bot)", classes="section-title")
                 yield DataTable(id="seats", cursor_type="row", zebra_stripes=True)
-                yield Static(id="seed-info")
-                yield Static(id="pin-info")
+                yield Static(id="seed-info")  # the seed's line and the PIN's
                 yield Static(actions_markup(False), id="title-actions")
-                yield Static("About this scenario", classes="section-title")
-                yield Static("", id="scenario-info")
+                yield Static(section("About this scenario"), id="scenario-info")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -93,8 +106,9 @@ class TitleScreen(PhaseScreen):
             ol.highlighted = 0
             self._show_cached(self.entries[0])  # on the first frame, before the full load
         ol.focus()
-        self._show_seed()
         self._show_pin()
+        if self._card_for is None:  # else the card's seed is shown already
+            self._show_seed()
         self.call_after_refresh(self._scan_saves)  # after the first frame, like the scenario's load
 
     @work(thread=True, exclusive=True, group="saves-scan")
@@ -117,7 +131,7 @@ class TitleScreen(PhaseScreen):
                     + (f", {unfinished} unfinished" if unfinished else "") + f"\nSaved in {folder}")
         else:
             text = f"No saves yet.\nGames are saved in {folder}"
-        self.query_one("#saves-note", Static).update(escape(text))
+        self.query_one("#saves-note", Static).update(section("Saves", escape(text)))
         self.game_app.saves_scanned(saves)
 
     # --- scenario details -------------------------------------------------------------
@@ -130,7 +144,8 @@ class TitleScreen(PhaseScreen):
         if entry.path in self.loaded:
             self._show(entry)
         else:
-            if not self._show_cached(entry):
+            # on_mount showed the first scenario's card already: not again for its highlight
+            if self._card_for != entry.path and not self._show_cached(entry):
                 self.query_one("#scenario-head", Static).update(f"Loading [b]{escape(entry.title)}[/b]…")
             # Start loading once the screen is painted: the first frame is not kept waiting.
             self.call_after_refresh(self._load, entry)
@@ -164,6 +179,7 @@ class TitleScreen(PhaseScreen):
 
     def _show(self, entry: Any) -> None:
         result = self.loaded[entry.path]
+        self._card_for = None
         head = self.query_one("#scenario-head", Static)
         info = self.query_one("#scenario-info", Static)
         table = self.query_one("#seats", DataTable)
@@ -174,7 +190,7 @@ class TitleScreen(PhaseScreen):
             more = f"\n… and {len(result) - 8} more" if len(result) > 8 else ""
             head.update(f"[b]{escape(entry.title)}[/b]\n[$text-error]✗ This scenario does not validate:[/]\n{lines}{more}\n"
                         f"Run [b]wargame validate {escape(str(entry.path))}[/b] for the full list.")
-            info.update("")
+            info.update(section("About this scenario"))
             self.query_one("#title-actions", Static).update(actions_markup(False))
             return
         from wargame.scenario.card import card_of
@@ -189,6 +205,8 @@ class TitleScreen(PhaseScreen):
         from wargame.scenario.card import read_card
 
         card = read_card(entry.path)
+        self._card_for = entry.path if card is not None else None
+        self._card_seed = None
         if card is None:
             return False
         self.query_one("#seats", DataTable).clear(columns=True)
@@ -202,18 +220,21 @@ class TitleScreen(PhaseScreen):
             f"[b $text-accent]{escape(s.title)}[/]\n"
             f"{s.rounds} rounds of {s.round_months} months ({s.first_label} to {s.last_label}) · {len(s.roles)} roles · "
             f"{len(s.sectors)} sectors · {s.moves} moves · {s.events} events")
-        self.query_one("#scenario-info", Static).update(
+        self.query_one("#scenario-info", Static).update(section(
+            "About this scenario",
             f"{escape(s.summary.strip())}\n\n"
             f"[b]Roles:[/b] {escape(roles)}\n"
-            f"[b]Sectors:[/b] {escape(', '.join(s.sectors))}")
+            f"[b]Sectors:[/b] {escape(', '.join(s.sectors))}"))
+        self._card_seed = s.seed
         self._show_seed(s.seed)
         if set(self.seats) != {r.id for r in s.roles}:
             self.seats = {r.id: "human" for r in s.roles}
         narrow = is_narrow(self)
-        rows = [(r.id, [str(i + 1), escape(f"{clip(r.name, 24) if narrow else r.name} ({r.short})"),
-                        self._seat_cell(r.id).ljust(7)])
+        rows = [(r.id, [_plain(str(i + 1)), _plain(f"{clip(r.name, 24) if narrow else r.name} ({r.short})"),
+                        _plain(self._seat_cell(r.id).ljust(7))])
                 for i, r in enumerate(s.roles)]
-        fill_table(self.query_one("#seats", DataTable), [("n", "#"), ("role", "Role"), ("seat", "Seat")], rows)
+        fill_table(self.query_one("#seats", DataTable),
+                   [("n", Text("#")), ("role", Text("Role")), ("seat", Text("Seat"))], rows)
 
     def _seat_cell(self, rid: str) -> str:
         return "● HUMAN" if self.seats.get(rid) == "human" else "○ BOT"
@@ -221,7 +242,7 @@ class TitleScreen(PhaseScreen):
     def _toggle(self, rid: str) -> None:
         self.seats[rid] = "bot" if self.seats.get(rid) == "human" else "human"
         table = self.query_one("#seats", DataTable)
-        table.update_cell(rid, "seat", self._seat_cell(rid))
+        table.update_cell(rid, "seat", _plain(self._seat_cell(rid)))
 
     @on(DataTable.RowSelected, "#seats")
     def _seat_selected(self, event: DataTable.RowSelected) -> None:
@@ -242,12 +263,14 @@ class TitleScreen(PhaseScreen):
         if self.current is None:
             self.notify("Choose a scenario that validates first.", severity="warning")
             return
+        from wargame.tui.messages import StartGame
+
         self.post_message(StartGame(self.current, self.seed, dict(self.seats), self.pin))
 
     def _show_pin(self) -> None:
         value = "[b]set[/b] (F2 asks for it away from the console)" if self.pin else "none: a solo game, F2 opens the console"
-        self.query_one("#pin-info", Static).update(
-            f"[b]Facilitator PIN[/b] {value} · [@click=screen.pin]change \\[P][/]")
+        self._pin_line = f"[b]Facilitator PIN[/b] {value} · [@click=screen.pin]change \\[P][/]"
+        self._show_seed_and_pin()
 
     def action_pin(self) -> None:
         from wargame.tui.screens.dialogs import TextDialog
@@ -265,11 +288,14 @@ class TitleScreen(PhaseScreen):
         # A line and a dialog rather than an Input on the first screen: the seed is rarely
         # changed, and an Input (with its cursor timer) was a noticeable part of start-up.
         if default is None:
-            default = self.current.scenario.seed if self.current is not None else None
+            default = self.current.scenario.seed if self.current is not None else self._card_seed
         value = f"[b]{self.seed}[/b] (chosen)" if self.seed is not None else (
             f"[b]{default}[/b] (the scenario's default)" if default is not None else "the scenario's default")
-        self.query_one("#seed-info", Static).update(
-            f"[b]Seed[/b] {value} · [@click=screen.seed]change \\[S][/] (same seed and orders, same game)")
+        self._seed_line = f"[b]Seed[/b] {value} · [@click=screen.seed]change \\[S][/] (same seed and orders, same game)"
+        self._show_seed_and_pin()
+
+    def _show_seed_and_pin(self) -> None:
+        self.query_one("#seed-info", Static).update(f"{self._seed_line}\n{self._pin_line}".strip("\n"))
 
     def action_seed(self) -> None:
         from wargame.tui.screens.dialogs import TextDialog
@@ -295,6 +321,8 @@ class TitleScreen(PhaseScreen):
 
         def done(path: Path | None) -> None:
             if path is not None:
+                from wargame.tui.messages import OpenSave
+
                 self.post_message(OpenSave(path, self.pin))
 
         self.app.push_screen(SavePicker(saves, "Load a saved game"), done)
@@ -306,6 +334,8 @@ class TitleScreen(PhaseScreen):
 
         def done(path: Path | None) -> None:
             if path is not None:
+                from wargame.tui.messages import ReplaySave
+
                 self.post_message(ReplaySave(path))
 
         self.app.push_screen(SavePicker(saves, "Replay a saved game", allow_damaged=True), done)

@@ -49,7 +49,7 @@ def arrow(delta: float | None) -> str:
     return "▲" if delta > 0 else "▼"
 
 
-def fill_table(table: DataTable, columns: list[tuple[str, str]], rows: list[tuple[str, list[Any]]]) -> None:
+def fill_table(table: DataTable, columns: list[tuple[str, str | Text]], rows: list[tuple[str, list[Any]]]) -> None:
     """Replace a table's columns and rows, with each column as wide as its widest cell.
 
     Widths are given explicitly: a DataTable refilled while on screen (on resume, after an

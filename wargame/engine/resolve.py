@@ -51,7 +51,7 @@ from typing import Protocol
 from wargame.engine import budget as _budget
 from wargame.engine.orders import Order
 from wargame.engine.fixed import to_fixed, to_fixed_or_zero
-from wargame.engine.rules import SCALE, Rules
+from wargame.engine.rules import SCALE, MoveInfo, PolicySet, Rules
 from wargame.engine.scoring import quadrants, scores
 from wargame.engine.state import (
     Contribution,
@@ -157,17 +157,6 @@ class Stream(Protocol):
     def uniform(self, a: float, b: float) -> float: ...
 
 
-def _tag_counts(rules: Rules, policies: Iterable[PolicyInForce], played: Iterable[Order]) -> dict[str, int]:
-    acting: dict[str, set[str]] = {}
-    for p in policies:
-        for t in rules.tags[p.move]:
-            acting.setdefault(t, set()).add(p.role)
-    for o in played:
-        for t in rules.tags[o.move]:
-            acting.setdefault(t, set()).add(o.role)
-    return {t: len(r) for t, r in acting.items()}
-
-
 def _canon(rules: Rules, o: Order) -> tuple:
     # The role id after its rank keeps orders of unknown roles (all ranked 99) canonical too.
     return (rules.role_rank.get(o.role, 99), o.role, _KIND_RANK[o.kind], rules.move_rank.get(o.move, 1 << 30),
@@ -176,28 +165,33 @@ def _canon(rules: Rules, o: Order) -> tuple:
 
 def check_order(rules: Rules, state: State, o: Order, ctx: Ctx) -> str:
     """Why an order cannot be carried out at the start of this round ('' if it can)."""
+    return _check(rules, state, o, ctx, rules.policy_set(state.policies))
+
+
+def _check(rules: Rules, state: State, o: Order, ctx: Ctx, held: PolicySet) -> str:
+    """check_order, given the policy set of ``state.policies``."""
     s = rules.scenario
-    move = s.moves.get(o.move)
+    move = rules.move_info.get(o.move)
     if o.role not in s.roles:
         return f"unknown role {o.role!r}"
     if move is None:
         return f"unknown move {o.move!r}"
     if o.kind == "respond":
-        if move.deal is None or move.deal.counterparty != o.role:
+        if move.counterparty != o.role:  # not a deal (no counterparty), or not this role's
             return f"{move.name} is not a deal offered to {s.roles[o.role].name}"
         if o.answer not in ("accept", "reject", "renegotiate"):
             return "an answer must be accept, reject or renegotiate"
-        if o.answer == "renegotiate" and not move.deal.renegotiated:
+        if o.answer == "renegotiate" and not move.renegotiated:
             return f"{move.name} has no renegotiated terms"
         return ""
     if move.role != o.role:
         return f"{move.name} is a move of {s.roles[move.role].name}"
     if o.kind == "revoke":
-        if move.policy is None:
+        if not move.policy:
             return f"{move.name} is not a policy"
-        if not any(p.move == o.move and p.role == o.role for p in state.policies):
+        if (o.move, o.role) not in held.held:
             return f"{move.name} is not in force"
-        if not move.policy.revocable:
+        if not move.revocable:
             return f"{move.name} cannot be revoked once enacted"
         return ""
     if move.targets and o.target not in move.targets:
@@ -206,12 +200,135 @@ def check_order(rules: Rules, state: State, o: Order, ctx: Ctx) -> str:
         return f"{move.name} takes no target"
     if move.once and o.move in state.used:
         return f"{move.name} can be played once per game, and already was"
-    if move.policy and any(p.move == o.move and p.target == o.target for p in state.policies):
+    if move.policy and (o.move, o.target) in held.in_force:
         return f"{move.name} is already in force"
-    req = rules.requires.get(o.move)
+    req = move.requires
     if req is not None and not req(ctx):
-        return move.requires_note or f"precondition not met: {move.requires}"
+        return move.requires_note or f"precondition not met: {move.requires_text}"
     return ""
+
+
+def _cost(info: dict[str, MoveInfo], orders: list[Order], offered: dict[str, Order], answered: dict[str, str]) -> int:
+    """budget.cost, for orders that passed their checks (their moves exist)."""
+    total = 0
+    for o in orders:
+        m = info[o.move]
+        kind = o.kind
+        if m.deal and kind != "revoke":  # budget.deal_made: only a deal that is made costs
+            play = offered.get(o.move)
+            answer = answered.get(o.move)
+            if play is None or answer is None or not (answer == "accept" or (answer == "renegotiate"
+                                                                             and not play.walk_away)):
+                continue
+        if kind == "play":
+            total += m.play_cost
+        elif kind == "respond" and o.answer != "reject" and m.deal:
+            total += m.counterparty_cost
+    return total
+
+
+def _deals_of(info: dict[str, MoveInfo], checked: Iterable[list[Order]]) -> tuple[dict[str, Order], dict[str, str]]:
+    """budget.deals_of, for orders that passed their checks."""
+    offered: dict[str, Order] = {}
+    answered: dict[str, str] = {}
+    for ok in checked:
+        for o in ok:
+            if info[o.move].deal:
+                if o.kind == "play":
+                    offered[o.move] = o
+                elif o.kind == "respond" and o.answer is not None:
+                    answered[o.move] = o.answer
+    return offered, answered
+
+
+def _orders(rules: Rules, state: State, orders: tuple[Order, ...], before_set: PolicySet, ctx: Ctx,
+            explain: bool) -> tuple[list[Order], list[OrderResult], dict[str, int]]:
+    """Step 1: the orders that stand, every order's result (if ``explain``), and what each
+    role spent (if ``explain``)."""
+    s = rules.scenario
+    info = rules.move_info
+    # Every role, ordering or not, so that ``spent`` shows the upkeep of a role that gave no orders.
+    by_role: dict[str, list[Order]] = {rid: [] for rid in rules.roles}
+    for o in orders:
+        if o.kind not in _KIND_RANK:
+            raise KeyError(o.kind)
+        mine = by_role.get(o.role)
+        if mine is None:
+            mine = by_role[o.role] = []
+        mine.append(o)
+    # Roles in rank order (unknown roles after, by id), each role's orders in canonical order:
+    # the order a stable sort of all orders by _canon gives.
+    groups: Iterable[tuple[str, list[Order]]] = by_role.items()
+    if len(by_role) > len(rules.roles):
+        groups = sorted(by_role.items(), key=lambda kv: (rules.role_rank.get(kv[0], 99), kv[0]))
+    kind_rank, move_rank = _KIND_RANK, rules.move_rank
+    checked: list[tuple[str, list[OrderResult], list[Order]]] = []
+    # The deals offered and answered among the orders that pass their checks (budget.deals_of).
+    offered: dict[str, Order] = {}
+    answered: dict[str, str] = {}
+    for role, role_orders in groups:
+        many = len(role_orders) > 1
+        if many:  # _canon without the role, which is the same for all
+            role_orders.sort(key=lambda o: (kind_rank[o.kind], move_rank.get(o.move, 1 << 30), o.move,
+                                            o.target or "", o.answer or "", o.walk_away))
+        seen: set[tuple] = set()
+        ok: list[Order] = []
+        role_results: list[OrderResult] = []
+        for o in role_orders:
+            reason = _check(rules, state, o, ctx, before_set)
+            kind = o.kind
+            if many:  # a single order cannot repeat, nor be revoked by another
+                key = (kind, o.move, o.target) if kind != "respond" else (kind, o.move)
+                if not reason and key in seen:
+                    reason = "the same order twice" if kind != "respond" else "this deal is already answered"
+                seen.add(key)
+                if not reason and kind == "revoke" and any(x.kind == "play" and x.move == o.move for x in ok):
+                    reason = "cannot enact and revoke the same policy in one round"
+            if explain:  # the results are only read by the trace
+                role_results.append(OrderResult(o, not reason, reason))
+            if not reason:
+                ok.append(o)
+                if info[o.move].deal:
+                    if kind == "play":
+                        offered[o.move] = o
+                    elif kind == "respond" and o.answer is not None:
+                        answered[o.move] = o.answer
+        checked.append((role, role_results, ok))
+    # Each role's budget, which counts a deal only if it is made (see wargame.engine.budget).
+    results: list[OrderResult] = []
+    accepted: list[Order] = []
+    spent: dict[str, int] = {}
+    over = False
+    for role, role_results, ok in checked:
+        r = s.roles.get(role)
+        if r is not None:
+            cost = _cost(info, ok, offered, answered) if ok else 0
+            revoked = {o.move for o in ok if o.kind == "revoke"} if ok else None
+            upkeep = before_set.upkeep.get(role, 0) if not revoked else _budget.upkeep(rules, state, role, revoked)
+            if cost + upkeep > r.budget:
+                over = True
+                why = f"over budget: orders cost {cost}" + (f" plus {upkeep} upkeep" if upkeep else "") + f", budget {r.budget}"
+                role_results = [OrderResult(x.order, False, why) if x.accepted and x.order.kind != "revoke" else x
+                                for x in role_results]
+                ok = [o for o in ok if o.kind == "revoke"]
+            else:
+                spent[role] = cost + upkeep
+        if role_results:
+            results += role_results
+        if ok:
+            accepted += ok
+    if explain and over:
+        # What each role spent: deals count only if still made once every budget is checked.
+        # (With no role over budget, the orders that stand are those costed above.)
+        spent = {}
+        offered, answered = _deals_of(info, (accepted,))
+        for role, _, _ in checked:
+            if role in s.roles:
+                mine = [o for o in accepted if o.role == role]
+                revoked = {o.move for o in mine if o.kind == "revoke"}
+                up = before_set.upkeep.get(role, 0) if not revoked else _budget.upkeep(rules, state, role, revoked)
+                spent[role] = _cost(info, mine, offered, answered) + up
+    return accepted, results, spent
 
 
 def resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
@@ -227,81 +344,95 @@ def advance(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     """The state :func:`resolve` gives, without building the trace: for look-ahead (bots).
 
     The same steps on the same values and the same draws from ``rng``; only the
-    explanations (contributions, scores, quadrants) are left out.
+    explanations (order results, deals, events, contributions, spending) are left out.
     """
     return _resolve(rules, state, orders, rng, injects, False)[0]
+
+
+class _Record:
+    """A round's trace in compact form, as resolve computed it: the ongoing effects with a
+    fixed amount (ready contributions, shared by every round with the same policies), the
+    other effects applied (with their canonical position, indicator, amount and roll),
+    each rule's change, and the values clamped. The ``Contribution`` records, quadrants
+    and scores are made from it when a trace is first read."""
+
+    __slots__ = ("rules", "const", "applied", "changes", "clamped", "after")
+
+    def __init__(self, rules: Rules, const: tuple[tuple, ...], applied: list[tuple], changes: list[int],
+                 clamped: list[tuple[int, int]], after: tuple[int, ...]) -> None:
+        self.rules, self.const, self.applied, self.changes, self.clamped, self.after = (
+            rules, const, applied, changes, clamped, after)
+
+    def contributions(self) -> tuple[Contribution, ...]:
+        rules = self.rules
+        ids = rules.ids
+        out: list[Contribution] = []
+        # Effects in canonical order (rules.due_key, then the order they were scheduled in):
+        # two sorted runs, merged. No two entries share both, so the sort never compares further.
+        for entry in sorted([*self.const, *self.applied]) if self.const else self.applied:
+            if len(entry) == 4:  # (key, seq, Contribution, position): a fixed ongoing effect
+                out.append(entry[2])
+            else:
+                _, _, idx, fixed, kind, source, role, roll, e = entry
+                out.append(Contribution(ids[idx], fixed, kind, source, role, roll, e.cites, e.rationale))
+        dyn = rules.dynamics
+        for k, f in enumerate(self.changes):
+            if f:
+                rule = dyn[k]
+                out.append(Contribution(ids[rule.slot], f, "rule", rule.id, None, None, rule.cites, rule.rationale))
+        for i, v in self.clamped:
+            lo = rules.lo[i]
+            bound = lo if v < lo else rules.hi[i]
+            out.append(Contribution(ids[i], bound - v, "clamp", "", None, None, (),
+                                    f"held at its {'lower' if v < lo else 'upper'} bound {bound / SCALE:g}"))
+        return tuple(out)
+
+    def touched(self) -> set[str]:
+        """The indicators with a contribution, without making the contributions."""
+        ids = self.rules.ids
+        slots = self.rules.dynamics_slots
+        return {*(ids[e[3]] for e in self.const), *(ids[e[2]] for e in self.applied),
+                *(ids[slots[k]] for k, f in enumerate(self.changes) if f), *(ids[i] for i, _ in self.clamped)}
+
+    def quadrants(self) -> dict[str, str]:
+        return quadrants(self.rules, self.after)
+
+    def scores(self) -> dict[str, float]:
+        return scores(self.rules, self.after)
 
 
 def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
              injects: Iterable[str], explain: bool) -> tuple[State, RoundTrace | None]:
     # What only changes when policies change (active ids, tag counts, upkeep, ongoing
     # effects in canonical order) comes from rules.policy_set, computed once per set.
-    s = rules.scenario
     r = state.round + 1
     starts = rules.start_floats
     start_vals = [v / SCALE for v in state.values]
     before_set = rules.policy_set(state.policies)
-    pre_ctx = Ctx(start_vals, starts, start_vals, r, before_set.active, _EMPTY, before_set.tags)
     orders = tuple(orders)
+    info = rules.move_info
 
-    # 1. Orders checked: first each order on its own, then each role's budget, which
-    # counts a deal only if it is made (see wargame.engine.budget).
+    # 1. Orders checked (see _orders).
     results: list[OrderResult] = []
-    accepted: list[Order] = []
     spent: dict[str, int]
     if not orders:
         # No orders (a look-ahead round): every role spends its upkeep, nothing else happens here.
-        spent = dict(before_set.upkeep)
+        accepted: list[Order] = []
+        spent = dict(before_set.upkeep) if explain else before_set.upkeep
     else:
-        spent = {}
-        checked: list[tuple[str, list[OrderResult], list[Order]]] = []
-        # Every role, ordering or not, so that ``spent`` shows the upkeep of a role that gave no orders.
-        by_role: dict[str, list[Order]] = {rid: [] for rid in rules.roles}
-        for o in sorted(orders, key=lambda o: _canon(rules, o)):
-            by_role.setdefault(o.role, []).append(o)
-        for role, role_orders in sorted(by_role.items(), key=lambda kv: (rules.role_rank.get(kv[0], 99), kv[0])):
-            seen: set[tuple] = set()
-            ok: list[Order] = []
-            role_results: list[OrderResult] = []
-            for o in role_orders:
-                reason = check_order(rules, state, o, pre_ctx)
-                key = (o.kind, o.move, o.target) if o.kind != "respond" else (o.kind, o.move)
-                if not reason and key in seen:
-                    reason = "the same order twice" if o.kind != "respond" else "this deal is already answered"
-                seen.add(key)
-                if not reason and o.kind == "revoke" and any(x.kind == "play" and x.move == o.move for x in ok):
-                    reason = "cannot enact and revoke the same policy in one round"
-                if explain:  # the results are only read by the trace
-                    role_results.append(OrderResult(o, not reason, reason))
-                if not reason:
-                    ok.append(o)
-            checked.append((role, role_results, ok))
-        offered, answered = _budget.deals_of(rules, (o for _, _, ok in checked for o in ok))
-        for role, role_results, ok in checked:
-            if role in s.roles:
-                budget = s.roles[role].budget
-                cost = _budget.cost(rules, ok, offered, answered)
-                revoked = {o.move for o in ok if o.kind == "revoke"}
-                upkeep = before_set.upkeep.get(role, 0) if not revoked else _budget.upkeep(rules, state, role, revoked)
-                if cost + upkeep > budget:
-                    why = f"over budget: orders cost {cost}" + (f" plus {upkeep} upkeep" if upkeep else "") + f", budget {budget}"
-                    role_results = [OrderResult(x.order, False, why) if x.accepted and x.order.kind != "revoke" else x
-                                    for x in role_results]
-                    ok = [o for o in ok if o.kind == "revoke"]
-            results.extend(role_results)
-            accepted.extend(ok)
-        # What each role spent: deals count only if still made once every budget is checked.
-        offered, answered = _budget.deals_of(rules, accepted)
-        for role, _, _ in checked:
-            if role in s.roles:
-                mine = [o for o in accepted if o.role == role]
-                revoked = {o.move for o in mine if o.kind == "revoke"}
-                up = before_set.upkeep.get(role, 0) if not revoked else _budget.upkeep(rules, state, role, revoked)
-                spent[role] = _budget.cost(rules, mine, offered, answered) + up
+        pre_ctx = Ctx(start_vals, starts, start_vals, r, before_set.active, _EMPTY, before_set.tags)
+        accepted, results, spent = _orders(rules, state, orders, before_set, pre_ctx, explain)
 
-    plays = [o for o in accepted if o.kind == "play"]
-    answers = {(o.move): o for o in accepted if o.kind == "respond"}
-    revokes = {(o.role, o.move) for o in accepted if o.kind == "revoke"}
+    plays: list[Order] = []
+    answers: dict[str, Order] = {}
+    revokes: set[tuple[str, str]] = set()
+    for o in accepted:
+        if o.kind == "play":
+            plays.append(o)
+        elif o.kind == "respond":
+            answers[o.move] = o
+        else:
+            revokes.add((o.role, o.move))
 
     # 2. Deals settled; 3. policies enacted and revoked.
     deals: list[DealResult] = []
@@ -328,14 +459,13 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
 
     def schedule(kind: str, source: str, variant: str, role: str | None, target: str | None) -> None:
         for delay, last_offset, index, key, e in plan(kind, source, variant, role, target):
-            first, last = r + delay, r + last_offset
-            if first == r:
+            if not delay:
                 due.append((key, len(due), kind, source, role, target, e))
-            if last > r:
-                new_pending.append((first, last, kind, source, variant, index, role, target))
+            if last_offset > 0:
+                new_pending.append((r + delay, r + last_offset, kind, source, variant, index, role, target))
 
     for o in plays:
-        m = s.moves[o.move]
+        m = info[o.move]
         kind, variant = ("policy" if m.policy else "move"), "effects"
         if m.deal:
             ans = answers.get(o.move)
@@ -346,7 +476,8 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
                 outcome, variant = ("walked-away", "") if o.walk_away else ("renegotiated", "renegotiated")
             else:
                 outcome = "refused" if answer == "reject" else "unanswered"
-            deals.append(DealResult(o.move, o.role, m.deal.counterparty, answer, outcome, o.target))
+            if explain:
+                deals.append(DealResult(o.move, o.role, m.counterparty, answer, outcome, o.target))  # type: ignore[arg-type]
             if outcome not in ("made", "renegotiated"):
                 continue
             kind = "deal"
@@ -375,19 +506,19 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
         tags = dict(after_set.tags)
         acting, added = after_set.acting, set()
         for o in plays:
-            for t in rules.tags[o.move]:
+            for t in info[o.move].tags:
                 if (t, o.role) not in added and o.role not in acting.get(t, ()):
                     added.add((t, o.role))
                     tags[t] = tags.get(t, 0) + 1
     else:
         tags = after_set.tags
-    ctx = Ctx(start_vals, starts, start_vals, r, after_set.active, played_ids, tags)
+    active = after_set.active
+    ctx = Ctx(start_vals, starts, start_vals, r, active, played_ids, tags)
 
     # 4. Events.
     fired: list[FiredEvent] = []
-    fired_ids = state.fired
-    inject_set = set(injects)
-    state_fired = state.fired
+    fired_ids = state_fired = state.fired
+    inject_set = set(injects) if injects else _EMPTY
     for eid, once, at, has_at, trigger, chance, n_effects in rules.event_plan:
         how, roll = "", None
         if eid in inject_set:
@@ -414,28 +545,18 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
 
     # 5. Effects due this round, evaluated on start-of-round values, in canonical order
     # (rules.due_key): the order of contributions and of the spreads' draws. Ongoing
-    # effects with a fixed amount draw nothing, so look-ahead adds their sums at once.
+    # effects with a fixed amount draw nothing: their sums per indicator are added at once,
+    # and the trace places their ready contributions in canonical order when it is read.
     values = list(state.values)
-    if explain:
-        due += after_set.const
+    for idx, total in after_set.totals:
+        values[idx] += total
+    if due:
         due += after_set.varying
         due.sort()
     else:
-        for idx, total in after_set.totals:
-            values[idx] += total
-        if due:
-            due += after_set.varying
-            due.sort()
-        else:
-            due = after_set.varying  # already in canonical order
-    ids = rules.ids
-    contribs: list[Contribution] = []
+        due = after_set.varying  # type: ignore[assignment]  # already in canonical order
+    applied: list[tuple] = []
     for entry in due:
-        if len(entry) == 4:  # a fixed ongoing effect, its contribution built once
-            c = entry[2]
-            values[entry[3]] += c.amount
-            contribs.append(c)
-            continue
         _, _, kind, source, role, target, e = entry
         idx = e.slot
         if idx is None:
@@ -457,44 +578,36 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
             continue
         values[idx] += fixed
         if explain:
-            contribs.append(Contribution(ids[idx], fixed, kind, source, role, roll, e.cites, e.rationale))
+            applied.append((entry[0], entry[1], idx, fixed, kind, source, role, roll, e))
 
-    # 6. Dynamics, all on one snapshot: one generated function (rules.dynamics_fn).
-    snap = [v / SCALE for v in values]
-    dctx = Ctx(snap, starts, start_vals, r, after_set.active, played_ids, tags)
+    # 6. Dynamics, all on one snapshot, and 7. clamping: one generated function (rules._round_fn).
+    clamped: list[tuple[int, int]] = []
+
+    def context(snap: list[float]) -> Ctx:  # only for a rule the generator had to leave as a closure
+        return Ctx(snap, starts, start_vals, r, active, played_ids, tags)
+
     if explain:
-        dyn = rules.dynamics
-        for slot, fixed, k in rules.dynamics_fn(dctx, snap, starts, start_vals, float(r), after_set.active,
-                                                played_ids, tags):
-            values[slot] += fixed
-            rule = dyn[k]
-            contribs.append(Contribution(ids[slot], fixed, "rule", rule.id, None, None, rule.cites, rule.rationale))
+        after, changes = rules.round_changes(values, starts, start_vals, float(r), active, played_ids, tags,
+                                             clamped, context)
     else:
-        rules.dynamics_into(dctx, snap, starts, start_vals, float(r), after_set.active, played_ids, tags, values)
+        after = rules.round_values(values, starts, start_vals, float(r), active, played_ids, tags, clamped, context)
 
-    # 7. Clamping.
-    los, his = rules.lo, rules.hi
-    for i, (v, lo, hi) in enumerate(zip(values, los, his)):
-        if v < lo or v > hi:
-            bound = lo if v < lo else hi
-            if explain:
-                contribs.append(Contribution(ids[i], bound - v, "clamp", "", None, None, (),
-                                             f"held at its {'lower' if v < lo else 'upper'} bound {bound / SCALE:g}"))
-            values[i] = bound
-
-    # 8. Scoring.
-    after = tuple(values)
-    # state.pending is sorted, so what is left of it stays sorted; only new entries need placing.
-    pending = [p for p in state.pending if p[1] > r]
-    if new_pending:  # only entries that outlast the round were kept
-        pending += [Pending._make(t) for t in new_pending]
-        pending.sort()
-    pending_t = tuple(pending)
+    # 8. The new state; scoring is read from the trace.
+    if state.pending or new_pending:
+        # state.pending is sorted, so what is left of it stays sorted; only new entries need placing.
+        pending = [p for p in state.pending if p[1] > r]
+        if new_pending:  # only entries that outlast the round were kept
+            pending += [Pending._make(t) for t in new_pending]
+            pending.sort()
+        pending_t = tuple(pending)
+    else:
+        pending_t = state.pending
     new_state = State(r, after, policies_t, pending_t, used, fired_ids)
     if not explain:
         return new_state, None
-    trace = RoundTrace(r, tuple(results), tuple(deals), tuple(fired), tuple(contribs), state.values, after,
-                       spent, quadrants(rules, after), scores(rules, after), tuple(enacted), tuple(revoked_list))
+    record = _Record(rules, after_set.const, applied, changes, clamped, after)
+    trace = RoundTrace(r, tuple(results), tuple(deals), tuple(fired), None, state.values, after, spent, None, None,
+                       tuple(enacted), tuple(revoked_list), record)
     return new_state, trace
 
 

@@ -248,32 +248,50 @@ def _orders(rules: Rules, state: State, orders: tuple[Order, ...], before_set: P
     s = rules.scenario
     info = rules.move_info
     # Every role, ordering or not, so that ``spent`` shows the upkeep of a role that gave no orders.
-    by_role: dict[str, list[Order]] = {rid: [] for rid in rules.roles}
+    by_role: dict[str, list[Order] | None] = dict.fromkeys(rules.roles)
     for o in orders:
         if o.kind not in _KIND_RANK:
             raise KeyError(o.kind)
         mine = by_role.get(o.role)
         if mine is None:
-            mine = by_role[o.role] = []
-        mine.append(o)
+            by_role[o.role] = [o]
+        else:
+            mine.append(o)
     # Roles in rank order (unknown roles after, by id), each role's orders in canonical order:
     # the order a stable sort of all orders by _canon gives.
-    groups: Iterable[tuple[str, list[Order]]] = by_role.items()
+    groups: Iterable[tuple[str, list[Order] | None]] = by_role.items()
     if len(by_role) > len(rules.roles):
         groups = sorted(by_role.items(), key=lambda kv: (rules.role_rank.get(kv[0], 99), kv[0]))
     kind_rank, move_rank = _KIND_RANK, rules.move_rank
-    checked: list[tuple[str, list[OrderResult], list[Order]]] = []
+    # Per role: its results, the orders that pass their checks, what its plays of moves that
+    # are not deals cost, its orders of deals (costed once every offer and answer is known),
+    # and whether it revokes anything.
+    checked: list[tuple[str, list[OrderResult], list[Order], int, list[Order], bool]] = []
     # The deals offered and answered among the orders that pass their checks (budget.deals_of).
     offered: dict[str, Order] = {}
     answered: dict[str, str] = {}
     for role, role_orders in groups:
+        if role_orders is None:
+            checked.append((role, [], [], 0, [], False))
+            continue
         many = len(role_orders) > 1
-        if many:  # _canon without the role, which is the same for all
-            role_orders.sort(key=lambda o: (kind_rank[o.kind], move_rank.get(o.move, 1 << 30), o.move,
-                                            o.target or "", o.answer or "", o.walk_away))
-        seen: set[tuple] = set()
+        if many:  # sorted by _canon without the role (the same for all), stably
+            if len(role_orders) == 2:  # the common case, without a sort's machinery
+                a, b = role_orders
+                ra = kind_rank[a.kind] << 32 | move_rank.get(a.move, 1 << 30)
+                rb = kind_rank[b.kind] << 32 | move_rank.get(b.move, 1 << 30)
+                if rb < ra or (rb == ra and (b.move, b.target or "", b.answer or "", b.walk_away)
+                                            < (a.move, a.target or "", a.answer or "", a.walk_away)):
+                    role_orders = [b, a]
+            else:
+                role_orders.sort(key=lambda o: (kind_rank[o.kind], move_rank.get(o.move, 1 << 30), o.move,
+                                                o.target or "", o.answer or "", o.walk_away))
+            seen: set[tuple] = set()
         ok: list[Order] = []
         role_results: list[OrderResult] = []
+        base = 0
+        deal_orders: list[Order] = []
+        revokes = False
         for o in role_orders:
             reason = _check(rules, state, o, ctx, before_set)
             kind = o.kind
@@ -288,31 +306,41 @@ def _orders(rules: Rules, state: State, orders: tuple[Order, ...], before_set: P
                 role_results.append(OrderResult(o, not reason, reason))
             if not reason:
                 ok.append(o)
-                if info[o.move].deal:
+                if kind == "revoke":  # costs nothing
+                    revokes = True
+                elif info[o.move].deal:
+                    deal_orders.append(o)
                     if kind == "play":
                         offered[o.move] = o
-                    elif kind == "respond" and o.answer is not None:
+                    elif o.answer is not None:
                         answered[o.move] = o.answer
-        checked.append((role, role_results, ok))
+                else:  # a play (an answer passes its checks only for a deal)
+                    base += info[o.move].play_cost
+        checked.append((role, role_results, ok, base, deal_orders, revokes))
     # Each role's budget, which counts a deal only if it is made (see wargame.engine.budget).
     results: list[OrderResult] = []
     accepted: list[Order] = []
     spent: dict[str, int] = {}
-    over = False
-    for role, role_results, ok in checked:
+    over = False  # whether a role's orders were rejected for its budget
+    upkeeps = before_set.upkeep
+    for role, role_results, ok, cost, deal_orders, revokes in checked:
         r = s.roles.get(role)
-        if r is not None:
-            cost = _cost(info, ok, offered, answered) if ok else 0
-            revoked = {o.move for o in ok if o.kind == "revoke"} if ok else None
-            upkeep = before_set.upkeep.get(role, 0) if not revoked else _budget.upkeep(rules, state, role, revoked)
-            if cost + upkeep > r.budget:
+        if r is None:  # an unknown role: all its orders were rejected
+            results += role_results
+            continue
+        if deal_orders:
+            cost += _cost(info, deal_orders, offered, answered)
+        upkeep = upkeeps.get(role, 0) if not revokes else _budget.upkeep(
+            rules, state, role, {o.move for o in ok if o.kind == "revoke"})
+        spent[role] = cost + upkeep
+        if cost + upkeep > r.budget:
+            kept = [o for o in ok if o.kind == "revoke"]
+            if len(kept) < len(ok):  # (revokes stand; with nothing else, nothing changes)
                 over = True
                 why = f"over budget: orders cost {cost}" + (f" plus {upkeep} upkeep" if upkeep else "") + f", budget {r.budget}"
                 role_results = [OrderResult(x.order, False, why) if x.accepted and x.order.kind != "revoke" else x
                                 for x in role_results]
-                ok = [o for o in ok if o.kind == "revoke"]
-            else:
-                spent[role] = cost + upkeep
+                ok = kept
         if role_results:
             results += role_results
         if ok:
@@ -322,7 +350,7 @@ def _orders(rules: Rules, state: State, orders: tuple[Order, ...], before_set: P
         # (With no role over budget, the orders that stand are those costed above.)
         spent = {}
         offered, answered = _deals_of(info, (accepted,))
-        for role, _, _ in checked:
+        for role, *_ in checked:
             if role in s.roles:
                 mine = [o for o in accepted if o.role == role]
                 revoked = {o.move for o in mine if o.kind == "revoke"}
@@ -425,13 +453,16 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
 
     plays: list[Order] = []
     answers: dict[str, Order] = {}
-    revokes: set[tuple[str, str]] = set()
+    revokes: set[tuple[str, str]] | None = None
     for o in accepted:
-        if o.kind == "play":
+        kind = o.kind
+        if kind == "play":
             plays.append(o)
-        elif o.kind == "respond":
+        elif kind == "respond":
             answers[o.move] = o
         else:
+            if revokes is None:
+                revokes = set()
             revokes.add((o.role, o.move))
 
     # 2. Deals settled; 3. policies enacted and revoked.
@@ -440,12 +471,12 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     # that outlast the round become Pending records in the new state.
     new_pending: list[tuple] = []
     enacted: list[PolicyInForce] = []
+    policies: list[PolicyInForce] | None = None  # made only if the policies change
     if revokes:
         revoked_list = [p for p in state.policies if (p.role, p.move) in revokes]
         policies = [p for p in state.policies if (p.role, p.move) not in revokes]
     else:
-        revoked_list, policies = [], list(state.policies)
-    used = state.used
+        revoked_list = []
     effects = rules.effects
     # Effects due this round (see step 5) are gathered as they are scheduled: first those
     # scheduled in earlier rounds, then this round's moves and events, in that order.
@@ -455,6 +486,7 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
             kind, source, variant, index, role, target = p[2:]
             due.append((rules.due_key(kind, source, variant, index, role, target), len(due),
                         kind, source, role, target, effects[(source, variant)][index]))
+    plans = rules.plans  # rules.schedule_plan, looked up directly for plays
     plan = rules.schedule_plan
 
     def schedule(kind: str, source: str, variant: str, role: str | None, target: str | None) -> None:
@@ -464,11 +496,13 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
             if last_offset > 0:
                 new_pending.append((r + delay, r + last_offset, kind, source, variant, index, role, target))
 
+    once: list[str] | None = None
     for o in plays:
-        m = info[o.move]
+        mid = o.move
+        m = info[mid]
         kind, variant = ("policy" if m.policy else "move"), "effects"
         if m.deal:
-            ans = answers.get(o.move)
+            ans = answers.get(mid)
             answer = ans.answer if ans else "none"
             if answer == "accept":
                 outcome = "made"
@@ -477,21 +511,33 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
             else:
                 outcome = "refused" if answer == "reject" else "unanswered"
             if explain:
-                deals.append(DealResult(o.move, o.role, m.counterparty, answer, outcome, o.target))  # type: ignore[arg-type]
+                deals.append(DealResult(mid, o.role, m.counterparty, answer, outcome, o.target))  # type: ignore[arg-type]
             if outcome not in ("made", "renegotiated"):
                 continue
             kind = "deal"
         if m.once:
-            used = used | {o.move}
+            if once is None:
+                once = []
+            once.append(mid)
         if m.policy:
-            p = PolicyInForce(o.move, o.role, o.target, r)
+            p = PolicyInForce(mid, o.role, o.target, r)
+            if policies is None:
+                policies = list(state.policies)
             policies.append(p)
             enacted.append(p)
-        schedule(kind, o.move, variant, o.role, o.target)
+        role, target = o.role, o.target
+        pl = plans.get((kind, mid, variant, role, target))
+        for delay, last_offset, index, key, e in pl if pl is not None else plan(kind, mid, variant, role, target):
+            if not delay:
+                due.append((key, len(due), kind, mid, role, target, e))
+            if last_offset > 0:
+                new_pending.append((r + delay, r + last_offset, kind, mid, variant, index, role, target))
+    used = state.used | frozenset(once) if once else state.used
     if enacted:  # state.policies is already in this order; only new ones need placing
-        policies.sort(key=lambda p: (rules.role_rank[p.role], rules.move_rank[p.move], p.target or "", p.since))
+        role_rank, move_rank = rules.role_rank, rules.move_rank
+        policies.sort(key=lambda p: (role_rank[p.role], move_rank[p.move], p.target or "", p.since))  # type: ignore[union-attr]
     # Unchanged policies keep their tuple, so rules.policy_set finds them by identity.
-    policies_t = tuple(policies) if (enacted or revoked_list) else state.policies
+    policies_t = tuple(policies) if policies is not None else state.policies
     if revoked_list:
         after_set = rules.policy_set(policies_t)
     elif enacted:
@@ -515,33 +561,23 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     active = after_set.active
     ctx = Ctx(start_vals, starts, start_vals, r, active, played_ids, tags)
 
-    # 4. Events.
+    # 4. Events: which fire (rules.events_fn), then their effects scheduled in that order.
     fired: list[FiredEvent] = []
-    fired_ids = state_fired = state.fired
-    inject_set = set(injects) if injects else _EMPTY
-    for eid, once, at, has_at, trigger, chance, n_effects in rules.event_plan:
-        how, roll = "", None
-        if eid in inject_set:
-            how = "inject"
-        elif once and eid in state_fired:
-            continue
-        elif r in at:
-            how = "scheduled"
-        elif trigger is not None:
-            how = "trigger" if trigger(ctx) else ""
-        elif not has_at and chance is not None:
-            how = "chance"
-        if how and how != "inject" and chance is not None:
-            roll = rng.random()
-            if roll >= chance:
-                how = ""
-        if not how:
-            continue
+    fired_ids = state.fired
+    event_plan = rules.event_plan
+    once_fired: list[str] | None = None
+    for k, how, roll in rules.events_fn(ctx, start_vals, starts, float(r), r, active, played_ids, tags,
+                                         set(injects) if injects else _EMPTY, fired_ids, rng.random):
+        eid = event_plan[k][0]
         if explain:
             fired.append(FiredEvent(eid, how, roll))
-        if once:
-            fired_ids = fired_ids | {eid}
+        if event_plan[k][1]:  # once only
+            if once_fired is None:
+                once_fired = []
+            once_fired.append(eid)
         schedule("event", eid, "event", None, None)
+    if once_fired:
+        fired_ids = fired_ids | frozenset(once_fired)
 
     # 5. Effects due this round, evaluated on start-of-round values, in canonical order
     # (rules.due_key): the order of contributions and of the spreads' draws. Ongoing

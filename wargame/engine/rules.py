@@ -181,6 +181,9 @@ class Rules:
         self.event_plan = tuple((eid, ev.once, frozenset(ev.at), bool(ev.at), self.triggers.get(eid), ev.chance,
                                  len(self.effects[(eid, "event")]))
                                 for eid, ev in s.events.items())
+        # Which events fire, as one generated function (see _events_fn).
+        self.events_fn = _events_fn(tuple((eid, ev.once, tuple(ev.at), ev.trigger, ev.chance)
+                                          for eid, ev in s.events.items()), tuple(self.ids))
         # The canonical order of due effects as one integer per (kind, source, variant,
         # index, role, target): see due_key.
         targets = sorted({*s.roles, *s.sectors, *(t for m in s.moves.values() for t in (m.targets or []))})
@@ -192,7 +195,7 @@ class Rules:
         self._due_keys: dict[tuple, int] = {}
         self._by_policies: dict[tuple, PolicySet] = {}
         self._by_identity: dict[int, tuple[tuple, PolicySet]] = {}
-        self._plans: dict[tuple, tuple[tuple[int, int, int, int, CEffect], ...]] = {}
+        self.plans: dict[tuple, tuple[tuple[int, int, int, int, CEffect], ...]] = {}  # see schedule_plan
         self._per_policy: dict[tuple[str, str, str | None], tuple[list[tuple], list[tuple]]] = {}
 
     def due_key(self, kind: str, source: str, variant: str, index: int, role: str | None, target: str | None) -> int:
@@ -216,11 +219,11 @@ class Rules:
                       target: str | None) -> tuple[tuple[int, int, int, int, CEffect], ...]:
         """A move's or event's effects as (delay, delay + duration - 1, index, due key, effect)."""
         k = (kind, source, variant, role, target)
-        plan = self._plans.get(k)
+        plan = self.plans.get(k)
         if plan is None:
-            if len(self._plans) >= 8192:
-                self._plans.clear()
-            plan = self._plans[k] = tuple(
+            if len(self.plans) >= 8192:
+                self.plans.clear()
+            plan = self.plans[k] = tuple(
                 (e.delay, e.delay + e.duration - 1, i, self.due_key(kind, source, variant, i, role, target), e)
                 for i, e in enumerate(self.effects[(source, variant)]))
         return plan
@@ -234,7 +237,7 @@ class Rules:
         hit = self._by_identity.get(id(policies))
         if hit is not None and hit[0] is policies:
             return hit[1]
-        key = tuple((p.move, p.role, p.target) for p in policies)
+        key = tuple([p[:3] for p in policies])  # (move, role, target) of each
         ps = self._by_policies.get(key)
         if ps is None:
             if len(self._by_policies) >= 4096:
@@ -252,12 +255,12 @@ class Rules:
         hit = self._by_identity.get(id(policies))
         if hit is not None and hit[0] is policies:
             return hit[1]
-        key = tuple((p.move, p.role, p.target) for p in policies)
+        key = tuple([p[:3] for p in policies])  # (move, role, target) of each
         ps = self._by_policies.get(key)
         if ps is None:
             if len(self._by_policies) >= 4096:
                 self._by_policies.clear()
-            ps = self._by_policies[key] = self._policy_set(tuple((p.move, p.role, p.target) for p in enacted), before)
+            ps = self._by_policies[key] = self._policy_set(tuple(p[:3] for p in enacted), before)
         if len(self._by_identity) >= 256:
             self._by_identity.clear()
         self._by_identity[id(policies)] = (policies, ps)
@@ -614,6 +617,7 @@ def _round_fn(rules: tuple[tuple[str, bool, str | None], ...], slots: tuple[int,
         exprs.clear()
         needs_ctx = False
         for k, ((text, is_set, when), slot) in enumerate(zip(rules, slots)):
+            temps[0] = 0  # a temporary lives within one rule: fewer locals (past 256 each costs more)
             try:
                 expr = _gen(Formula.parse(text).tree, index, consts, temps, dialect, refs)
             except (_Unsupported, KeyError, RecursionError):
@@ -635,7 +639,7 @@ def _round_fn(rules: tuple[tuple[str, bool, str | None], ...], slots: tuple[int,
         if not needs_ctx:
             break
     pad = "    "
-    head = ["def {name}(W, S, P, R, A, PL, T, CL, MK):"]
+    head = ["def {name}(W, S, P, R, A, PL, T, CL, MK, _round=_round):"]
     if needs_ctx:
         head += [pad + f"V = [w / {SCALE} for w in W]", pad + "C = MK(V)"]
     else:
@@ -658,11 +662,12 @@ def _round_fn(rules: tuple[tuple[str, bool, str | None], ...], slots: tuple[int,
     for i in range(len(ids)):
         ks = by_slot.get(i)
         u = f"u{i}" if (i in refs and not needs_ctx) else f"W[{i}]"
-        tail.append(pad + f"w{i} = {u}" + "".join(f" + f{k}" for k in ks or ()))
+        # The new value in u{i} (read from W here if no formula read it).
+        tail.append(pad + f"u{i} = {u}" + "".join(f" + f{k}" for k in ks or ()))
         lo_i, hi_i = int(lo[i]), int(hi[i])
-        tail += [pad + f"if w{i} < {lo_i}:", pad * 2 + f"CL.append(({i}, w{i}))", pad * 2 + f"w{i} = {lo_i}",
-                 pad + f"elif w{i} > {hi_i}:", pad * 2 + f"CL.append(({i}, w{i}))", pad * 2 + f"w{i} = {hi_i}"]
-    values = "(" + "".join(f"w{i}, " for i in range(len(ids))) + ")"
+        tail += [pad + f"if u{i} < {lo_i}:", pad * 2 + f"CL.append(({i}, u{i}))", pad * 2 + f"u{i} = {lo_i}",
+                 pad + f"elif u{i} > {hi_i}:", pad * 2 + f"CL.append(({i}, u{i}))", pad * 2 + f"u{i} = {hi_i}"]
+    values = "(" + "".join(f"u{i}, " for i in range(len(ids))) + ")"
     changes = "[" + ", ".join(f"f{k}" for k in range(len(exprs))) + "]"
     body = [*fast, *safe, *tail]
     code = "\n".join([head[0].format(name="_round_values"), *head[1:], *body, pad + f"return {values}",
@@ -679,3 +684,75 @@ def _round_fn(rules: tuple[tuple[str, bool, str | None], ...], slots: tuple[int,
 
 
 _ROUNDS: dict[tuple, tuple[RoundFn, RoundFn]] = {}
+
+
+# --- which events fire, as one generated function ----------------------------------------
+#
+# Each round every event is considered in scenario order: injected by the facilitator; or,
+# unless it is a once-only event that has fired, scheduled for this round, or triggered
+# (its formula is true), or (with neither rounds nor a trigger) left to chance; and if it has
+# a chance, a number is drawn that must fall below it. The generated function does exactly
+# that, with each trigger written in (as in _round_fn) rather than called.
+
+EventsFn = Callable[..., list[tuple[int, str, float | None]]]
+
+
+def _events_fn(events: tuple[tuple[str, bool, tuple[int, ...], str | None, float | None], ...],
+               ids: tuple[str, ...]) -> EventsFn:
+    """A function of (C, V, S, R, RI, A, PL, T, INJ, F, RNG): C the formula context, V the
+    values at the start of the round (floats, also what prev() reads), S starts, R the
+    round as a float and RI as an int, A the policy ids in force, PL the ids played, T tag
+    counts, INJ the injected event ids, F the once-only events already fired, RNG the
+    round stream's ``random``. It returns (event position, how, roll) for each event that
+    fires, in scenario order."""
+    key = (events, ids)
+    fn = _EVENTS.get(key)
+    if fn is not None:
+        return fn
+    index = {k: i for i, k in enumerate(ids)}
+    consts: dict[str, object] = {}
+    temps = [0]
+    dialect = _ROUND_LIST._replace(prev="V[{i}]")
+    pad = "    "
+    lines = ["def _events(C, V, S, R, RI, A, PL, T, INJ, F, RNG):", pad + "out = []", pad + "add = out.append"]
+
+    def const(value: object) -> str:
+        name = f"k{len(consts)}"
+        consts[name] = value
+        return name
+
+    for k, (eid, once, at, trigger, chance) in enumerate(events):
+        e = const(eid)
+        lines += [pad + f"if {e} in INJ:", pad * 2 + f"add(({k}, 'inject', None))"]
+        lines.append(pad + (f"elif {e} not in F:" if once else "else:"))
+        tests: list[tuple[str, str]] = []  # (condition, how), tried in turn
+        if at:
+            tests.append((f"RI in {const(frozenset(at))}", "scheduled"))
+        if trigger is not None:
+            temps[0] = 0
+            try:
+                cond = _gen(Formula.parse(trigger).tree, index, consts, temps, dialect, None, True)
+            except (_Unsupported, KeyError, RecursionError):
+                cond = f"{const(_compiled(trigger, ids))}(C)"
+            tests.append((cond, "trigger"))
+        elif not at and chance is not None:
+            tests.append(("True", "chance"))
+        if not tests:
+            lines.append(pad * 2 + "pass")
+        for j, (cond, how) in enumerate(tests):
+            lines.append(pad * 2 + ("if" if j == 0 else "elif") + f" {cond}:")
+            if chance is None:
+                lines.append(pad * 3 + f"add(({k}, {how!r}, None))")
+            else:
+                lines += [pad * 3 + "roll = RNG()", pad * 3 + f"if roll < {const(chance)}:",
+                          pad * 4 + f"add(({k}, {how!r}, roll))"]
+    lines.append(pad + "return out")
+    env = _env(consts)
+    exec(compile("\n".join(lines) + "\n", "<events>", "exec"), env)  # noqa: S102 - built from the trees, see above
+    fn = _EVENTS[key] = env["_events"]  # type: ignore[assignment]
+    if len(_EVENTS) > 64:
+        _EVENTS.pop(next(iter(_EVENTS)))
+    return fn
+
+
+_EVENTS: dict[tuple, EventsFn] = {}

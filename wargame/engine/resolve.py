@@ -46,11 +46,13 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Iterable, Sequence
+from itertools import groupby
+from operator import attrgetter
 from typing import Protocol
 
 from wargame.engine import budget as _budget
 from wargame.engine.orders import Order
-from wargame.engine.fixed import to_fixed, to_fixed_or_zero
+from wargame.engine.fixed import to_fixed
 from wargame.engine.rules import SCALE, MoveInfo, PolicySet, Rules
 from wargame.engine.scoring import quadrants, scores
 from wargame.engine.state import (
@@ -241,10 +243,9 @@ def _deals_of(info: dict[str, MoveInfo], checked: Iterable[list[Order]]) -> tupl
     return offered, answered
 
 
-def _orders(rules: Rules, state: State, orders: tuple[Order, ...], before_set: PolicySet, ctx: Ctx,
-            explain: bool) -> tuple[list[Order], list[OrderResult], dict[str, int]]:
-    """Step 1: the orders that stand, every order's result (if ``explain``), and what each
-    role spent (if ``explain``)."""
+def _orders_general(rules: Rules, state: State, orders: tuple[Order, ...], before_set: PolicySet, ctx: Ctx,
+                    explain: bool) -> tuple[list[Order], list[OrderResult], dict[str, int]]:
+    """_orders for any orders: unknown roles, moves or kinds, and repeated orders included."""
     s = rules.scenario
     info = rules.move_info
     # Every role, ordering or not, so that ``spent`` shows the upkeep of a role that gave no orders.
@@ -346,17 +347,124 @@ def _orders(rules: Rules, state: State, orders: tuple[Order, ...], before_set: P
         if ok:
             accepted += ok
     if explain and over:
-        # What each role spent: deals count only if still made once every budget is checked.
-        # (With no role over budget, the orders that stand are those costed above.)
-        spent = {}
-        offered, answered = _deals_of(info, (accepted,))
-        for role, *_ in checked:
-            if role in s.roles:
-                mine = [o for o in accepted if o.role == role]
-                revoked = {o.move for o in mine if o.kind == "revoke"}
-                up = before_set.upkeep.get(role, 0) if not revoked else _budget.upkeep(rules, state, role, revoked)
-                spent[role] = _cost(info, mine, offered, answered) + up
+        spent = _spent(rules, state, before_set, accepted, [role for role, *_ in checked if role in s.roles])
     return accepted, results, spent
+
+
+def _spent(rules: Rules, state: State, before_set: PolicySet, accepted: list[Order],
+           roles: Iterable[str]) -> dict[str, int]:
+    """What each role spent, once some role's orders were rejected for its budget: deals
+    count only if still made once every budget is checked. (With no role over budget, the
+    orders that stand are those costed when the budgets were checked.)"""
+    info = rules.move_info
+    spent = {}
+    offered, answered = _deals_of(info, (accepted,))
+    for role in roles:
+        mine = [o for o in accepted if o.role == role]
+        revoked = {o.move for o in mine if o.kind == "revoke"}
+        up = before_set.upkeep.get(role, 0) if not revoked else _budget.upkeep(rules, state, role, revoked)
+        spent[role] = _cost(info, mine, offered, answered) + up
+    return spent
+
+
+_ROLE = attrgetter("role")
+
+
+def _orders(rules: Rules, state: State, orders: tuple[Order, ...], before_set: PolicySet, ctx: Ctx,
+            explain: bool) -> tuple[list[Order], list[OrderResult], dict[str, int]]:
+    """Step 1: the orders that stand, every order's result (if ``explain``), and what each
+    role spent (if ``explain``).
+
+    Orders are taken in canonical order (_canon: by role, kind and move, then target and
+    answer); each is checked on its own (check_order), then each role's budget. This is
+    the common case, where every order names a known role, kind and move and no role gives
+    two orders of the same kind for the same move; anything else goes to _orders_general,
+    which gives the same results for these."""
+    role_rank, move_rank, info = rules.role_rank, rules.move_rank, rules.move_info
+    try:  # the canonical position as one integer: (role rank, kind rank, move rank)
+        keys = [role_rank[o.role] << 40 | _KIND_RANK[o.kind] << 32 | move_rank[o.move] for o in orders]
+    except KeyError:
+        return _orders_general(rules, state, orders, before_set, ctx, explain)
+    if len(keys) > 1:
+        if len(set(keys)) < len(keys):
+            return _orders_general(rules, state, orders, before_set, ctx, explain)
+        ordered = [o for _, o in sorted(zip(keys, orders))]  # the keys differ: orders are never compared
+    else:
+        ordered = list(orders)
+    roles = rules.scenario.roles
+    # The deals offered and answered among the orders that pass their checks (budget.deals_of).
+    offered: dict[str, Order] = {}
+    answered: dict[str, str] = {}
+    checked: list[tuple[str, list[OrderResult], list[Order], int, list[Order] | None, bool]] = []
+    for role, group in groupby(ordered, _ROLE):
+        ok: list[Order] = []
+        role_results: list[OrderResult] = []
+        base = 0  # what its plays of moves that are not deals cost
+        deal_orders: list[Order] | None = None  # costed once every offer and answer is known
+        revokes = False
+        for o in group:
+            reason = _check(rules, state, o, ctx, before_set)
+            kind = o.kind
+            # No order repeats here; a revoke may follow a play of the same policy (plays sort first).
+            if kind == "revoke" and not reason and any(x.kind == "play" and x.move == o.move for x in ok):
+                reason = "cannot enact and revoke the same policy in one round"
+            if explain:
+                role_results.append(OrderResult(o, not reason, reason))
+            if not reason:
+                ok.append(o)
+                if kind == "revoke":  # costs nothing
+                    revokes = True
+                elif info[o.move].deal:
+                    if deal_orders is None:
+                        deal_orders = []
+                    deal_orders.append(o)
+                    if kind == "play":
+                        offered[o.move] = o
+                    elif o.answer is not None:
+                        answered[o.move] = o.answer
+                else:  # a play (an answer passes its checks only for a deal)
+                    base += info[o.move].play_cost
+        checked.append((role, role_results, ok, base, deal_orders, revokes))
+    # Each role's budget, which counts a deal only if it is made (see wargame.engine.budget).
+    results: list[OrderResult] = []
+    accepted: list[Order] = []
+    upkeeps = before_set.upkeep
+    costs: dict[str, int] = {}
+    over = False  # whether a role's orders were rejected for its budget
+    for role, role_results, ok, cost, deal_orders, revokes in checked:
+        if deal_orders:  # _cost of these orders: only a deal that is made costs (budget.deal_made)
+            for o in deal_orders:
+                play = offered.get(o.move)
+                answer = answered.get(o.move)
+                if play is None or answer is None or not (answer == "accept" or (answer == "renegotiate"
+                                                                                 and not play.walk_away)):
+                    continue
+                if o.kind == "play":
+                    cost += info[o.move].play_cost
+                elif o.answer != "reject":  # an answer to a deal
+                    cost += info[o.move].counterparty_cost
+        upkeep = upkeeps.get(role, 0) if not revokes else _budget.upkeep(
+            rules, state, role, {o.move for o in ok if o.kind == "revoke"})
+        costs[role] = cost + upkeep
+        budget = roles[role].budget
+        if cost + upkeep > budget:
+            kept = [o for o in ok if o.kind == "revoke"]
+            if len(kept) < len(ok):  # (revokes stand; with nothing else, nothing changes)
+                over = True
+                why = f"over budget: orders cost {cost}" + (f" plus {upkeep} upkeep" if upkeep else "") + f", budget {budget}"
+                role_results = [OrderResult(x.order, False, why) if x.accepted and x.order.kind != "revoke" else x
+                                for x in role_results]
+                ok = kept
+        if role_results:
+            results += role_results
+        if ok:
+            accepted += ok
+    if not explain:
+        return accepted, results, costs
+    if over:
+        return accepted, results, _spent(rules, state, before_set, accepted, rules.roles)
+    # Every role, ordering or not (a role that gave none spends its upkeep), in rank order.
+    return accepted, results, {role: costs[role] if role in costs else upkeeps.get(role, 0) for role in rules.roles}
 
 
 def resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
@@ -548,16 +656,17 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
 
     # Orders and policies as they stand after this round's orders: what triggers,
     # conditions and multipliers see (values are still those at the start of the round).
+    tags = after_set.tags
     if plays:  # the policies' acting roles per tag, plus the roles playing a tagged move now
-        tags = dict(after_set.tags)
-        acting, added = after_set.acting, set()
+        acting = after_set.acting
+        added: set[tuple[str, str]] | None = None
         for o in plays:
             for t in info[o.move].tags:
-                if (t, o.role) not in added and o.role not in acting.get(t, ()):
+                if o.role not in acting.get(t, ()) and (added is None or (t, o.role) not in added):
+                    if added is None:
+                        added, tags = set(), dict(tags)
                     added.add((t, o.role))
                     tags[t] = tags.get(t, 0) + 1
-    else:
-        tags = after_set.tags
     active = after_set.active
     ctx = Ctx(start_vals, starts, start_vals, r, active, played_ids, tags)
 
@@ -609,7 +718,8 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
             amount = start_vals[idx] * change if e.relative else change
             if e.scale is not None:
                 amount *= e.scale(ctx)
-            fixed = to_fixed_or_zero(amount)
+            y = amount * SCALE  # to_fixed_or_zero, inline: y - y is 0.0 exactly when y is finite
+            fixed = round(y) if y - y == 0.0 else 0
         if fixed == 0:
             continue
         values[idx] += fixed

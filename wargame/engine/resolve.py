@@ -67,7 +67,6 @@ from wargame.engine.state import (
 )
 
 _KIND_RANK = {"play": 0, "respond": 1, "revoke": 2}
-_SOURCE_RANK = {"policy": 0, "move": 1, "deal": 2, "event": 3}
 _EMPTY: frozenset[str] = frozenset()
 
 

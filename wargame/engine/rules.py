@@ -643,8 +643,10 @@ def _round_fn(rules: tuple[tuple[str, bool, str | None], ...], slots: tuple[int,
     if needs_ctx:
         head += [pad + f"V = [w / {SCALE} for w in W]", pad + "C = MK(V)"]
     else:
-        for i in sorted(refs):  # each value read once: the integer for the sum, the float for formulas
-            head += [pad + f"u{i} = W[{i}]", pad + f"v{i} = u{i} / {SCALE}"]
+        # Every value read once, by one unpacking: the integer for the sum, the float for formulas.
+        if ids:
+            head.append(pad + "".join(f"u{i}, " for i in range(len(ids))) + "= W")
+        head += [pad + f"v{i} = u{i} / {SCALE}" for i in sorted(refs)]
     fast = [pad + "try:", pad * 2 + "pass"]  # (a scenario may have no dynamics)
     safe = [pad + "except (OverflowError, ValueError):  # a change is infinite or NaN: no change", pad * 2 + "pass"]
     for k, (expr, cond) in enumerate(exprs):
@@ -661,9 +663,11 @@ def _round_fn(rules: tuple[tuple[str, bool, str | None], ...], slots: tuple[int,
     tail = []
     for i in range(len(ids)):
         ks = by_slot.get(i)
-        u = f"u{i}" if (i in refs and not needs_ctx) else f"W[{i}]"
-        # The new value in u{i} (read from W here if no formula read it).
-        tail.append(pad + f"u{i} = {u}" + "".join(f" + f{k}" for k in ks or ()))
+        # The new value in u{i}.
+        if needs_ctx:
+            tail.append(pad + f"u{i} = W[{i}]" + "".join(f" + f{k}" for k in ks or ()))
+        elif ks:
+            tail.append(pad + f"u{i} = u{i}" + "".join(f" + f{k}" for k in ks))
         lo_i, hi_i = int(lo[i]), int(hi[i])
         tail += [pad + f"if u{i} < {lo_i}:", pad * 2 + f"CL.append(({i}, u{i}))", pad * 2 + f"u{i} = {lo_i}",
                  pad + f"elif u{i} > {hi_i}:", pad * 2 + f"CL.append(({i}, u{i}))", pad * 2 + f"u{i} = {hi_i}"]
@@ -674,8 +678,6 @@ def _round_fn(rules: tuple[tuple[str, bool, str | None], ...], slots: tuple[int,
                       head[0].format(name="_round_changes"), *head[1:], *body,
                       pad + f"return {values}, {changes}"]) + "\n"
     env = _env(consts)
-    global _LAST_SOURCE
-    _LAST_SOURCE = code
     exec(compile(code, "<round>", "exec"), env)  # noqa: S102 - source built from the trees, see above
     fns = _ROUNDS[key] = (env["_round_values"], env["_round_changes"])  # type: ignore[assignment]
     if len(_ROUNDS) > 64:

@@ -54,6 +54,19 @@ def main() -> None:
                     if isinstance(st, tuple):
                         st = st[0]
             reply = {"per_round": (time.process_time() - c0) / n / len(orders), "digest": st.digest()}
+        elif op == "lookahead":
+            # advance() with no orders from each state of the scripted game: the look-ahead
+            # round bots run most (their candidates' later rounds).
+            assert rules is not None
+            states = [initial_state(rules)]
+            for rnd, o in enumerate(orders, start=1):
+                states.append(advance(rules, states[-1], o, round_rng(1, rnd)))
+            n = cmd["n"]
+            c0 = time.process_time()
+            for _ in range(n):
+                for rnd, st in enumerate(states[:-1], start=1):
+                    advance(rules, st, (), round_rng(1, rnd))
+            reply = {"per_round": (time.process_time() - c0) / n / len(orders), "digest": ""}
         elif op == "bots":
             assert loaded is not None
             c0 = time.process_time()

@@ -559,12 +559,14 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
         accepted, results, spent = _orders(rules, state, orders, before_set, pre_ctx, explain)
 
     plays: list[Order] = []
+    played_ids: set[str] = set()
     answers: dict[str, Order] = {}
     revokes: set[tuple[str, str]] | None = None
     for o in accepted:
         kind = o.kind
         if kind == "play":
             plays.append(o)
+            played_ids.add(o.move)
         elif kind == "respond":
             answers[o.move] = o
         else:
@@ -651,7 +653,6 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
         after_set = rules.policy_set_after(before_set, policies_t, enacted)
     else:
         after_set = before_set
-    played_ids = {o.move for o in plays}
 
     # Orders and policies as they stand after this round's orders: what triggers,
     # conditions and multipliers see (values are still those at the start of the round).

@@ -414,8 +414,9 @@ class _Dialect(NamedTuple):
     prev: str
 
 
-# A formula as a function of a context (see wargame.scenario.formula.Context).
-_CTX = _Dialect("V[{i}]", "_float(c.round)", "c.active({k})", "c.played({k})", "_float(c.acting({k}))",
+# A formula as a function of the engine's context (wargame.engine.resolve.Ctx), whose sets of
+# active and played ids and tag counts it reads directly (what Ctx.active etc. return).
+_CTX = _Dialect("V[{i}]", "_float(c.round)", "{k} in c._active", "{k} in c._played", "_float(c._tags.get({k}, 0))",
                 "c.starts[{i}]", "c.prevs[{i}]")
 # The round function's locals: v3 a value after this round's effects, S starts, P values at
 # the start of the round, R the round (float), A policy ids in force, PL ids played, T tag counts.
@@ -554,13 +555,13 @@ def _literal(code: str) -> bool:
 
 
 def _env(consts: dict[str, object]) -> dict[str, object]:
-    return {"__builtins__": {}, "_float": float, "_round": round, "_pow": _pow, "OverflowError": OverflowError,
+    return {"__builtins__": {}, "_float": float, "_round": round, "_map": map, "_pow": _pow, "OverflowError": OverflowError,
             "ValueError": ValueError, **consts}
 
 
 def fast_compile(formula: Formula, index: dict[str, int]) -> Compiled | None:
-    """One Python function computing the formula, or None if it cannot be written (then use
-    ``formula.compile``)."""
+    """One Python function computing the formula of an engine ``Ctx``, or None if it cannot
+    be written (then use ``formula.compile``)."""
     consts: dict[str, object] = {}
     try:
         body = _gen(formula.tree, index, consts, [0], _CTX)
@@ -639,7 +640,7 @@ def _round_fn(rules: tuple[tuple[str, bool, str | None], ...], slots: tuple[int,
         if not needs_ctx:
             break
     pad = "    "
-    head = ["def {name}(W, S, P, R, A, PL, T, CL, MK, _round=_round):"]
+    head = ["def {name}(W, S, P, R, A, PL, T, CL, MK, _round=_round, _map=_map):"]
     if needs_ctx:
         head += [pad + f"V = [w / {SCALE} for w in W]", pad + "C = MK(V)"]
     else:
@@ -647,16 +648,23 @@ def _round_fn(rules: tuple[tuple[str, bool, str | None], ...], slots: tuple[int,
         if ids:
             head.append(pad + "".join(f"u{i}, " for i in range(len(ids))) + "= W")
         head += [pad + f"v{i} = u{i} / {SCALE}" for i in sorted(refs)]
+    # Every change rounded by one map over a tuple of the scaled changes (a rule whose
+    # condition is false contributes 0.0, which rounds to 0); a temporary lives within one
+    # element of the tuple, which is evaluated in full before the next.
     fast = [pad + "try:", pad * 2 + "pass"]  # (a scenario may have no dynamics)
     safe = [pad + "except (OverflowError, ValueError):  # a change is infinite or NaN: no change", pad * 2 + "pass"]
+    if exprs:
+        fast.append(pad * 2 + "".join(f"f{k}, " for k in range(len(exprs))) + "= _map(_round, (")
     for k, (expr, cond) in enumerate(exprs):
         if cond is None:
-            fast.append(pad * 2 + f"f{k} = _round(({expr}) * {SCALE})")
+            fast.append(pad * 3 + f"({expr}) * {SCALE},")
             safe.append(pad * 2 + f"y = ({expr}) * {SCALE}")
         else:
-            fast.append(pad * 2 + f"f{k} = _round(({expr}) * {SCALE}) if {cond} else 0")
+            fast.append(pad * 3 + f"(({expr}) * {SCALE} if {cond} else 0.0),")
             safe.append(pad * 2 + f"y = ({expr}) * {SCALE} if {cond} else 0.0")
         safe.append(pad * 2 + f"f{k} = _round(y) if y - y == 0.0 else 0")
+    if exprs:
+        fast.append(pad * 2 + "))")
     by_slot: dict[int, list[int]] = {}
     for k, slot in enumerate(slots):
         by_slot.setdefault(int(slot), []).append(k)

@@ -395,6 +395,7 @@ def _orders(rules: Rules, state: State, orders: tuple[Order, ...], before_set: P
     offered: dict[str, Order] = {}
     answered: dict[str, str] = {}
     checked: list[tuple[str, list[OrderResult], list[Order], int, list[Order] | None, bool]] = []
+    used, in_force = state.used, before_set.in_force
     for role, group in groupby(ordered, _ROLE):
         ok: list[Order] = []
         role_results: list[OrderResult] = []
@@ -402,8 +403,18 @@ def _orders(rules: Rules, state: State, orders: tuple[Order, ...], before_set: P
         deal_orders: list[Order] | None = None  # costed once every offer and answer is known
         revokes = False
         for o in group:
-            reason = _check(rules, state, o, ctx, before_set)
             kind = o.kind
+            m = info[o.move]
+            # A play of the role's own move passes check_order when each of these holds (role
+            # and move are known here); otherwise check_order says why not.
+            if (kind == "play" and m.role == role
+                    and ((o.target in m.targets) if m.targets else (o.target is None))
+                    and not (m.once and o.move in used)
+                    and not (m.policy and (o.move, o.target) in in_force)
+                    and (m.requires is None or m.requires(ctx))):
+                reason = ""
+            else:
+                reason = _check(rules, state, o, ctx, before_set)
             # No order repeats here; a revoke may follow a play of the same policy (plays sort first).
             if kind == "revoke" and not reason and any(x.kind == "play" and x.move == o.move for x in ok):
                 reason = "cannot enact and revoke the same policy in one round"

@@ -159,6 +159,8 @@ class Stream(Protocol):
 
 
 def _canon(rules: Rules, o: Order) -> tuple:
+    """The canonical order of a round's orders: what _orders and _orders_general sort by (in
+    cheaper forms that give the same order)."""
     # The role id after its rank keeps orders of unknown roles (all ranked 99) canonical too.
     return (rules.role_rank.get(o.role, 99), o.role, _KIND_RANK[o.kind], rules.move_rank.get(o.move, 1 << 30),
             o.move, o.target or "", o.answer or "", o.walk_away)

@@ -67,6 +67,8 @@ from wargame.engine.state import (
 )
 
 _KIND_RANK = {"play": 0, "respond": 1, "revoke": 2}
+# Named-tuple records made with every field given, without the generated __new__'s Python call.
+_new = tuple.__new__
 _EMPTY: frozenset[str] = frozenset()
 
 
@@ -305,7 +307,7 @@ def _orders_general(rules: Rules, state: State, orders: tuple[Order, ...], befor
                 if not reason and kind == "revoke" and any(x.kind == "play" and x.move == o.move for x in ok):
                     reason = "cannot enact and revoke the same policy in one round"
             if explain:  # the results are only read by the trace
-                role_results.append(OrderResult(o, not reason, reason))
+                role_results.append(_new(OrderResult, (o, not reason, reason)))
             if not reason:
                 ok.append(o)
                 if kind == "revoke":  # costs nothing
@@ -421,7 +423,7 @@ def _orders(rules: Rules, state: State, orders: tuple[Order, ...], before_set: P
             if kind == "revoke" and not reason and any(x.kind == "play" and x.move == o.move for x in ok):
                 reason = "cannot enact and revoke the same policy in one round"
             if explain:
-                role_results.append(OrderResult(o, not reason, reason))
+                role_results.append(_new(OrderResult, (o, not reason, reason)))
             if not reason:
                 ok.append(o)
                 if kind == "revoke":  # costs nothing
@@ -522,12 +524,13 @@ class _Record:
                 out.append(entry[2])
             else:
                 _, _, idx, fixed, kind, source, role, roll, e = entry
-                out.append(Contribution(ids[idx], fixed, kind, source, role, roll, e.cites, e.rationale))
+                out.append(_new(Contribution, (ids[idx], fixed, kind, source, role, roll, e.cites, e.rationale)))
         dyn = rules.dynamics
         for k, f in enumerate(self.changes):
             if f:
                 rule = dyn[k]
-                out.append(Contribution(ids[rule.slot], f, "rule", rule.id, None, None, rule.cites, rule.rationale))
+                out.append(_new(Contribution, (ids[rule.slot], f, "rule", rule.id, None, None, rule.cites,
+                                               rule.rationale)))
         for i, v in self.clamped:
             lo = rules.lo[i]
             bound = lo if v < lo else rules.hi[i]
@@ -633,7 +636,7 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
             else:
                 outcome = "refused" if answer == "reject" else "unanswered"
             if explain:
-                deals.append(DealResult(mid, o.role, m.counterparty, answer, outcome, o.target))  # type: ignore[arg-type]
+                deals.append(_new(DealResult, (mid, o.role, m.counterparty, answer, outcome, o.target)))
             if outcome not in ("made", "renegotiated"):
                 continue
             kind = "deal"
@@ -642,7 +645,7 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
                 once = []
             once.append(mid)
         if m.policy:
-            p = PolicyInForce(mid, o.role, o.target, r)
+            p = _new(PolicyInForce, (mid, o.role, o.target, r))
             if policies is None:
                 policies = list(state.policies)
             policies.append(p)
@@ -692,7 +695,7 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
                                          set(injects) if injects else _EMPTY, fired_ids, rng.random):
         eid = event_plan[k][0]
         if explain:
-            fired.append(FiredEvent(eid, how, roll))
+            fired.append(_new(FiredEvent, (eid, how, roll)))
         if event_plan[k][1]:  # once only
             if once_fired is None:
                 once_fired = []
@@ -756,7 +759,7 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
         # state.pending is sorted, so what is left of it stays sorted; only new entries need placing.
         pending = [p for p in state.pending if p[1] > r]
         if new_pending:  # only entries that outlast the round were kept
-            pending += [Pending._make(t) for t in new_pending]
+            pending += [_new(Pending, t) for t in new_pending]
             pending.sort()
         pending_t = tuple(pending)
     else:

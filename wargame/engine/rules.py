@@ -651,18 +651,24 @@ def _round_fn(rules: tuple[tuple[str, bool, str | None], ...], slots: tuple[int,
     # Every change rounded by one map over a tuple of the scaled changes (a rule whose
     # condition is false contributes 0.0, which rounds to 0); a temporary lives within one
     # element of the tuple, which is evaluated in full before the next.
+    # The check for infinite or NaN changes is in a function of its own, called only when
+    # needed, so that the function run every round is half the size.
     fast = [pad + "try:", pad * 2 + "pass"]  # (a scenario may have no dynamics)
-    safe = [pad + "except (OverflowError, ValueError):  # a change is infinite or NaN: no change", pad * 2 + "pass"]
+    fs = "".join(f"f{k}, " for k in range(len(exprs)))
+    safe = [pad + "except (OverflowError, ValueError):  # a change is infinite or NaN: no change",
+            pad * 2 + (f"{fs}= _checked(W, S, P, R, A, PL, T, MK)" if exprs else "pass")]
+    checked = [head[0].format(name="_checked").replace("CL, ", ""), *head[1:]]
     if exprs:
-        fast.append(pad * 2 + "".join(f"f{k}, " for k in range(len(exprs))) + "= _map(_round, (")
+        fast.append(pad * 2 + f"{fs}= _map(_round, (")
     for k, (expr, cond) in enumerate(exprs):
         if cond is None:
             fast.append(pad * 3 + f"({expr}) * {SCALE},")
-            safe.append(pad * 2 + f"y = ({expr}) * {SCALE}")
+            checked.append(pad + f"y = ({expr}) * {SCALE}")
         else:
             fast.append(pad * 3 + f"(({expr}) * {SCALE} if {cond} else 0.0),")
-            safe.append(pad * 2 + f"y = ({expr}) * {SCALE} if {cond} else 0.0")
-        safe.append(pad * 2 + f"f{k} = _round(y) if y - y == 0.0 else 0")
+            checked.append(pad + f"y = ({expr}) * {SCALE} if {cond} else 0.0")
+        checked.append(pad + f"f{k} = _round(y) if y - y == 0.0 else 0")
+    checked.append(pad + f"return ({fs})")
     if exprs:
         fast.append(pad * 2 + "))")
     by_slot: dict[int, list[int]] = {}
@@ -682,7 +688,7 @@ def _round_fn(rules: tuple[tuple[str, bool, str | None], ...], slots: tuple[int,
     values = "(" + "".join(f"u{i}, " for i in range(len(ids))) + ")"
     changes = "[" + ", ".join(f"f{k}" for k in range(len(exprs))) + "]"
     body = [*fast, *safe, *tail]
-    code = "\n".join([head[0].format(name="_round_values"), *head[1:], *body, pad + f"return {values}",
+    code = "\n".join([*checked, head[0].format(name="_round_values"), *head[1:], *body, pad + f"return {values}",
                       head[0].format(name="_round_changes"), *head[1:], *body,
                       pad + f"return {values}, {changes}"]) + "\n"
     env = _env(consts)

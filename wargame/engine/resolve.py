@@ -373,6 +373,80 @@ def _spent(rules: Rules, state: State, before_set: PolicySet, accepted: list[Ord
 _ROLE = attrgetter("role")
 
 
+def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_set: PolicySet,
+                  ctx: Ctx) -> list[Order] | None:
+    """The orders that stand, for advance (no results, no spending), in one pass: the
+    common case of _orders where no order is a revoke and no role is over budget. Anything
+    else gives None, and _orders decides (so every rejection keeps its one definition there)."""
+    role_rank, move_rank, info = rules.role_rank, rules.move_rank, rules.move_info
+    try:  # the canonical position as one integer, as in _orders; a revoke (rank 2) goes there
+        keys = [role_rank[o.role] << 40 | _QUICK_KIND[o.kind] << 32 | move_rank[o.move] for o in orders]
+    except KeyError:
+        return None
+    if len(keys) > 1:
+        if len(set(keys)) < len(keys):
+            return None
+        ordered = [o for _, o in sorted(zip(keys, orders))]
+    else:
+        ordered = list(orders)
+    used, in_force = state.used, before_set.in_force
+    accepted: list[Order] = []
+    base: dict[str, int] = {}  # per role: what its plays of moves that are not deals cost
+    deals: list[Order] | None = None
+    offered: dict[str, Order] = {}
+    answered: dict[str, str] = {}
+    for o in ordered:
+        m = info[o.move]
+        role = o.role
+        if o.kind == "play":
+            # check_order's conditions for a play of a known move by a known role.
+            if not (m.role == role and ((o.target in m.targets) if m.targets else (o.target is None))
+                    and not (m.once and o.move in used)
+                    and not (m.policy and (o.move, o.target) in in_force)
+                    and (m.requires is None or m.requires(ctx))):
+                continue
+            accepted.append(o)
+            if m.deal:
+                if deals is None:
+                    deals = []
+                deals.append(o)
+                offered[o.move] = o
+                base.setdefault(role, 0)
+            else:
+                base[role] = base.get(role, 0) + m.play_cost
+        else:  # an answer: check_order's conditions for a respond
+            answer = o.answer
+            if not (m.counterparty == role and (answer == "accept" or answer == "reject"
+                                                or (answer == "renegotiate" and m.renegotiated))):
+                continue
+            accepted.append(o)
+            if deals is None:
+                deals = []
+            deals.append(o)
+            answered[o.move] = answer  # type: ignore[assignment]
+            base.setdefault(role, 0)
+    if deals:  # a deal costs only when it is made (budget.deal_made), as in _orders
+        for o in deals:
+            play = offered.get(o.move)
+            answer = answered.get(o.move)
+            if play is None or answer is None or not (answer == "accept" or (answer == "renegotiate"
+                                                                             and not play.walk_away)):
+                continue
+            if o.kind == "play":
+                base[o.role] += info[o.move].play_cost
+            elif o.answer != "reject":
+                base[o.role] += info[o.move].counterparty_cost
+    roles = rules.scenario.roles
+    upkeeps = before_set.upkeep
+    for role, cost in base.items():
+        if cost + upkeeps.get(role, 0) > roles[role].budget:
+            return None  # over budget: _orders rejects that role's orders and says why
+    return accepted
+
+
+_QUICK_KIND = {"play": 0, "respond": 1}
+
+
 def _orders(rules: Rules, state: State, orders: tuple[Order, ...], before_set: PolicySet, ctx: Ctx,
             explain: bool) -> tuple[list[Order], list[OrderResult], dict[str, int]]:
     """Step 1: the orders that stand, every order's result (if ``explain``), and what each
@@ -572,7 +646,11 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
         spent = dict(before_set.upkeep) if explain else before_set.upkeep
     else:
         pre_ctx = Ctx(start_vals, starts, start_vals, r, before_set.active, _EMPTY, before_set.tags)
-        accepted, results, spent = _orders(rules, state, orders, before_set, pre_ctx, explain)
+        quick = None if explain else _orders_quick(rules, state, orders, before_set, pre_ctx)
+        if quick is None:
+            accepted, results, spent = _orders(rules, state, orders, before_set, pre_ctx, explain)
+        else:
+            accepted, spent = quick, before_set.upkeep  # (spent is read only by the trace)
 
     plays: list[Order] = []
     played_ids: set[str] = set()

@@ -376,30 +376,34 @@ _ROLE = attrgetter("role")
 def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_set: PolicySet,
                   ctx: Ctx) -> list[Order] | None:
     """The orders that stand, for advance (no results, no spending), in one pass: the
-    common case of _orders where no order is a revoke and no role is over budget. Anything
-    else gives None, and _orders decides (so every rejection keeps its one definition there)."""
-    role_rank, move_rank, info = rules.role_rank, rules.move_rank, rules.move_info
-    try:  # the canonical position as one integer, as in _orders; a revoke (rank 2) goes there
-        keys = [role_rank[o.role] << 40 | _QUICK_KIND[o.kind] << 32 | move_rank[o.move] for o in orders]
-    except KeyError:
-        return None
-    if len(keys) > 1:
-        if len(set(keys)) < len(keys):
-            return None
-        ordered = [o for _, o in sorted(zip(keys, orders))]
-    else:
-        ordered = list(orders)
+    common case of _orders, where every order is a play or an answer of a known move, none
+    repeats a move of the same kind, and no role is over budget. Anything else gives None,
+    and _orders decides (so every rejection keeps its one definition there).
+
+    The orders that stand are given in the order they came, not in canonical order: with
+    no trace, nothing advance computes from them depends on their order (each play's
+    effects have their own canonical key, sets and sums are unordered, policies are
+    sorted), so the sort is left out."""
+    info = rules.move_info
     used, in_force = state.used, before_set.in_force
     accepted: list[Order] = []
     base: dict[str, int] = {}  # per role: what its plays of moves that are not deals cost
     deals: list[Order] | None = None
     offered: dict[str, Order] = {}
     answered: dict[str, str] = {}
-    for o in ordered:
-        m = info[o.move]
+    seen: set[str] = set()  # moves played; a repeat (or another role's play of it) goes to _orders
+    seen_answers: set[str] = set()
+    for o in orders:
+        m = info.get(o.move)
+        if m is None:
+            return None
         role = o.role
-        if o.kind == "play":
-            # check_order's conditions for a play of a known move by a known role.
+        kind = o.kind
+        if kind == "play":
+            if o.move in seen:
+                return None
+            seen.add(o.move)
+            # check_order's conditions for a play of a known move.
             if not (m.role == role and ((o.target in m.targets) if m.targets else (o.target is None))
                     and not (m.once and o.move in used)
                     and not (m.policy and (o.move, o.target) in in_force)
@@ -414,8 +418,11 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
                 base.setdefault(role, 0)
             else:
                 base[role] = base.get(role, 0) + m.play_cost
-        else:  # an answer: check_order's conditions for a respond
-            answer = o.answer
+        elif kind == "respond":
+            if o.move in seen_answers:
+                return None
+            seen_answers.add(o.move)
+            answer = o.answer  # check_order's conditions for an answer
             if not (m.counterparty == role and (answer == "accept" or answer == "reject"
                                                 or (answer == "renegotiate" and m.renegotiated))):
                 continue
@@ -425,6 +432,8 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
             deals.append(o)
             answered[o.move] = answer  # type: ignore[assignment]
             base.setdefault(role, 0)
+        else:  # a revoke (or an unknown kind)
+            return None
     if deals:  # a deal costs only when it is made (budget.deal_made), as in _orders
         for o in deals:
             play = offered.get(o.move)
@@ -444,7 +453,6 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
     return accepted
 
 
-_QUICK_KIND = {"play": 0, "respond": 1}
 
 
 def _orders(rules: Rules, state: State, orders: tuple[Order, ...], before_set: PolicySet, ctx: Ctx,
@@ -692,7 +700,22 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     plans = rules.plans  # rules.schedule_plan, looked up directly for plays
     plan = rules.schedule_plan
 
+    # Without a trace, effects due at once with a fixed amount and no condition are added
+    # to the values as they are scheduled (rules.quick_plan): they draw nothing, and integer
+    # sums do not depend on the order of adding.
+    values = list(state.values)
+    quick = None if explain else rules.quick_plans
+
     def schedule(kind: str, source: str, variant: str, role: str | None, target: str | None) -> None:
+        if quick is not None:
+            adds, now, later = rules.quick_plan(kind, source, variant, role, target)
+            for idx, amount in adds:
+                values[idx] += amount
+            for _, _, _, key, e in now:
+                due.append((key, len(due), kind, source, role, target, e))
+            for delay, last_offset, index, _, _ in later:
+                new_pending.append((r + delay, r + last_offset, kind, source, variant, index, role, target))
+            return
         for delay, last_offset, index, key, e in plan(kind, source, variant, role, target):
             if not delay:
                 due.append((key, len(due), kind, source, role, target, e))
@@ -729,6 +752,16 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
             policies.append(p)
             enacted.append(p)
         role, target = o.role, o.target
+        if quick is not None:  # see schedule
+            q = quick.get((kind, mid, variant, role, target))
+            adds, now, later = q if q is not None else rules.quick_plan(kind, mid, variant, role, target)
+            for idx, amount in adds:
+                values[idx] += amount
+            for _, _, _, key, e in now:
+                due.append((key, len(due), kind, mid, role, target, e))
+            for delay, last_offset, index, _, _ in later:
+                new_pending.append((r + delay, r + last_offset, kind, mid, variant, index, role, target))
+            continue
         pl = plans.get((kind, mid, variant, role, target))
         for delay, last_offset, index, key, e in pl if pl is not None else plan(kind, mid, variant, role, target):
             if not delay:
@@ -786,7 +819,6 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     # (rules.due_key): the order of contributions and of the spreads' draws. Ongoing
     # effects with a fixed amount draw nothing: their sums per indicator are added at once,
     # and the trace places their ready contributions in canonical order when it is read.
-    values = list(state.values)
     for idx, total in after_set.totals:
         values[idx] += total
     if due:

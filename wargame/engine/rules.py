@@ -196,6 +196,7 @@ class Rules:
         self._by_policies: dict[tuple, PolicySet] = {}
         self._by_identity: dict[int, tuple[tuple, PolicySet]] = {}
         self.plans: dict[tuple, tuple[tuple[int, int, int, int, CEffect], ...]] = {}  # see schedule_plan
+        self.quick_plans: dict[tuple, tuple[tuple, tuple, tuple]] = {}  # see quick_plan
         self._per_policy: dict[tuple[str, str, str | None], tuple[list[tuple], list[tuple]]] = {}
 
     def due_key(self, kind: str, source: str, variant: str, index: int, role: str | None, target: str | None) -> int:
@@ -227,6 +228,41 @@ class Rules:
                 (e.delay, e.delay + e.duration - 1, i, self.due_key(kind, source, variant, i, role, target), e)
                 for i, e in enumerate(self.effects[(source, variant)]))
         return plan
+
+    def quick_plan(self, kind: str, source: str, variant: str, role: str | None,
+                   target: str | None) -> tuple[tuple[tuple[int, int], ...], tuple, tuple]:
+        """schedule_plan split for advance, which builds no trace: (the effects due at once
+        with a fixed amount and no condition, as (indicator position, fixed-point amount),
+        which draw nothing and are simply added; the other effects due at once; the effects
+        that outlast the round). Integer sums do not depend on the order of adding, and only
+        the effects left in the second part draw from the round's stream, so applying the
+        first part directly gives the same values and the same draws as the canonical order."""
+        k = (kind, source, variant, role, target)
+        q = self.quick_plans.get(k)
+        if q is None:
+            adds: list[tuple[int, int]] = []
+            now: list[tuple] = []
+            later: list[tuple] = []
+            for entry in self.schedule_plan(kind, source, variant, role, target):
+                delay, last_offset, _, _, e = entry
+                if last_offset > 0:
+                    later.append(entry)
+                if delay:
+                    continue
+                idx = e.slot
+                if idx is None and target is not None and e.by_target is not None:
+                    if target not in e.by_target:
+                        continue  # not an indicator of this target: resolve skips it too
+                    idx = e.by_target[target]
+                if idx is not None and e.when is None and e.fixed is not None:
+                    if e.fixed:
+                        adds.append((idx, e.fixed))
+                else:
+                    now.append(entry)
+            if len(self.quick_plans) >= 8192:
+                self.quick_plans.clear()
+            q = self.quick_plans[k] = (tuple(adds), tuple(now), tuple(later))
+        return q
 
     def policy_set(self, policies: tuple[Any, ...]) -> "PolicySet":
         """What only changes when the policies in force change, computed once per set.

@@ -74,6 +74,9 @@ class PolicySet:
     acting: dict[str, frozenset[str]] = field(default_factory=dict)  # tag -> roles with such a policy
     held: frozenset[tuple[str, str]] = frozenset()  # (move, role) of each policy: what may be revoked
     in_force: frozenset[tuple[str, str | None]] = frozenset()  # (move, target): what may not be enacted again
+    # Sets derived from this one by enacting policies (nothing revoked), by the enacted
+    # policies' (move, role, target): see Rules.policy_set_after.
+    after: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 class MoveInfo:
@@ -291,12 +294,20 @@ class Rules:
         hit = self._by_identity.get(id(policies))
         if hit is not None and hit[0] is policies:
             return hit[1]
-        key = tuple([p[:3] for p in policies])  # (move, role, target) of each
-        ps = self._by_policies.get(key)
+        # The same policies enacted on the same set give the same set: found from ``before``
+        # without building the key of every policy in force.
+        added = tuple([p[:3] for p in enacted])  # (move, role, target) of each
+        ps = before.after.get(added)
         if ps is None:
-            if len(self._by_policies) >= 4096:
-                self._by_policies.clear()
-            ps = self._by_policies[key] = self._policy_set(tuple(p[:3] for p in enacted), before)
+            key = tuple([p[:3] for p in policies])
+            ps = self._by_policies.get(key)
+            if ps is None:
+                if len(self._by_policies) >= 4096:
+                    self._by_policies.clear()
+                ps = self._by_policies[key] = self._policy_set(added, before)
+            if len(before.after) >= 64:
+                before.after.clear()
+            before.after[added] = ps
         if len(self._by_identity) >= 256:
             self._by_identity.clear()
         self._by_identity[id(policies)] = (policies, ps)

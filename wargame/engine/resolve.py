@@ -374,11 +374,12 @@ _ROLE = attrgetter("role")
 
 
 def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_set: PolicySet,
-                  ctx: Ctx) -> list[Order] | None:
-    """The orders that stand, for advance (no results, no spending), in one pass: the
-    common case of _orders, where every order is a play or an answer of a known move, none
-    repeats a move of the same kind, and no role is over budget. Anything else gives None,
-    and _orders decides (so every rejection keeps its one definition there).
+                  ctx: Ctx) -> tuple[list[Order], set[str], dict[str, Order]] | None:
+    """The plays and answers that stand, for advance (no results, no spending), in one
+    pass: (the plays, their move ids, the answers by move). This is the common case of
+    _orders, where every order is a play or an answer of a known move, none repeats a move
+    of the same kind, and no role is over budget. Anything else gives None, and _orders
+    decides (so every rejection keeps its one definition there).
 
     The orders that stand are given in the order they came, not in canonical order: with
     no trace, nothing advance computes from them depends on their order (each play's
@@ -386,60 +387,64 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
     sorted), so the sort is left out."""
     info = rules.move_info
     used, in_force = state.used, before_set.in_force
-    accepted: list[Order] = []
+    plays: list[Order] = []
+    played: set[str] = set()
+    answers: dict[str, Order] = {}
     base: dict[str, int] = {}  # per role: what its plays of moves that are not deals cost
     deals: list[Order] | None = None
     offered: dict[str, Order] = {}
-    answered: dict[str, str] = {}
     seen: set[str] = set()  # moves played; a repeat (or another role's play of it) goes to _orders
     seen_answers: set[str] = set()
     for o in orders:
-        m = info.get(o.move)
+        mid = o.move
+        m = info.get(mid)
         if m is None:
             return None
         role = o.role
         kind = o.kind
         if kind == "play":
-            if o.move in seen:
+            if mid in seen:
                 return None
-            seen.add(o.move)
+            seen.add(mid)
             # check_order's conditions for a play of a known move.
             if not (m.role == role and ((o.target in m.targets) if m.targets else (o.target is None))
-                    and not (m.once and o.move in used)
-                    and not (m.policy and (o.move, o.target) in in_force)
+                    and not (m.once and mid in used)
+                    and not (m.policy and (mid, o.target) in in_force)
                     and (m.requires is None or m.requires(ctx))):
                 continue
-            accepted.append(o)
+            plays.append(o)
+            played.add(mid)
             if m.deal:
                 if deals is None:
                     deals = []
                 deals.append(o)
-                offered[o.move] = o
+                offered[mid] = o
                 base.setdefault(role, 0)
             else:
                 base[role] = base.get(role, 0) + m.play_cost
         elif kind == "respond":
-            if o.move in seen_answers:
+            if mid in seen_answers:
                 return None
-            seen_answers.add(o.move)
+            seen_answers.add(mid)
             answer = o.answer  # check_order's conditions for an answer
             if not (m.counterparty == role and (answer == "accept" or answer == "reject"
                                                 or (answer == "renegotiate" and m.renegotiated))):
                 continue
-            accepted.append(o)
+            answers[mid] = o
             if deals is None:
                 deals = []
             deals.append(o)
-            answered[o.move] = answer  # type: ignore[assignment]
             base.setdefault(role, 0)
         else:  # a revoke (or an unknown kind)
             return None
     if deals:  # a deal costs only when it is made (budget.deal_made), as in _orders
         for o in deals:
             play = offered.get(o.move)
-            answer = answered.get(o.move)
-            if play is None or answer is None or not (answer == "accept" or (answer == "renegotiate"
-                                                                             and not play.walk_away)):
+            ans = answers.get(o.move)
+            if play is None or ans is None:
+                continue
+            answer = ans.answer
+            if not (answer == "accept" or (answer == "renegotiate" and not play.walk_away)):
                 continue
             if o.kind == "play":
                 base[o.role] += info[o.move].play_cost
@@ -450,7 +455,7 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
     for role, cost in base.items():
         if cost + upkeeps.get(role, 0) > roles[role].budget:
             return None  # over budget: _orders rejects that role's orders and says why
-    return accepted
+    return plays, played, answers
 
 
 
@@ -648,9 +653,13 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     # 1. Orders checked (see _orders).
     results: list[OrderResult] = []
     spent: dict[str, int]
+    accepted: list[Order] = []
+    plays: list[Order] = []
+    played_ids: set[str] = set()
+    answers: dict[str, Order] = {}
+    revokes: set[tuple[str, str]] | None = None
     if not orders:
         # No orders (a look-ahead round): every role spends its upkeep, nothing else happens here.
-        accepted: list[Order] = []
         spent = dict(before_set.upkeep) if explain else before_set.upkeep
     else:
         pre_ctx = Ctx(start_vals, starts, start_vals, r, before_set.active, _EMPTY, before_set.tags)
@@ -658,12 +667,8 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
         if quick is None:
             accepted, results, spent = _orders(rules, state, orders, before_set, pre_ctx, explain)
         else:
-            accepted, spent = quick, before_set.upkeep  # (spent is read only by the trace)
+            (plays, played_ids, answers), spent = quick, before_set.upkeep  # (spent is read only by the trace)
 
-    plays: list[Order] = []
-    played_ids: set[str] = set()
-    answers: dict[str, Order] = {}
-    revokes: set[tuple[str, str]] | None = None
     for o in accepted:
         kind = o.kind
         if kind == "play":

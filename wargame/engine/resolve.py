@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import groupby
 from operator import attrgetter
 from typing import Protocol
@@ -586,6 +586,34 @@ def advance(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     return _resolve(rules, state, orders, rng, injects, False)[0]
 
 
+def _schedule(rules: Rules, quick: bool, values: list[int], due: list[tuple], new_pending: list[tuple], r: int,
+              kind: str, source: str, variant: str, role: str | None, target: str | None) -> None:
+    """Schedule a move's or event's effects in round ``r``: those due now to ``due``, those
+    that outlast the round to ``new_pending``; with ``quick`` (advance: no trace), those due
+    now with a fixed amount and no condition are added to ``values`` (see rules.quick_plan)."""
+    if quick:
+        adds, now, later = rules.quick_plan(kind, source, variant, role, target)
+        for idx, amount in adds:
+            values[idx] += amount
+        for _, _, _, key, e in now:
+            due.append((key, len(due), kind, source, role, target, e))
+        for delay, last_offset, index, _, _ in later:
+            new_pending.append((r + delay, r + last_offset, kind, source, variant, index, role, target))
+        return
+    for delay, last_offset, index, key, e in rules.schedule_plan(kind, source, variant, role, target):
+        if not delay:
+            due.append((key, len(due), kind, source, role, target, e))
+        if last_offset > 0:
+            new_pending.append((r + delay, r + last_offset, kind, source, variant, index, role, target))
+
+
+def _context_maker(starts: Sequence[float], start_vals: list[float], r: int, active: frozenset[str] | set[str],
+                   played_ids: set[str], tags: dict[str, int]) -> "Callable[[list[float]], Ctx]":
+    def context(snap: list[float]) -> Ctx:
+        return Ctx(snap, starts, start_vals, r, active, played_ids, tags)
+    return context
+
+
 class _Record:
     """A round's trace in compact form, as resolve computed it: the ongoing effects with a
     fixed amount (ready contributions, shared by every round with the same policies), the
@@ -711,22 +739,6 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     values = list(state.values)
     quick = None if explain else rules.quick_plans
 
-    def schedule(kind: str, source: str, variant: str, role: str | None, target: str | None) -> None:
-        if quick is not None:
-            adds, now, later = rules.quick_plan(kind, source, variant, role, target)
-            for idx, amount in adds:
-                values[idx] += amount
-            for _, _, _, key, e in now:
-                due.append((key, len(due), kind, source, role, target, e))
-            for delay, last_offset, index, _, _ in later:
-                new_pending.append((r + delay, r + last_offset, kind, source, variant, index, role, target))
-            return
-        for delay, last_offset, index, key, e in plan(kind, source, variant, role, target):
-            if not delay:
-                due.append((key, len(due), kind, source, role, target, e))
-            if last_offset > 0:
-                new_pending.append((r + delay, r + last_offset, kind, source, variant, index, role, target))
-
     once: list[str] | None = None
     for o in plays:
         mid = o.move
@@ -816,7 +828,7 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
             if once_fired is None:
                 once_fired = []
             once_fired.append(eid)
-        schedule("event", eid, "event", None, None)
+        _schedule(rules, quick is not None, values, due, new_pending, r, "event", eid, "event", None, None)
     if once_fired:
         fired_ids = fired_ids | frozenset(once_fired)
 
@@ -860,9 +872,9 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     # 6. Dynamics, all on one snapshot, and 7. clamping: one generated function (rules._round_fn).
     clamped: list[tuple[int, int]] = []
 
-    def context(snap: list[float]) -> Ctx:  # only for a rule the generator had to leave as a closure
-        return Ctx(snap, starts, start_vals, r, active, played_ids, tags)
-
+    # Only for a rule the generator had to leave as a closure (module-level, so that no local
+    # of this function is a closure cell).
+    context = _context_maker(starts, start_vals, r, active, played_ids, tags) if rules.round_needs_ctx else None
     if explain:
         after, changes = rules.round_changes(values, starts, start_vals, float(r), active, played_ids, tags,
                                              clamped, context)
@@ -872,7 +884,10 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     # 8. The new state; scoring is read from the trace.
     if state.pending or new_pending:
         # state.pending is sorted, so what is left of it stays sorted; only new entries need placing.
-        pending = [p for p in state.pending if p[1] > r]
+        pending = []
+        for p in state.pending:  # a loop, not a comprehension: r stays a fast local, not a closure cell
+            if p[1] > r:
+                pending.append(p)
         if new_pending:  # only entries that outlast the round were kept
             pending += [_new(Pending, t) for t in new_pending]
             pending.sort()

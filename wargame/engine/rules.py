@@ -178,6 +178,9 @@ class Rules:
             tuple(self.index[r.indicator] for r in s.dynamics.values()), tuple(self.ids),
             tuple(self.lo), tuple(self.hi))
         self.dynamics_slots = tuple(r.slot for r in self.dynamics)
+        # Whether a dynamics rule had to stay a closure of a formula context (then the round
+        # function is given a function making one; otherwise None).
+        self.round_needs_ctx: bool = getattr(self.round_values, "needs_ctx", True)
         # What checking, costing and carrying out an order reads of its move, by move id.
         self.move_info = {mid: MoveInfo(mid, m, self.requires.get(mid)) for mid, m in s.moves.items()}
         # Events in scenario order with what deciding whether they fire needs.
@@ -740,6 +743,8 @@ def _round_fn(rules: tuple[tuple[str, bool, str | None], ...], slots: tuple[int,
                       pad + f"return {values}, {changes}"]) + "\n"
     env = _env(consts)
     exec(compile(code, "<round>", "exec"), env)  # noqa: S102 - source built from the trees, see above
+    for name in ("_round_values", "_round_changes"):  # whether MK is ever called (see Rules.round_needs_ctx)
+        env[name].needs_ctx = needs_ctx  # type: ignore[attr-defined]
     fns = _ROUNDS[key] = (env["_round_values"], env["_round_changes"])  # type: ignore[assignment]
     if len(_ROUNDS) > 64:
         _ROUNDS.pop(next(iter(_ROUNDS)))

@@ -7,7 +7,9 @@ old engine, beside this tree's dependencies in the same venv: the dependencies d
 change), one with this tree. Both load the same scenario (tech-contest as it was at b77351f, a frozen canonical copy
 in tests/data/golden/) and get the same orders (one bot game, seed 1, as this tree's bots play it). Trials alternate between
 the two, so a burst of load on the shared machine hits both alike; every figure is
-the median CPU time (time.process_time in the worker) over the trials. A fourth row times
+the median CPU time (time.process_time in the worker) over the trials. Random streams are
+made before the clock for both engines, and this tree's kept streams are cleared per trial
+(so no trial gains from an earlier trial's seeding: see README.md). A fourth row times
 advance() with no orders from each state of the same game: the look-ahead round bots run most.
 
     python tests/benchmarks/bench_vs_old.py            # BENCH_TRIALS=9 by default

@@ -374,9 +374,16 @@ _ROLE = attrgetter("role")
 
 
 def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_set: PolicySet,
-                  ctx: Ctx) -> tuple[list[Order], set[str], dict[str, Order]] | None:
+                  ctx: Ctx, r: int, values: list[int], due: list[tuple], new_pending: list[tuple],
+                  enacted: list[PolicyInForce], once: list[str]
+                  ) -> tuple[list[Order], set[str], dict[str, Order], list[Order]] | None:
     """The plays and answers that stand, for advance (no results, no spending), in one
-    pass: (the plays, their move ids, the answers by move). This is the common case of
+    pass: (the plays, their move ids, the answers by move, the plays of deals). The plays
+    that are not deals are also carried out in that pass, as _resolve's loop over plays
+    would (their effects scheduled with rules.quick_plan into ``values``, ``due`` and
+    ``new_pending``; policies they enact to ``enacted``; once-only moves to ``once``);
+    deals wait for their answers and are left to that loop. On None the caller discards
+    what was scheduled. This is the common case of
     _orders, where every order is a play or an answer of a known move, none repeats a move
     of the same kind, and no role is over budget. Anything else gives None, and _orders
     decides (so every rejection keeps its one definition there).
@@ -387,6 +394,8 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
     sorted), so the sort is left out."""
     info = rules.move_info
     used, in_force = state.used, before_set.in_force
+    quick, quick_plan = rules.quick_plans, rules.quick_plan
+    deal_plays: list[Order] = []
     plays: list[Order] = []
     played: set[str] = set()
     answers: dict[str, Order] = {}
@@ -418,10 +427,28 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
                 if deals is None:
                     deals = []
                 deals.append(o)
+                deal_plays.append(o)
                 offered[mid] = o
                 base.setdefault(role, 0)
+                continue
+            base[role] = base.get(role, 0) + m.play_cost
+            # Carried out at once (as in _resolve's loop over plays, for a play that is not a deal).
+            target = o.target
+            if m.once:
+                once.append(mid)
+            if m.policy:
+                enacted.append(_new(PolicyInForce, (mid, role, target, r)))
+                kind = "policy"
             else:
-                base[role] = base.get(role, 0) + m.play_cost
+                kind = "move"
+            q = quick.get((kind, mid, "effects", role, target))
+            adds, now, later = q if q is not None else quick_plan(kind, mid, "effects", role, target)
+            for idx, amount in adds:
+                values[idx] += amount
+            for _, _, _, key, e in now:
+                due.append((key, len(due), kind, mid, role, target, e))
+            for delay, last_offset, index, _, _ in later:
+                new_pending.append((r + delay, r + last_offset, kind, mid, "effects", index, role, target))
         elif kind == "respond":
             if mid in seen_answers:
                 return None
@@ -455,7 +482,7 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
     for role, cost in base.items():
         if cost + upkeeps.get(role, 0) > roles[role].budget:
             return None  # over budget: _orders rejects that role's orders and says why
-    return plays, played, answers
+    return plays, played, answers, deal_plays
 
 
 
@@ -677,6 +704,24 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     before_set = rules.policy_set(state.policies)
     orders = tuple(orders)
     info = rules.move_info
+    effects = rules.effects
+    # Effects due this round (see step 5) are gathered as they are scheduled: first those
+    # scheduled in earlier rounds, then this round's moves and events, in that order.
+    due: list[tuple] = []
+    for p in state.pending:
+        if p[0] <= r <= p[1]:
+            kind, source, variant, index, role, target = p[2:]
+            due.append((rules.due_key(kind, source, variant, index, role, target), len(due),
+                        kind, source, role, target, effects[(source, variant)][index]))
+    # Effects scheduled this round, as plain tuples in Pending's field order; only those
+    # that outlast the round become Pending records in the new state.
+    new_pending: list[tuple] = []
+    # Without a trace, effects due at once with a fixed amount and no condition are added
+    # to the values as they are scheduled (rules.quick_plan): they draw nothing, and integer
+    # sums do not depend on the order of adding.
+    values = list(state.values)
+    enacted: list[PolicyInForce] = []
+    once: list[str] = []
 
     # 1. Orders checked (see _orders).
     results: list[OrderResult] = []
@@ -686,16 +731,24 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     played_ids: set[str] = set()
     answers: dict[str, Order] = {}
     revokes: set[tuple[str, str]] | None = None
+    deal_plays: list[Order] | None = None  # with the quick pass: the plays left to carry out (deals)
     if not orders:
         # No orders (a look-ahead round): every role spends its upkeep, nothing else happens here.
         spent = dict(before_set.upkeep) if explain else before_set.upkeep
     else:
         pre_ctx = Ctx(start_vals, starts, start_vals, r, before_set.active, _EMPTY, before_set.tags)
-        quick = None if explain else _orders_quick(rules, state, orders, before_set, pre_ctx)
+        n_due = len(due)
+        quick = None if explain else _orders_quick(rules, state, orders, before_set, pre_ctx, r, values, due,
+                                                   new_pending, enacted, once)
         if quick is None:
+            if not explain:  # forget what the quick pass carried out before it gave up
+                values, enacted, once = list(state.values), [], []
+                del due[n_due:]
+                new_pending.clear()
             accepted, results, spent = _orders(rules, state, orders, before_set, pre_ctx, explain)
         else:
-            (plays, played_ids, answers), spent = quick, before_set.upkeep  # (spent is read only by the trace)
+            # The plays that are not deals are carried out; the deals are left to the loop below.
+            (plays, played_ids, answers, deal_plays), spent = quick, before_set.upkeep  # (spent: trace only)
 
     for o in accepted:
         kind = o.kind
@@ -711,36 +764,18 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
 
     # 2. Deals settled; 3. policies enacted and revoked.
     deals: list[DealResult] = []
-    # Effects scheduled this round, as plain tuples in Pending's field order; only those
-    # that outlast the round become Pending records in the new state.
-    new_pending: list[tuple] = []
-    enacted: list[PolicyInForce] = []
     policies: list[PolicyInForce] | None = None  # made only if the policies change
     if revokes:
         revoked_list = [p for p in state.policies if (p.role, p.move) in revokes]
         policies = [p for p in state.policies if (p.role, p.move) not in revokes]
     else:
         revoked_list = []
-    effects = rules.effects
-    # Effects due this round (see step 5) are gathered as they are scheduled: first those
-    # scheduled in earlier rounds, then this round's moves and events, in that order.
-    due: list[tuple] = []
-    for p in state.pending:
-        if p[0] <= r <= p[1]:
-            kind, source, variant, index, role, target = p[2:]
-            due.append((rules.due_key(kind, source, variant, index, role, target), len(due),
-                        kind, source, role, target, effects[(source, variant)][index]))
     plans = rules.plans  # rules.schedule_plan, looked up directly for plays
     plan = rules.schedule_plan
 
-    # Without a trace, effects due at once with a fixed amount and no condition are added
-    # to the values as they are scheduled (rules.quick_plan): they draw nothing, and integer
-    # sums do not depend on the order of adding.
-    values = list(state.values)
     quick = None if explain else rules.quick_plans
 
-    once: list[str] | None = None
-    for o in plays:
+    for o in (plays if deal_plays is None else deal_plays):
         mid = o.move
         m = info[mid]
         kind, variant = ("policy" if m.policy else "move"), "effects"
@@ -759,15 +794,9 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
                 continue
             kind = "deal"
         if m.once:
-            if once is None:
-                once = []
             once.append(mid)
         if m.policy:
-            p = _new(PolicyInForce, (mid, o.role, o.target, r))
-            if policies is None:
-                policies = list(state.policies)
-            policies.append(p)
-            enacted.append(p)
+            enacted.append(_new(PolicyInForce, (mid, o.role, o.target, r)))
         role, target = o.role, o.target
         if quick is not None:  # see schedule
             q = quick.get((kind, mid, variant, role, target))
@@ -786,17 +815,17 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
             if last_offset > 0:
                 new_pending.append((r + delay, r + last_offset, kind, mid, variant, index, role, target))
     used = state.used | frozenset(once) if once else state.used
-    if enacted:  # state.policies is already in this order; only new ones need placing
-        role_rank, move_rank = rules.role_rank, rules.move_rank
-        policies.sort(key=lambda p: (role_rank[p.role], move_rank[p.move], p.target or "", p.since))  # type: ignore[union-attr]
-    # Unchanged policies keep their tuple, so rules.policy_set finds them by identity.
-    policies_t = tuple(policies) if policies is not None else state.policies
     if revoked_list:
+        if enacted:  # what is left of state.policies is already in this order; only new ones need placing
+            policies += enacted  # type: ignore[operator]
+            role_rank, move_rank = rules.role_rank, rules.move_rank
+            policies.sort(key=lambda p: (role_rank[p.role], move_rank[p.move], p.target or "", p.since))  # type: ignore[union-attr]
+        policies_t = tuple(policies)  # type: ignore[arg-type]
         after_set = rules.policy_set(policies_t)
-    elif enacted:
-        after_set = rules.policy_set_after(before_set, policies_t, enacted)
-    else:
-        after_set = before_set
+    elif enacted:  # placed as rules.policies_after worked out once for these policies
+        policies_t, after_set = rules.policies_after(before_set, state.policies, enacted)
+    else:  # unchanged policies keep their tuple, so rules.policy_set finds them by identity
+        policies_t, after_set = state.policies, before_set
 
     # Orders and policies as they stand after this round's orders: what triggers,
     # conditions and multipliers see (values are still those at the start of the round).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Callable, NamedTuple
 
 from wargame.scenario.formula import _UNARY_FN, Binary, Call, Compiled, Formula, Node, Num, Ref, Str, Unary, _div, _pow
@@ -75,7 +76,7 @@ class PolicySet:
     held: frozenset[tuple[str, str]] = frozenset()  # (move, role) of each policy: what may be revoked
     in_force: frozenset[tuple[str, str | None]] = frozenset()  # (move, target): what may not be enacted again
     # Sets derived from this one by enacting policies (nothing revoked), by the enacted
-    # policies' (move, role, target): see Rules.policy_set_after.
+    # policies' (move, role, target): see Rules.policies_after (the set, and where each policy goes).
     after: dict = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -290,19 +291,23 @@ class Rules:
         self._by_identity[id(policies)] = (policies, ps)  # the tuple is kept, so its id is not reused
         return ps
 
-    def policy_set_after(self, before: "PolicySet", policies: tuple[Any, ...], enacted: list[Any]) -> "PolicySet":
-        """As policy_set, for ``before``'s policies plus ``enacted`` (nothing revoked): a set
-        not seen yet is built from ``before`` rather than from scratch (bots try one new
-        policy after another from the same position)."""
-        hit = self._by_identity.get(id(policies))
-        if hit is not None and hit[0] is policies:
-            return hit[1]
-        # The same policies enacted on the same set give the same set: found from ``before``
-        # without building the key of every policy in force.
+    def policies_after(self, before: "PolicySet", old: tuple[Any, ...], enacted: list[Any]) -> tuple[tuple[Any, ...], "PolicySet"]:
+        """The policies in force after enacting ``enacted`` (nothing revoked) on ``old``,
+        in canonical order, and their set (as policy_set). ``old`` is ``before``'s policies,
+        already in canonical order (every state's policies are), and no enacted policy is in
+        force before (check_order), so where each policy goes depends only on the (move,
+        role, target) of ``old`` (which ``before`` stands for) and of ``enacted``: the
+        placement is worked out once per set and enacted policies (a sort with a key per
+        policy) and kept with the set after, as an itemgetter over ``old + enacted``. Bots
+        try one new policy after another from the same position."""
         added = tuple([p[:3] for p in enacted])  # (move, role, target) of each
-        ps = before.after.get(added)
-        if ps is None:
-            key = tuple([p[:3] for p in policies])
+        hit = before.after.get(added)
+        if hit is None:
+            role_rank, move_rank = self.role_rank, self.move_rank
+            combined = [*old, *enacted]
+            order = sorted(range(len(combined)), key=lambda i: (role_rank[combined[i].role],
+                           move_rank[combined[i].move], combined[i].target or "", combined[i].since))
+            key = tuple([combined[i][:3] for i in order])
             ps = self._by_policies.get(key)
             if ps is None:
                 if len(self._by_policies) >= 4096:
@@ -310,11 +315,15 @@ class Rules:
                 ps = self._by_policies[key] = self._policy_set(added, before)
             if len(before.after) >= 64:
                 before.after.clear()
-            before.after[added] = ps
+            # itemgetter of one position gives the item, not a tuple: two positions at least
+            # are asked for then, and the tuple cut to its length.
+            hit = before.after[added] = (ps, itemgetter(*order) if len(order) > 1 else None)
+        ps, place = hit
+        policies = place(old + tuple(enacted)) if place is not None else tuple(enacted)
         if len(self._by_identity) >= 256:
             self._by_identity.clear()
-        self._by_identity[id(policies)] = (policies, ps)
-        return ps
+        self._by_identity[id(policies)] = (policies, ps)  # the tuple is kept, so its id is not reused
+        return policies, ps
 
     def _policy_set(self, key: tuple[tuple[str, str, str | None], ...], base: "PolicySet | None" = None) -> "PolicySet":
         """The set of ``base``'s policies (if any) and those of ``key``. Every part is an

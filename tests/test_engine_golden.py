@@ -50,3 +50,39 @@ def test_recorded_bot_games_match_the_reference_engine(name: str) -> None:
     for g in recorded()[name]["bot_games"]:
         rounds = [[Order(*o) for o in rnd] for rnd in g["orders"]]
         assert script_digest(r, g["seed"], rounds) == g["digest"], f"{name} bot game seed {g['seed']} differs"
+
+
+def test_a_lazy_trace_reads_compares_and_pickles_like_a_built_one() -> None:
+    """resolve() makes a trace's contributions, quadrants and scores when first read; once
+    read, or pickled, or rebuilt from its fields, it is the same trace."""
+    import pickle
+
+    from wargame.engine.resolve import resolve, round_rng
+    from wargame.engine.state import RoundTrace, initial_state
+
+    r = rules("tech-contest")
+    g = recorded()["tech-contest"]["bot_games"][0]
+    state = initial_state(r)
+    for rnd, orders in enumerate(g["orders"][:3], start=1):
+        state, tr = resolve(r, state, [Order(*o) for o in orders], round_rng(g["seed"], rnd))
+        _, fresh = resolve(r, *_previous(r, g, rnd), round_rng(g["seed"], rnd))
+        # touched() from the compact record, before anything is built
+        touched = fresh.touched()
+        copy = pickle.loads(pickle.dumps(tr))  # materialises: the copy holds no engine record
+        assert copy == tr and copy.contributions == tr.contributions and copy._record is None
+        eager = RoundTrace(tr.round, tr.orders, tr.deals, tr.events, tr.contributions, tr.before, tr.after,
+                           tr.spent, tr.quadrants, tr.scores, tr.enacted, tr.revoked)
+        assert eager == fresh and repr(eager) == repr(fresh)
+        assert touched == {c.indicator for c in fresh.contributions} and touched
+        assert sum(c.amount for c in fresh.contributions) == sum(a - b for a, b in zip(fresh.after, fresh.before))
+
+
+def _previous(r: Rules, g: dict, rnd: int) -> tuple:
+    """The state before round ``rnd`` of a recorded bot game, and that round's orders."""
+    from wargame.engine.resolve import advance, round_rng
+    from wargame.engine.state import initial_state
+
+    state = initial_state(r)
+    for k in range(1, rnd):
+        state = advance(r, state, [Order(*o) for o in g["orders"][k - 1]], round_rng(g["seed"], k))
+    return state, [Order(*o) for o in g["orders"][rnd - 1]]

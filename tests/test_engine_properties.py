@@ -392,6 +392,26 @@ def test_advance_gives_the_state_resolve_gives(data: st.DataObject) -> None:
         state = full
 
 
+@PROPS
+@given(st.data())
+def test_advance_does_not_depend_on_the_order_of_orders(data: st.DataObject) -> None:
+    """advance() takes the orders that stand in the order given (resolve sorts them): the
+    state must be the same for any order of the same orders, and the draws too."""
+    from wargame.engine.resolve import advance
+
+    rules = data.draw(st.sampled_from([r for r in (mini(), tech()) if r is not None]))
+    seed, setup, rounds, injects = data.draw(games(rules))
+    state = initial_state(rules, setup)
+    for rnd, (orders, inj) in enumerate(zip(rounds, injects), start=1):
+        shuffled = data.draw(st.permutations(list(orders)))
+        rng_a, rng_b = round_rng(seed, rnd), round_rng(seed, rnd)
+        full, _ = resolve(rules, state, orders, rng_a, inj)
+        fast = advance(rules, state, shuffled, rng_b, inj)
+        assert fast == full and fast.digest() == full.digest()
+        assert rng_a.drawn == rng_b.drawn
+        state = full
+
+
 INDICATORS = ("s.a", "s.b", "r.c")
 MOVES = ("m_one", "m_two")
 TAGS = ("t_one", "t_two")

@@ -16,6 +16,7 @@ import time
 
 import wargame
 from wargame.engine.orders import Order
+import wargame.engine.resolve as resolve_mod
 from wargame.engine.resolve import advance, resolve, round_rng
 from wargame.engine.rules import Rules
 from wargame.engine.state import initial_state
@@ -34,6 +35,14 @@ def _forget_lookahead() -> None:
     shared = getattr(bots, "_SHARED", None)  # b77351f's bots keep nothing
     if shared is not None:
         shared.clear() if hasattr(shared, "clear") else shared.positions.clear()
+
+
+def _cold_streams() -> None:
+    """Forget the random streams kept per (seed, round) (this tree only; b77351f keeps none):
+    each timed trial starts as a real first play of its game would."""
+    kept = getattr(resolve_mod, "_STREAMS", None)
+    if kept is not None:
+        kept.clear()
 
 
 def main() -> None:
@@ -56,14 +65,36 @@ def main() -> None:
             fn = resolve if op == "resolve" else advance
             st0 = initial_state(rules)
             n = cmd["n"]
+            # Each round's random stream is made before the clock starts, for both engines:
+            # the row times resolve/advance, not seeding. (This tree keeps each (seed, round)
+            # stream's draws, so a stream made inside the loop would be seeded once for all n
+            # games, while b77351f seeds one per call: a cache warmed by the benchmark's own
+            # repetition, which a real first play of the game would not have.)
+            _cold_streams()
+            rngs = [[round_rng(1, rnd) for rnd in range(1, len(orders) + 1)] for _ in range(n)]
             c0 = time.process_time()
-            for _ in range(n):
+            for k in range(n):
                 st = st0
-                for rnd, o in enumerate(orders, start=1):
-                    st = fn(rules, st, o, round_rng(1, rnd))
+                for o, rng in zip(orders, rngs[k]):
+                    st = fn(rules, st, o, rng)
                     if isinstance(st, tuple):
                         st = st[0]
             reply = {"per_round": (time.process_time() - c0) / n / len(orders), "digest": st.digest()}
+        elif op == "lookahead":
+            # advance() with no orders from each state of the scripted game: the look-ahead
+            # round bots run most (their candidates' later rounds).
+            assert rules is not None
+            states = [initial_state(rules)]
+            for rnd, o in enumerate(orders, start=1):
+                states.append(advance(rules, states[-1], o, round_rng(1, rnd)))
+            n = cmd["n"]
+            _cold_streams()
+            rngs = [[round_rng(1, rnd) for rnd in range(1, len(orders) + 1)] for _ in range(n)]
+            c0 = time.process_time()
+            for k in range(n):
+                for st, rng in zip(states[:-1], rngs[k]):
+                    advance(rules, st, (), rng)
+            reply = {"per_round": (time.process_time() - c0) / n / len(orders), "digest": ""}
         elif op == "bots":
             assert loaded is not None
             c0 = time.process_time()
@@ -71,6 +102,7 @@ def main() -> None:
             for seed in cmd["seeds"]:
                 if cmd.get("cold"):
                     _forget_lookahead()
+                _cold_streams()  # no draws kept from an earlier trial's game of the same seed
                 session = play_session(loaded, seed, None, rules=rules)
                 scores.append(session.game.scores())
             reply = {"per_game": (time.process_time() - c0) / len(cmd["seeds"]), "scores": scores}

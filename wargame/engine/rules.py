@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from operator import itemgetter
+from typing import Any, Callable, NamedTuple
 
 from wargame.scenario.formula import _UNARY_FN, Binary, Call, Compiled, Formula, Node, Num, Ref, Str, Unary, _div, _pow
 from wargame.scenario.loader import LoadedScenario, indicator_ids
@@ -74,6 +75,33 @@ class PolicySet:
     varying: tuple[tuple, ...]  # (due key, seq, kind, source, role, target, CEffect)
     totals: tuple[tuple[int, int], ...]  # (indicator position, fixed-point sum of const)
     acting: dict[str, frozenset[str]] = field(default_factory=dict)  # tag -> roles with such a policy
+    held: frozenset[tuple[str, str]] = frozenset()  # (move, role) of each policy: what may be revoked
+    in_force: frozenset[tuple[str, str | None]] = frozenset()  # (move, target): what may not be enacted again
+    # Sets derived from this one by enacting policies (nothing revoked), by the enacted
+    # policies' (move, role, target): see Rules.policies_after (the set, and where each policy goes).
+    after: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+class MoveInfo:
+    """What the engine reads of a move for every order, read once from the scenario."""
+
+    __slots__ = ("id", "name", "role", "policy", "revocable", "deal", "counterparty", "renegotiated",
+                 "counterparty_cost", "play_cost", "targets", "once", "requires", "requires_note", "requires_text",
+                 "tags")
+
+    def __init__(self, mid: str, m: Any, requires: Compiled | None) -> None:
+        self.id, self.name, self.role = mid, m.name, m.role
+        self.policy = bool(m.policy)
+        self.revocable = bool(m.policy and m.policy.revocable)
+        self.deal = bool(m.deal)
+        self.counterparty = m.deal.counterparty if m.deal is not None else None
+        self.renegotiated = bool(m.deal and m.deal.renegotiated)
+        self.counterparty_cost = m.deal.counterparty_cost if m.deal is not None else 0
+        self.play_cost = m.cost + (m.policy.upkeep if m.policy else 0)  # budget.order_cost of a play
+        self.targets = tuple(m.targets or ())
+        self.once = bool(m.once)
+        self.requires, self.requires_note, self.requires_text = requires, m.requires_note, m.requires
+        self.tags = m.tags
 
 
 _SOURCE_RANK = {"policy": 0, "move": 1, "deal": 2, "event": 3}
@@ -147,15 +175,24 @@ class Rules:
 
     def _plan(self) -> None:
         s = self.scenario
-        # Every dynamics rule in one generated function (see _dynamics_source).
-        self.dynamics_fn, self.dynamics_into = _dynamics_fn(tuple((r.set or r.delta or "0", r.set is not None, r.when)
-                                                          for r in s.dynamics.values()),
-                                                    tuple(self.index[r.indicator] for r in s.dynamics.values()),
-                                                    tuple(self.ids))
+        # The round's dynamics and clamping in one generated function (see _round_fn).
+        self.round_values, self.round_changes = _round_fn(
+            tuple((r.set or r.delta or "0", r.set is not None, r.when) for r in s.dynamics.values()),
+            tuple(self.index[r.indicator] for r in s.dynamics.values()), tuple(self.ids),
+            tuple(self.lo), tuple(self.hi))
+        self.dynamics_slots = tuple(r.slot for r in self.dynamics)
+        # Whether a dynamics rule had to stay a closure of a formula context (then the round
+        # function is given a function making one; otherwise None).
+        self.round_needs_ctx: bool = getattr(self.round_values, "needs_ctx", True)
+        # What checking, costing and carrying out an order reads of its move, by move id.
+        self.move_info = {mid: MoveInfo(mid, m, self.requires.get(mid)) for mid, m in s.moves.items()}
         # Events in scenario order with what deciding whether they fire needs.
         self.event_plan = tuple((eid, ev.once, frozenset(ev.at), bool(ev.at), self.triggers.get(eid), ev.chance,
                                  len(self.effects[(eid, "event")]))
                                 for eid, ev in s.events.items())
+        # Which events fire, as one generated function (see _events_fn).
+        self.events_fn = _events_fn(tuple((eid, ev.once, tuple(ev.at), ev.trigger, ev.chance)
+                                          for eid, ev in s.events.items()), tuple(self.ids))
         # The canonical order of due effects as one integer per (kind, source, variant,
         # index, role, target): see due_key.
         targets = sorted({*s.roles, *s.sectors, *(t for m in s.moves.values() for t in (m.targets or []))})
@@ -167,7 +204,8 @@ class Rules:
         self._due_keys: dict[tuple, int] = {}
         self._by_policies: dict[tuple, PolicySet] = {}
         self._by_identity: dict[int, tuple[tuple, PolicySet]] = {}
-        self._plans: dict[tuple, tuple[tuple[int, int, int, int, CEffect], ...]] = {}
+        self.plans: dict[tuple, tuple[tuple[int, int, int, int, CEffect], ...]] = {}  # see schedule_plan
+        self.quick_plans: dict[tuple, tuple[tuple, tuple, tuple]] = {}  # see quick_plan
         self._per_policy: dict[tuple[str, str, str | None], tuple[list[tuple], list[tuple]]] = {}
 
     def due_key(self, kind: str, source: str, variant: str, index: int, role: str | None, target: str | None) -> int:
@@ -191,14 +229,49 @@ class Rules:
                       target: str | None) -> tuple[tuple[int, int, int, int, CEffect], ...]:
         """A move's or event's effects as (delay, delay + duration - 1, index, due key, effect)."""
         k = (kind, source, variant, role, target)
-        plan = self._plans.get(k)
+        plan = self.plans.get(k)
         if plan is None:
-            if len(self._plans) >= 8192:
-                self._plans.clear()
-            plan = self._plans[k] = tuple(
+            if len(self.plans) >= 8192:
+                self.plans.clear()
+            plan = self.plans[k] = tuple(
                 (e.delay, e.delay + e.duration - 1, i, self.due_key(kind, source, variant, i, role, target), e)
                 for i, e in enumerate(self.effects[(source, variant)]))
         return plan
+
+    def quick_plan(self, kind: str, source: str, variant: str, role: str | None,
+                   target: str | None) -> tuple[tuple[tuple[int, int], ...], tuple, tuple]:
+        """schedule_plan split for advance, which builds no trace: (the effects due at once
+        with a fixed amount and no condition, as (indicator position, fixed-point amount),
+        which draw nothing and are simply added; the other effects due at once; the effects
+        that outlast the round). Integer sums do not depend on the order of adding, and only
+        the effects left in the second part draw from the round's stream, so applying the
+        first part directly gives the same values and the same draws as the canonical order."""
+        k = (kind, source, variant, role, target)
+        q = self.quick_plans.get(k)
+        if q is None:
+            adds: list[tuple[int, int]] = []
+            now: list[tuple] = []
+            later: list[tuple] = []
+            for entry in self.schedule_plan(kind, source, variant, role, target):
+                delay, last_offset, _, _, e = entry
+                if last_offset > 0:
+                    later.append(entry)
+                if delay:
+                    continue
+                idx = e.slot
+                if idx is None and target is not None and e.by_target is not None:
+                    if target not in e.by_target:
+                        continue  # not an indicator of this target: resolve skips it too
+                    idx = e.by_target[target]
+                if idx is not None and e.when is None and e.fixed is not None:
+                    if e.fixed:
+                        adds.append((idx, e.fixed))
+                else:
+                    now.append(entry)
+            if len(self.quick_plans) >= 8192:
+                self.quick_plans.clear()
+            q = self.quick_plans[k] = (tuple(adds), tuple(now), tuple(later))
+        return q
 
     def policy_set(self, policies: tuple[Any, ...]) -> "PolicySet":
         """What only changes when the policies in force change, computed once per set.
@@ -209,7 +282,7 @@ class Rules:
         hit = self._by_identity.get(id(policies))
         if hit is not None and hit[0] is policies:
             return hit[1]
-        key = tuple((p.move, p.role, p.target) for p in policies)
+        key = tuple([p[:3] for p in policies])  # (move, role, target) of each
         ps = self._by_policies.get(key)
         if ps is None:
             if len(self._by_policies) >= 4096:
@@ -220,23 +293,39 @@ class Rules:
         self._by_identity[id(policies)] = (policies, ps)  # the tuple is kept, so its id is not reused
         return ps
 
-    def policy_set_after(self, before: "PolicySet", policies: tuple[Any, ...], enacted: list[Any]) -> "PolicySet":
-        """As policy_set, for ``before``'s policies plus ``enacted`` (nothing revoked): a set
-        not seen yet is built from ``before`` rather than from scratch (bots try one new
-        policy after another from the same position)."""
-        hit = self._by_identity.get(id(policies))
-        if hit is not None and hit[0] is policies:
-            return hit[1]
-        key = tuple((p.move, p.role, p.target) for p in policies)
-        ps = self._by_policies.get(key)
-        if ps is None:
-            if len(self._by_policies) >= 4096:
-                self._by_policies.clear()
-            ps = self._by_policies[key] = self._policy_set(tuple((p.move, p.role, p.target) for p in enacted), before)
+    def policies_after(self, before: "PolicySet", old: tuple[Any, ...], enacted: list[Any]) -> tuple[tuple[Any, ...], "PolicySet"]:
+        """The policies in force after enacting ``enacted`` (nothing revoked) on ``old``,
+        in canonical order, and their set (as policy_set). ``old`` is ``before``'s policies,
+        already in canonical order (every state's policies are), and no enacted policy is in
+        force before (check_order), so where each policy goes depends only on the (move,
+        role, target) of ``old`` (which ``before`` stands for) and of ``enacted``: the
+        placement is worked out once per set and enacted policies (a sort with a key per
+        policy) and kept with the set after, as an itemgetter over ``old + enacted``. Bots
+        try one new policy after another from the same position."""
+        added = tuple([p[:3] for p in enacted])  # (move, role, target) of each
+        hit = before.after.get(added)
+        if hit is None:
+            role_rank, move_rank = self.role_rank, self.move_rank
+            combined = [*old, *enacted]
+            order = sorted(range(len(combined)), key=lambda i: (role_rank[combined[i].role],
+                           move_rank[combined[i].move], combined[i].target or "", combined[i].since))
+            key = tuple([combined[i][:3] for i in order])
+            ps = self._by_policies.get(key)
+            if ps is None:
+                if len(self._by_policies) >= 4096:
+                    self._by_policies.clear()
+                ps = self._by_policies[key] = self._policy_set(added, before)
+            if len(before.after) >= 64:
+                before.after.clear()
+            # itemgetter of one position gives the item, not a tuple: two positions at least
+            # are asked for then, and the tuple cut to its length.
+            hit = before.after[added] = (ps, itemgetter(*order) if len(order) > 1 else None)
+        ps, place = hit
+        policies = place(old + tuple(enacted)) if place is not None else tuple(enacted)
         if len(self._by_identity) >= 256:
             self._by_identity.clear()
-        self._by_identity[id(policies)] = (policies, ps)
-        return ps
+        self._by_identity[id(policies)] = (policies, ps)  # the tuple is kept, so its id is not reused
+        return policies, ps
 
     def _policy_set(self, key: tuple[tuple[str, str, str | None], ...], base: "PolicySet | None" = None) -> "PolicySet":
         """The set of ``base``'s policies (if any) and those of ``key``. Every part is an
@@ -261,9 +350,12 @@ class Rules:
         const.sort()
         varying.sort()
         active = frozenset(m for m, _, _ in key)
+        held = frozenset((m, r) for m, r, _ in key)
+        in_force = frozenset((m, t) for m, _, t in key)
         return PolicySet(base.active | active if base else active, {t: len(r) for t, r in acting.items()}, upkeep,
                          tuple(const), tuple(varying), tuple(totals.items()),
-                         {t: frozenset(r) for t, r in acting.items()})
+                         {t: frozenset(r) for t, r in acting.items()},
+                         base.held | held if base else held, base.in_force | in_force if base else in_force)
 
     def _one_policy(self, move: str, role: str, target: str | None) -> tuple[list[tuple], list[tuple]]:
         """One policy's ongoing effects as due entries: those with a fixed, unconditional
@@ -350,116 +442,60 @@ def _compiled(text: str, ids: tuple[str, ...]) -> Compiled:
     return fn
 
 
-# --- formulas as one Python function each ----------------------------------------------
+# --- formulas and the round's arithmetic as generated Python -------------------------------
 #
-# ``Formula.compile`` builds a tree of closures: one Python call per node. Dynamics,
-# conditions and scales are most of the work of a round, so the engine turns each
-# parsed formula into a single function instead, written from the syntax tree. No
-# text from the scenario reaches the generated source: indicators become positions
-# (``V[3]``), and every number and quoted id is passed in as a bound constant
-# (``k0``), never written into the code. Each node computes exactly what its closure
-# in wargame.scenario.formula computes, with the same helpers (division by zero is 0,
-# and so on), so results are the same floats bit for bit. Anything this does not know
-# falls back to ``Formula.compile``.
+# ``Formula.compile`` builds a tree of closures: one Python call per node. The engine
+# instead writes Python from each parsed formula's syntax tree, with one code generator
+# (``_gen``) for both uses: a single formula as one function of a context (conditions,
+# scales, preconditions, triggers: ``fast_compile``), and the whole round's dynamics and
+# clamping as one function per scenario (``_round_fn``). No text from the scenario
+# reaches the generated source: indicators become positions (``V[3]``) or locals
+# (``v3``), finite numbers are written as the ``repr`` of the parsed float (which reads
+# back as the same float), and every other number and every quoted id is passed in as a
+# bound constant (``k0``). Each node computes exactly what its closure in
+# wargame.scenario.formula computes: division by zero is 0, ``min``/``max``/``clamp``
+# are written inline with temporaries (a formula is pure, so evaluating an operand first
+# or second cannot change its value, and each inline form returns what the built-in
+# returns, NaN included), so results are the same floats bit for bit. A node the
+# generator does not know falls back to ``Formula.compile``.
 
 class _Unsupported(Exception):
     pass
 
 
-def _codegen(node: Node, index: dict[str, int], consts: dict[str, object]) -> str:
-    def const(value: object) -> str:
-        name = f"k{len(consts)}"
-        consts[name] = value
-        return name
+class _Dialect(NamedTuple):
+    """How the generated code reads what a formula reads."""
 
-    def gen(n: Node) -> str:
-        return _codegen(n, index, consts)
-
-    match node:
-        case Num(value=v):
-            return const(v)
-        case Ref(name="round"):
-            return "_float(c.round)"
-        case Ref(name=name):
-            return f"V[{int(index[name])}]"
-        case Unary(op="-", operand=x):
-            return f"(-{gen(x)})"
-        case Unary(op="+", operand=x):
-            return gen(x)
-        case Unary(op="not", operand=x):
-            return f"(0.0 if {gen(x)} else 1.0)"
-        case Binary(op="and", left=a, right=b):
-            return f"(1.0 if ({gen(a)} and {gen(b)}) else 0.0)"
-        case Binary(op="or", left=a, right=b):
-            return f"(1.0 if ({gen(a)} or {gen(b)}) else 0.0)"
-        case Binary(op=op, left=a, right=b) if op in ("+", "-", "*"):
-            return f"({gen(a)} {op} {gen(b)})"
-        case Binary(op="/", left=a, right=b):
-            return f"_div({gen(a)}, {gen(b)})"
-        case Binary(op="^", left=a, right=b):
-            return f"_pow({gen(a)}, {gen(b)})"
-        case Binary(op=op, left=a, right=b) if op in ("<", "<=", ">", ">=", "==", "!="):
-            return f"(1.0 if ({gen(a)} {op} {gen(b)}) else 0.0)"
-        case Call(name="active", args=(Str(value=mid),)):
-            return f"(1.0 if c.active({const(mid)}) else 0.0)"
-        case Call(name="played", args=(Str(value=mid),)):
-            return f"(1.0 if c.played({const(mid)}) else 0.0)"
-        case Call(name="acting", args=(Str(value=tag),)):
-            return f"_float(c.acting({const(tag)}))"
-        case Call(name="start", args=(Ref(name=name),)) if name != "round":
-            return f"c.starts[{int(index[name])}]"
-        case Call(name="prev", args=(Ref(name=name),)) if name != "round":
-            return f"c.prevs[{int(index[name])}]"
-        case Call(name="if", args=(cond, a, b)):
-            return f"({gen(a)} if {gen(cond)} else {gen(b)})"
-        case Call(name="clamp", args=(x, lo, hi)):
-            return f"_min(_max({gen(x)}, {gen(lo)}), {gen(hi)})"
-        case Call(name="min" | "max", args=args) if len(args) >= 2:
-            # min(f(ctx) for f in fs) and min(a, b, ...) run the same loop over the same values.
-            return f"_{node.name}({', '.join(gen(a) for a in args)})"
-        case Call(name=name, args=(x,)) if name in _UNARY_FN:
-            return f"{const(_UNARY_FN[name])}({gen(x)})"
-    raise _Unsupported(repr(node))
+    ref: str  # an indicator's value; {i} is its position
+    round: str
+    active: str  # {k} is the bound constant holding the move id
+    played: str
+    acting: str
+    start: str
+    prev: str
 
 
-def fast_compile(formula: Formula, index: dict[str, int]) -> Compiled | None:
-    """One Python function computing the formula, or None if it cannot be written (then use
-    ``formula.compile``)."""
-    consts: dict[str, object] = {}
-    try:
-        body = _codegen(formula.tree, index, consts)
-        source = f"def _formula(c):\n    V = c.values\n    return {body}\n"
-        env: dict[str, object] = {"__builtins__": {}, "_float": float, "_min": min, "_max": max,
-                                  "_div": _div, "_pow": _pow, **consts}
-        exec(compile(source, "<formula>", "exec"), env)  # noqa: S102 - source built from the tree, see above
-    except (_Unsupported, KeyError, SyntaxError, RecursionError, MemoryError, ValueError):
-        return None
-    fn = env["_formula"]
-    return fn  # type: ignore[return-value]
+# A formula as a function of the engine's context (wargame.engine.resolve.Ctx), whose sets of
+# active and played ids and tag counts it reads directly (what Ctx.active etc. return).
+_CTX = _Dialect("V[{i}]", "_float(c.round)", "{k} in c._active", "{k} in c._played", "_float(c._tags.get({k}, 0))",
+                "c.starts[{i}]", "c.prevs[{i}]")
+# The round function's locals: v3 a value after this round's effects, S starts, P values at
+# the start of the round, R the round (float), A policy ids in force, PL ids played, T tag counts.
+_ROUND = _Dialect("v{i}", "R", "{k} in A", "{k} in PL", "_float(T.get({k}, 0))", "S[{i}]", "P[{i}]")
+# As _ROUND, reading values from a list V (when a rule has to be called as a closure).
+_ROUND_LIST = _ROUND._replace(ref="V[{i}]")
 
 
-# --- the whole round's dynamics as one generated function ------------------------------
-#
-# Dynamics are two thirds of a round's arithmetic. Rather than one call per rule (each
-# reading its context through attributes), every rule of a scenario is written into one
-# function from the parsed syntax trees, with the same rules as fast_compile above: no
-# scenario text reaches the source (indicators become positions, numbers and quoted ids
-# are bound constants), each node computes what its closure computes, and the change is
-# turned into fixed point exactly as ``to_fixed_or_zero`` does. A rule this cannot write
-# is called through its compiled formula instead.
-
-DynamicsFn = Callable[..., list[tuple[int, int, int]]]
+_COMPARE = ("<", "<=", ">", ">=", "==", "!=")
 
 
-def _gen_flat(node: Node, index: dict[str, int], consts: dict[str, object], temps: list[int] | None = None) -> str:
-    """One node as an expression over locals: V values, S starts, P prevs, R round (float),
-    A active policy ids, PL played move ids, T tag counts.
+def _gen(node: Node, index: dict[str, int], consts: dict[str, object], temps: list[int], d: _Dialect,
+         refs: set[int] | None = None, as_cond: bool = False) -> str:
+    """One node as a Python expression in dialect ``d``; ``refs`` collects the positions read.
 
-    Division, min, max and clamp are written inline with temporaries (``_t3``) rather
-    than as calls: a formula is pure, so evaluating an operand first or second cannot
-    change its value, and each inline form returns exactly what the function returns
-    (``max(a, b)`` is ``b if b > a else a``, NaN included)."""
-    temps = temps if temps is not None else [0]
+    ``as_cond``: only the truth of the value is read (a condition), so a comparison or a
+    test of the orders may stay a bool rather than become 1.0 or 0.0: the truth is the same.
+    """
 
     def const(value: object) -> str:
         name = f"k{len(consts)}"
@@ -471,15 +507,50 @@ def _gen_flat(node: Node, index: dict[str, int], consts: dict[str, object], temp
         return f"_t{temps[0]}"
 
     def gen(n: Node) -> str:
-        return _gen_flat(n, index, consts, temps)
+        return _gen(n, index, consts, temps, d, refs)
+
+    def cond(n: Node) -> str:
+        return _gen(n, index, consts, temps, d, refs, True)
+
+    if as_cond:
+        match node:
+            case Binary(op=op, left=a, right=b) if op in _COMPARE:
+                return f"({gen(a)} {op} {gen(b)})"
+            case Binary(op="and" | "or" as op, left=a, right=b):
+                return f"({cond(a)} {op} {cond(b)})"
+            case Unary(op="not", operand=x):
+                return f"(not {cond(x)})"
+            case Call(name="active", args=(Str(value=mid),)):
+                return f"({d.active.format(k=const(mid))})"
+            case Call(name="played", args=(Str(value=mid),)):
+                return f"({d.played.format(k=const(mid))})"
+
+    def pos(name: str) -> int:
+        i = int(index[name])
+        if refs is not None:
+            refs.add(i)
+        return i
+
+    def pick2(a: str, op: str, b: str) -> str:
+        # max(a, b) is b if a < b else a; min(a, b) is b if a > b else a. A number needs no
+        # temporary: it reads the same twice.
+        if _literal(a):
+            ta, sa = a, a
+        else:
+            ta = temp()
+            sa = f"({ta} := {a})"
+        if _literal(b):
+            tb, sb = b, b
+        else:
+            tb = temp()
+            sb = f"({tb} := {b})"
+        return f"({tb} if {sa} {op} {sb} else {ta})"
 
     def max2(a: str, b: str) -> str:
-        ta, tb = temp(), temp()
-        return f"({tb} if ({ta} := {a}) < ({tb} := {b}) else {ta})"
+        return pick2(a, "<", b)
 
     def min2(a: str, b: str) -> str:
-        ta, tb = temp(), temp()
-        return f"({tb} if ({ta} := {a}) > ({tb} := {b}) else {ta})"
+        return pick2(a, ">", b)
 
     match node:
         case Num(value=v) if type(v) is float and math.isfinite(v):
@@ -487,19 +558,17 @@ def _gen_flat(node: Node, index: dict[str, int], consts: dict[str, object], temp
         case Num(value=v):
             return const(v)
         case Ref(name="round"):
-            return "R"
+            return d.round
         case Ref(name=name):
-            return f"V[{int(index[name])}]"
+            return d.ref.format(i=pos(name))
         case Unary(op="-", operand=x):
             return f"(-{gen(x)})"
         case Unary(op="+", operand=x):
             return gen(x)
         case Unary(op="not", operand=x):
-            return f"(0.0 if {gen(x)} else 1.0)"
-        case Binary(op="and", left=a, right=b):
-            return f"(1.0 if ({gen(a)} and {gen(b)}) else 0.0)"
-        case Binary(op="or", left=a, right=b):
-            return f"(1.0 if ({gen(a)} or {gen(b)}) else 0.0)"
+            return f"(0.0 if {cond(x)} else 1.0)"
+        case Binary(op="and" | "or", left=a, right=b):
+            return f"(1.0 if {cond(node)} else 0.0)"
         case Binary(op=op, left=a, right=b) if op in ("+", "-", "*"):
             return f"({gen(a)} {op} {gen(b)})"
         case Binary(op="/", left=a, right=Num(value=v)) if type(v) is float and math.isfinite(v) and v != 0.0:
@@ -509,20 +578,18 @@ def _gen_flat(node: Node, index: dict[str, int], consts: dict[str, object], temp
             return f"({gen(a)} / {tb} if ({tb} := {gen(b)}) else 0.0)"  # _div: a / b if b else 0.0
         case Binary(op="^", left=a, right=b):
             return f"_pow({gen(a)}, {gen(b)})"
-        case Binary(op=op, left=a, right=b) if op in ("<", "<=", ">", ">=", "==", "!="):
-            return f"(1.0 if ({gen(a)} {op} {gen(b)}) else 0.0)"
-        case Call(name="active", args=(Str(value=mid),)):
-            return f"(1.0 if {const(mid)} in A else 0.0)"
-        case Call(name="played", args=(Str(value=mid),)):
-            return f"(1.0 if {const(mid)} in PL else 0.0)"
+        case Binary(op=op, left=a, right=b) if op in _COMPARE:
+            return f"(1.0 if {cond(node)} else 0.0)"
+        case Call(name="active" | "played", args=(Str(),)):
+            return f"(1.0 if {cond(node)} else 0.0)"
         case Call(name="acting", args=(Str(value=tag),)):
-            return f"_float(T.get({const(tag)}, 0))"
+            return d.acting.format(k=const(tag))
         case Call(name="start", args=(Ref(name=name),)) if name != "round":
-            return f"S[{int(index[name])}]"
+            return d.start.format(i=int(index[name]))
         case Call(name="prev", args=(Ref(name=name),)) if name != "round":
-            return f"P[{int(index[name])}]"
-        case Call(name="if", args=(cond, a, b)):
-            return f"({gen(a)} if {gen(cond)} else {gen(b)})"
+            return d.prev.format(i=int(index[name]))
+        case Call(name="if", args=(c, a, b)):
+            return f"({gen(a)} if {cond(c)} else {gen(b)})"
         case Call(name="clamp", args=(x, lo, hi)):
             return min2(max2(gen(x), gen(lo)), gen(hi))  # min(max(x, lo), hi)
         case Call(name="min" | "max", args=args) if len(args) >= 2:
@@ -537,60 +604,234 @@ def _gen_flat(node: Node, index: dict[str, int], consts: dict[str, object], temp
     raise _Unsupported(repr(node))
 
 
-_DYNAMICS: dict[tuple, tuple[DynamicsFn, Callable[..., None]]] = {}
+def _literal(code: str) -> bool:
+    """Is this generated expression a finite float literal (``2.5``, ``(-0.45)``)?"""
+    text = code[2:-1] if code.startswith("(-") and code.endswith(")") else code
+    if not text or not (text[0].isdigit() or text[0] == "."):
+        return False
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
-def _dynamics_fn(rules: tuple[tuple[str, bool, str | None], ...], slots: tuple[int, ...],
-                 ids: tuple[str, ...]) -> tuple[DynamicsFn, Callable[..., None]]:
-    """Two functions of (C, V, S, P, R, A, PL, T): one returns [(slot, fixed change, rule
-    position)] for the rules whose change is not zero, in rule order (for the trace); the
-    other, given W, adds the changes to W in place (for look-ahead). C is the context for
-    a rule that has to be called as a closure."""
-    key = (rules, slots, ids)
-    fns = _DYNAMICS.get(key)
+def _env(consts: dict[str, object]) -> dict[str, object]:
+    return {"__builtins__": {}, "_float": float, "_round": round, "_map": map, "_pow": _pow, "OverflowError": OverflowError,
+            "ValueError": ValueError, **consts}
+
+
+def fast_compile(formula: Formula, index: dict[str, int]) -> Compiled | None:
+    """One Python function computing the formula of an engine ``Ctx``, or None if it cannot
+    be written (then use ``formula.compile``)."""
+    consts: dict[str, object] = {}
+    try:
+        body = _gen(formula.tree, index, consts, [0], _CTX)
+        source = f"def _formula(c):\n    V = c.values\n    return {body}\n"
+        env = _env(consts)
+        exec(compile(source, "<formula>", "exec"), env)  # noqa: S102 - source built from the tree, see above
+    except (_Unsupported, KeyError, SyntaxError, RecursionError, MemoryError, ValueError):
+        return None
+    fn = env["_formula"]
+    return fn  # type: ignore[return-value]
+
+
+# --- the round's dynamics and clamping as one generated function --------------------------
+#
+# Dynamics are most of a round's arithmetic. Every rule of a scenario is written into one
+# function (see above for how), together with what follows it in the round: every change
+# turned into fixed point exactly as ``to_fixed_or_zero`` does, all added to the values
+# after the round's effects, and every value clamped to its bounds. Values are read into
+# locals once (``v3 = W[3] / 10000``, what ``W[3] / SCALE`` gives) and each rule's change
+# is a local, so the function builds nothing but the new values' tuple.
+#
+# The rules are first computed without the finiteness check: ``round`` raises on an
+# infinite or NaN change, and then every rule is computed again with the check (``y - y
+# == 0.0`` is true exactly when y is finite); nothing is written before all changes are
+# known, so the first attempt leaves no trace.
+
+RoundFn = Callable[..., Any]
+
+
+def _round_fn(rules: tuple[tuple[str, bool, str | None], ...], slots: tuple[int, ...], ids: tuple[str, ...],
+              lo: tuple[int, ...], hi: tuple[int, ...]) -> tuple[RoundFn, RoundFn]:
+    """Two functions of (W, S, P, R, A, PL, T, CL, MK): W the fixed-point values after this
+    round's effects (a list), S starts, P values at the start of the round (floats), R the
+    round as a float, A the policy ids in force, PL the move ids played, T tag counts, CL a
+    list to which (position, value) is added for each value clamped, MK a function making
+    the formula context from the list of values (used only for a rule that has to be
+    called as a closure). The first returns the new values as a tuple; the second returns
+    that and the list of each rule's fixed-point change, in rule order (0: no change)."""
+    key = (rules, slots, ids, lo, hi)
+    fns = _ROUNDS.get(key)
     if fns is not None:
         return fns
     index = {k: i for i, k in enumerate(ids)}
     consts: dict[str, object] = {}
     temps = [0]
-    body: list[tuple[str, int, int]] = []  # (line, extra indent, rule position) ; -1: emit the change
-    for k, ((text, is_set, when), slot) in enumerate(zip(rules, slots)):
-        depth = 0
-        try:
-            expr = _gen_flat(Formula.parse(text).tree, index, consts, temps)
-        except (_Unsupported, KeyError, RecursionError):
-            name = f"f{k}"
-            consts[name] = _compiled(text, ids)
-            expr = f"{name}(C)"
-        if when is not None:
+    refs: set[int] = set()
+    exprs: list[tuple[str, str | None]] = []
+    # Written first with values as locals; if a rule cannot be written, every rule reads a list
+    # (the closure needs it) and the context is made once.
+    for dialect in (_ROUND, _ROUND_LIST):
+        consts.clear()
+        temps[0] = 0
+        refs.clear()
+        exprs.clear()
+        needs_ctx = False
+        for k, ((text, is_set, when), slot) in enumerate(zip(rules, slots)):
+            temps[0] = 0  # a temporary lives within one rule: fewer locals (past 256 each costs more)
             try:
-                cond = _gen_flat(Formula.parse(when).tree, index, consts, temps)
+                expr = _gen(Formula.parse(text).tree, index, consts, temps, dialect, refs)
             except (_Unsupported, KeyError, RecursionError):
-                name = f"w{k}"
-                consts[name] = _compiled(when, ids)
-                cond = f"{name}(C)"
-            body.append((f"if {cond}:", 0, k))
-            depth = 1
-        x = f"({expr}) - V[{int(slot)}]" if is_set else expr
-        # to_fixed_or_zero: y - y is 0.0 exactly when y is finite (inf - inf and nan - nan are nan)
-        body += [(f"y = ({x}) * {SCALE}", depth, k), ("if y - y == 0.0:", depth, k),
-                 ("f = _round(y)", depth + 1, k), ("if f:", depth + 1, k), (f"#{int(slot)}", depth + 2, k)]
-
-    def source(name: str, params: str, emit: str, head: list[str], tail: list[str]) -> str:
-        lines = [f"def {name}({params}):", *head]
-        for line, depth, k in body:
-            pad = "    " * (depth + 1)
-            if line.startswith("#"):
-                line = emit.format(slot=line[1:], k=k)
-            lines.append(pad + line)
-        return "\n".join([*lines, *tail]) + "\n"
-
-    env: dict[str, object] = {"__builtins__": {}, "_float": float, "_round": round, "_pow": _pow, **consts}
-    code = (source("_dynamics", "C, V, S, P, R, A, PL, T", "add(({slot}, f, {k}))", ["    out = []", "    add = out.append"],
-                   ["    return out"])
-            + source("_dynamics_into", "C, V, S, P, R, A, PL, T, W", "W[{slot}] += f", [], ["    return None"]))
-    exec(compile(code, "<dynamics>", "exec"), env)  # noqa: S102 - source built from the trees, see above
-    fns = _DYNAMICS[key] = (env["_dynamics"], env["_dynamics_into"])  # type: ignore[assignment]
-    if len(_DYNAMICS) > 64:
-        _DYNAMICS.pop(next(iter(_DYNAMICS)))
+                name = f"f_{k}"
+                consts[name] = _compiled(text, ids)
+                expr, needs_ctx = f"{name}(C)", True
+            cond = None
+            if when is not None:
+                try:
+                    cond = _gen(Formula.parse(when).tree, index, consts, temps, dialect, refs, True)
+                except (_Unsupported, KeyError, RecursionError):
+                    name = f"w_{k}"
+                    consts[name] = _compiled(when, ids)
+                    cond, needs_ctx = f"{name}(C)", True
+            if is_set:
+                expr = f"({expr}) - {dialect.ref.format(i=int(slot))}"
+                refs.add(int(slot))
+            exprs.append((expr, cond))
+        if not needs_ctx:
+            break
+    pad = "    "
+    head = ["def {name}(W, S, P, R, A, PL, T, CL, MK, _round=_round, _map=_map):"]
+    if needs_ctx:
+        head += [pad + f"V = [w / {SCALE} for w in W]", pad + "C = MK(V)"]
+    else:
+        # Every value read once, by one unpacking: the integer for the sum, the float for formulas.
+        if ids:
+            head.append(pad + "".join(f"u{i}, " for i in range(len(ids))) + "= W")
+        head += [pad + f"v{i} = u{i} / {SCALE}" for i in sorted(refs)]
+    # Every change rounded by one map over a tuple of the scaled changes (a rule whose
+    # condition is false contributes 0.0, which rounds to 0); a temporary lives within one
+    # element of the tuple, which is evaluated in full before the next.
+    # The check for infinite or NaN changes is in a function of its own, called only when
+    # needed, so that the function run every round is half the size.
+    fast = [pad + "try:", pad * 2 + "pass"]  # (a scenario may have no dynamics)
+    fs = "".join(f"f{k}, " for k in range(len(exprs)))
+    safe = [pad + "except (OverflowError, ValueError):  # a change is infinite or NaN: no change",
+            pad * 2 + (f"{fs}= _checked(W, S, P, R, A, PL, T, MK)" if exprs else "pass")]
+    checked = [head[0].format(name="_checked").replace("CL, ", ""), *head[1:]]
+    if exprs:
+        fast.append(pad * 2 + f"{fs}= _map(_round, (")
+    for k, (expr, cond) in enumerate(exprs):
+        if cond is None:
+            fast.append(pad * 3 + f"({expr}) * {SCALE},")
+            checked.append(pad + f"y = ({expr}) * {SCALE}")
+        else:
+            fast.append(pad * 3 + f"(({expr}) * {SCALE} if {cond} else 0.0),")
+            checked.append(pad + f"y = ({expr}) * {SCALE} if {cond} else 0.0")
+        checked.append(pad + f"f{k} = _round(y) if y - y == 0.0 else 0")
+    checked.append(pad + f"return ({fs})")
+    if exprs:
+        fast.append(pad * 2 + "))")
+    by_slot: dict[int, list[int]] = {}
+    for k, slot in enumerate(slots):
+        by_slot.setdefault(int(slot), []).append(k)
+    tail = []
+    for i in range(len(ids)):
+        ks = by_slot.get(i)
+        # The new value in u{i}.
+        if needs_ctx:
+            tail.append(pad + f"u{i} = W[{i}]" + "".join(f" + f{k}" for k in ks or ()))
+        elif ks:
+            tail.append(pad + f"u{i} = u{i}" + "".join(f" + f{k}" for k in ks))
+        lo_i, hi_i = int(lo[i]), int(hi[i])
+        tail += [pad + f"if u{i} < {lo_i}:", pad * 2 + f"CL.append(({i}, u{i}))", pad * 2 + f"u{i} = {lo_i}",
+                 pad + f"elif u{i} > {hi_i}:", pad * 2 + f"CL.append(({i}, u{i}))", pad * 2 + f"u{i} = {hi_i}"]
+    values = "(" + "".join(f"u{i}, " for i in range(len(ids))) + ")"
+    changes = "[" + ", ".join(f"f{k}" for k in range(len(exprs))) + "]"
+    body = [*fast, *safe, *tail]
+    code = "\n".join([*checked, head[0].format(name="_round_values"), *head[1:], *body, pad + f"return {values}",
+                      head[0].format(name="_round_changes"), *head[1:], *body,
+                      pad + f"return {values}, {changes}"]) + "\n"
+    env = _env(consts)
+    exec(compile(code, "<round>", "exec"), env)  # noqa: S102 - source built from the trees, see above
+    for name in ("_round_values", "_round_changes"):  # whether MK is ever called (see Rules.round_needs_ctx)
+        env[name].needs_ctx = needs_ctx  # type: ignore[attr-defined]
+    fns = _ROUNDS[key] = (env["_round_values"], env["_round_changes"])  # type: ignore[assignment]
+    if len(_ROUNDS) > 64:
+        _ROUNDS.pop(next(iter(_ROUNDS)))
     return fns
+
+
+_ROUNDS: dict[tuple, tuple[RoundFn, RoundFn]] = {}
+
+
+# --- which events fire, as one generated function ----------------------------------------
+#
+# Each round every event is considered in scenario order: injected by the facilitator; or,
+# unless it is a once-only event that has fired, scheduled for this round, or triggered
+# (its formula is true), or (with neither rounds nor a trigger) left to chance; and if it has
+# a chance, a number is drawn that must fall below it. The generated function does exactly
+# that, with each trigger written in (as in _round_fn) rather than called.
+
+EventsFn = Callable[..., list[tuple[int, str, float | None]]]
+
+
+def _events_fn(events: tuple[tuple[str, bool, tuple[int, ...], str | None, float | None], ...],
+               ids: tuple[str, ...]) -> EventsFn:
+    """A function of (C, V, S, R, RI, A, PL, T, INJ, F, RNG): C the formula context, V the
+    values at the start of the round (floats, also what prev() reads), S starts, R the
+    round as a float and RI as an int, A the policy ids in force, PL the ids played, T tag
+    counts, INJ the injected event ids, F the once-only events already fired, RNG the
+    round stream's ``random``. It returns (event position, how, roll) for each event that
+    fires, in scenario order."""
+    key = (events, ids)
+    fn = _EVENTS.get(key)
+    if fn is not None:
+        return fn
+    index = {k: i for i, k in enumerate(ids)}
+    consts: dict[str, object] = {}
+    temps = [0]
+    dialect = _ROUND_LIST._replace(prev="V[{i}]")
+    pad = "    "
+    lines = ["def _events(C, V, S, R, RI, A, PL, T, INJ, F, RNG):", pad + "out = []", pad + "add = out.append"]
+
+    def const(value: object) -> str:
+        name = f"k{len(consts)}"
+        consts[name] = value
+        return name
+
+    for k, (eid, once, at, trigger, chance) in enumerate(events):
+        e = const(eid)
+        lines += [pad + f"if {e} in INJ:", pad * 2 + f"add(({k}, 'inject', None))"]
+        lines.append(pad + (f"elif {e} not in F:" if once else "else:"))
+        tests: list[tuple[str, str]] = []  # (condition, how), tried in turn
+        if at:
+            tests.append((f"RI in {const(frozenset(at))}", "scheduled"))
+        if trigger is not None:
+            temps[0] = 0
+            try:
+                cond = _gen(Formula.parse(trigger).tree, index, consts, temps, dialect, None, True)
+            except (_Unsupported, KeyError, RecursionError):
+                cond = f"{const(_compiled(trigger, ids))}(C)"
+            tests.append((cond, "trigger"))
+        elif not at and chance is not None:
+            tests.append(("True", "chance"))
+        if not tests:
+            lines.append(pad * 2 + "pass")
+        for j, (cond, how) in enumerate(tests):
+            lines.append(pad * 2 + ("if" if j == 0 else "elif") + f" {cond}:")
+            if chance is None:
+                lines.append(pad * 3 + f"add(({k}, {how!r}, None))")
+            else:
+                lines += [pad * 3 + "roll = RNG()", pad * 3 + f"if roll < {const(chance)}:",
+                          pad * 4 + f"add(({k}, {how!r}, roll))"]
+    lines.append(pad + "return out")
+    env = _env(consts)
+    exec(compile("\n".join(lines) + "\n", "<events>", "exec"), env)  # noqa: S102 - built from the trees, see above
+    fn = _EVENTS[key] = env["_events"]  # type: ignore[assignment]
+    if len(_EVENTS) > 64:
+        _EVENTS.pop(next(iter(_EVENTS)))
+    return fn
+
+
+_EVENTS: dict[tuple, EventsFn] = {}

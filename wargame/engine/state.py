@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from wargame.engine.orders import Order
@@ -134,21 +134,82 @@ class FiredEvent(NamedTuple):
     roll: float | None = None
 
 
-@dataclass(frozen=True)
 class RoundTrace:
-    round: int
-    orders: tuple[OrderResult, ...]
-    deals: tuple[DealResult, ...]
-    events: tuple[FiredEvent, ...]
-    contributions: tuple[Contribution, ...]
-    before: tuple[int, ...]
-    after: tuple[int, ...]
-    spent: dict[str, int]
-    quadrants: dict[str, str]
-    scores: dict[str, float]
-    enacted: tuple[PolicyInForce, ...] = ()
-    revoked: tuple[PolicyInForce, ...] = ()
-    _by_indicator: dict[str, list[Contribution]] = field(default_factory=dict, compare=False, repr=False)
+    """What happened in one round, and why: the orders with their reasons, the deals, the
+    events, every contribution to every indicator's change, spending, quadrants and scores.
+
+    The engine builds a trace from a compact record of the round (which effects and rules
+    changed what, by how much) and makes the ``Contribution`` records, the quadrants and
+    the scores only when they are first read: a round has a hundred and more
+    contributions, and a bot or a batch run that never reads them should not pay for
+    them. Built either way, a trace reads, compares and pickles the same. Treat it as
+    immutable.
+    """
+
+    __slots__ = ("round", "orders", "deals", "events", "before", "after", "spent", "enacted", "revoked",
+                 "_contributions", "_quadrants", "_scores", "_record", "_by_indicator")
+
+    def __init__(self, round: int, orders: tuple[OrderResult, ...], deals: tuple[DealResult, ...],
+                 events: tuple[FiredEvent, ...], contributions: tuple[Contribution, ...] | None,
+                 before: tuple[int, ...], after: tuple[int, ...], spent: dict[str, int],
+                 quadrants: dict[str, str] | None, scores: dict[str, float] | None,
+                 enacted: tuple[PolicyInForce, ...] = (), revoked: tuple[PolicyInForce, ...] = (),
+                 record: Any = None) -> None:
+        self.round, self.orders, self.deals, self.events = round, orders, deals, events
+        self.before, self.after, self.spent, self.enacted, self.revoked = before, after, spent, enacted, revoked
+        self._contributions, self._quadrants, self._scores = contributions, quadrants, scores
+        # ``record`` (from the engine) has ``contributions()``, ``quadrants()`` and ``scores()``
+        # for whichever of the three was passed as None.
+        self._record = record
+        self._by_indicator: dict[str, list[Contribution]] = {}
+
+    @property
+    def contributions(self) -> tuple[Contribution, ...]:
+        c = self._contributions
+        if c is None:
+            c = self._contributions = self._record.contributions()
+        return c
+
+    @property
+    def quadrants(self) -> dict[str, str]:
+        q = self._quadrants
+        if q is None:
+            q = self._quadrants = self._record.quadrants()
+        return q
+
+    @property
+    def scores(self) -> dict[str, float]:
+        sc = self._scores
+        if sc is None:
+            sc = self._scores = self._record.scores()
+        return sc
+
+    def touched(self) -> set[str]:
+        """The indicators with at least one contribution: ``{c.indicator for c in
+        contributions}``, without building the contributions if they are not built yet."""
+        if self._contributions is None and hasattr(self._record, "touched"):
+            return self._record.touched()
+        return {c.indicator for c in self.contributions}
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.round, self.orders, self.deals, self.events, self.contributions, self.before, self.after,
+                self.spent, self.quadrants, self.scores, self.enacted, self.revoked)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # holds dicts, as the dataclass it replaced did
+
+    def __repr__(self) -> str:
+        names = ("round", "orders", "deals", "events", "contributions", "before", "after", "spent", "quadrants",
+                 "scores", "enacted", "revoked")
+        return "RoundTrace(" + ", ".join(f"{n}={v!r}" for n, v in zip(names, self._fields())) + ")"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (or copied) whole, without the engine's record (which holds the Rules).
+        return (RoundTrace, self._fields())
 
     def why(self, indicator: str) -> list[Contribution]:
         """Every contribution to one indicator's change; they sum exactly to it."""

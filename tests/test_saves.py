@@ -277,7 +277,7 @@ def test_truncated_file_through_read_log_and_cli(mini_save, tmp_path, capsys):
     code, out, err = run_cli("replay", str(p), "--verify", capsys=capsys)
     assert code == 1
     assert f"{p}:7: damaged at line 7" in err and "cut short" in err
-    assert "4 event(s) before it recovered" in err and "lost" in err
+    assert "4 events before it recovered" in err and "lost" in err
     assert "Traceback" not in err
 
 
@@ -717,7 +717,7 @@ def test_verify_exit_codes_and_messages(mini_save, tmp_path, capsys):
     code, out, err = run_cli("replay", str(mini_save), "--verify", capsys=capsys)
     assert code == 0 and err == ""
     n = len(lines_of(mini_save))
-    assert f"intact: {n} lines, 4 round(s) replayed, every digest matches" in out
+    assert f"intact: {n} lines, 4 rounds replayed, every digest matches" in out
     assert hashlib.sha256(mini_save.read_bytes()).hexdigest() in out
     code, _, err = run_cli("replay", str(tmp_path / "missing.jsonl"), "--verify", capsys=capsys)
     assert code == 1 and "cannot read" in err

@@ -15,6 +15,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from wargame.text import count
+
 if TYPE_CHECKING:
     import argparse  # imported where a parser is built: plain `wargame` (the app) needs none
 
@@ -277,7 +279,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from wargame.saves.log import file_sha256
 
     ended = "; the game is finished" if replay.read.ended else ""
-    print(f"{args.save}: intact: {replay.read.line_count} lines, {rounds} round(s) replayed, "
+    print(f"{args.save}: intact: {replay.read.line_count} lines, {count(rounds, 'round')} replayed, "
           f"every digest matches{ended}; log_sha256 {file_sha256(args.save)}")
     return EXIT_OK
 
@@ -305,7 +307,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         except InputError as exc:
             for d in exc.diagnostics:
                 _err(str(d))
-            _err(f"{path}: {len(exc.diagnostics)} error(s)")
+            _err(f"{path}: {count(len(exc.diagnostics), 'error')}")
             failed += 1
             continue
         from wargame.engine.baseline import history_problems
@@ -340,7 +342,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         summary = (f"{path}: {'ok' if not bad and not hist_bad else 'FAILED'}: {len(s.sectors)} sectors, "
                    f"{len(s.roles)} roles, {len(s.moves)} moves, {len(s.events)} events, {len(s.dynamics)} dynamics; "
                    f"expectations {npass}/{len(results)} pass" + (f", {len(unmet)} knowingly unmet" if unmet else "")
-                   + (f"; {len(loaded.warnings)} warning(s)" if loaded.warnings else ""))
+                   + (f"; {count(len(loaded.warnings), 'warning')}" if loaded.warnings else ""))
         print(summary)
         if getattr(args, "report", False):
             _print_calibration(rules, results)

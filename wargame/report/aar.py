@@ -31,7 +31,7 @@ from wargame.report.doc import (Anchor, Br, Bullets, Cite, Document, Figure, Gri
                                 code, i)
 from wargame.report.grid import COLUMNS, LAYOUT, ROWS, quadrant_label, quadrant_letter, quadrant_name
 from wargame.saves.log import log_bytes
-from wargame.text import possessive
+from wargame.text import count, possessive
 
 if TYPE_CHECKING:
     from wargame.evidence import Evidence
@@ -254,7 +254,7 @@ class AfterAction:
         problems = self.replay.problems()
         if problems:
             self.add(Warn(["Warning: this save is not intact, so this report covers only what could be "
-                           f"replayed ({self.R} round(s)). "] + [b(p) for p in problems]))
+                           f"replayed ({count(self.R, 'round')}). "] + [b(p) for p in problems]))
         if self.R < s.rounds and not problems:
             self.add(Para([i(f"The game stopped after round {self.R} of {s.rounds}.")]))
 
@@ -290,7 +290,7 @@ class AfterAction:
                                                           f"{readable_unit(ov.value, self.unit(ov.indicator))}"]
             rejected = [x for x in tr.orders if not x.accepted]
             if rejected:
-                rulings += ([Br()] if rulings else []) + [Span(f"{len(rejected)} order(s) rejected by the rules", "muted")]
+                rulings += ([Br()] if rulings else []) + [Span(f"{count(len(rejected), 'order')} rejected by the rules", "muted")]
             rows.append([[b(str(tr.round)), " ", Span(self.s.round_label(tr.round), "muted")], moves or [i("none")],
                          rulings or ["-"]])
         if not rows:
@@ -651,7 +651,7 @@ class AfterAction:
         rest = ranked[top:]
         if rest:
             amt = sum(g["amount"] for _, g in rest)
-            row: list[Inline] = [[i(f"{len(rest)} smaller cause(s)")], [""], [""], [""], [signed(amt / SCALE)]]
+            row: list[Inline] = [[i(f"{count(len(rest), 'smaller cause')}")], [""], [""], [""], [signed(amt / SCALE)]]
             rows.append(row + ([[""]] if perspective else []) + [[""]])
         total = sum(g["amount"] for g in groups.values())
         if total != final - start:

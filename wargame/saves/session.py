@@ -37,6 +37,7 @@ from wargame.engine.orders import Order, OrderSpecError, Script, parse_order
 from wargame.engine.rules import Rules, to_float
 from wargame.engine.state import RoundTrace, State
 from wargame.numbers import plain
+from wargame.text import count
 from wargame.saves.log import LogRead, SaveError, SaveWriter, file_sha256, read_log, write_log
 from wargame.scenario.loader import LoadedScenario, scenario_from_canonical
 from wargame.scenario.yamlsafe import InputError
@@ -256,8 +257,8 @@ class Replay:
             lost = f" ({self.read.lost_summary})" if self.read.lost_summary else ""
             reason = self.read.damage.split(": ", 1)[-1]
             out.append(f"{self.read.path}:{self.read.damaged_line}: damaged at line {self.read.damaged_line}: {reason}; "
-                       f"{len(self.read.events)} event(s) before it recovered ({self._recovered_rounds()} round(s) intact), "
-                       f"{self.read.lost_lines} line(s) ({self.read.lost_bytes} bytes) lost{lost}")
+                       f"{count(len(self.read.events), 'event')} before it recovered ({count(self._recovered_rounds(), 'round')} intact), "
+                       f"{count(self.read.lost_lines, 'line')} ({count(self.read.lost_bytes, 'byte')}) lost{lost}")
         if self.divergence:
             out.append(f"{self.read.path}:{self.divergence.line}: round {self.divergence.round} diverged: {self.divergence.detail}")
         return out
@@ -348,11 +349,11 @@ def _scenario_by_hash(read: LogRead) -> tuple[str, str]:
         except (InputError, OSError):
             continue
         if loaded.sha256 == want:
-            return loaded.canonical_text, (f"its {len(read.events)} event(s) were replayed with {_rel(entry.path)}, "
+            return loaded.canonical_text, (f"its {count(len(read.events), 'event')} were replayed with {_rel(entry.path)}, "
                                            f"which has the same content hash ({str(want)[:12]}…)")
     raise SaveError(f"{read.path}:2: the scenario stored in this save is damaged ({read.scenario_damage.split(': ', 1)[-1]}), "
                     f"and no scenario file with its content hash ({str(want)[:12]}…) was found in ./scenarios; "
-                    f"the {len(read.events)} event(s) after it are intact (their hash chain checks): put the "
+                    f"the {count(len(read.events), 'event')} after it {'is' if len(read.events) == 1 else 'are'} intact (their hash chain checks): put the "
                     f"scenario file the game was played with in ./scenarios to replay them")
 
 

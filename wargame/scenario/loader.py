@@ -1004,8 +1004,8 @@ class _Checker:
             rounds = getattr(ex, key) or {}
             for rnd, by_role in rounds.items():
                 if rnd > ex.rounds:
-                    self.err(base + (key, rnd), f"orders for round {rnd}, but the expectation runs {ex.rounds} "
-                                                f"round(s): raise 'rounds' or remove these orders", key=True)
+                    self.err(base + (key, rnd), f"orders for round {rnd}, but the expectation runs only "
+                                                f"{ex.rounds} {'round' if ex.rounds == 1 else 'rounds'}: raise 'rounds' or remove these orders", key=True)
                 for rid, orders in by_role.items():
                     if rid not in s.roles:
                         self.err(base + (key, rnd, rid), f"unknown role {rid!r}{hint(rid, s.roles, 'roles')}", key=True)

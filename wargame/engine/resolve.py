@@ -213,18 +213,14 @@ def _check(rules: Rules, state: State, o: Order, ctx: Ctx, held: PolicySet) -> s
     return ""
 
 
-def _cost(info: dict[str, MoveInfo], orders: list[Order], offered: dict[str, Order], answered: dict[str, str]) -> int:
+def _cost(info: dict[str, MoveInfo], orders: Iterable[Order], offered: dict[str, Order], answered: dict[str, str]) -> int:
     """budget.cost, for orders that passed their checks (their moves exist)."""
     total = 0
     for o in orders:
         m = info[o.move]
         kind = o.kind
-        if m.deal and kind != "revoke":  # budget.deal_made: only a deal that is made costs
-            play = offered.get(o.move)
-            answer = answered.get(o.move)
-            if play is None or answer is None or not (answer == "accept" or (answer == "renegotiate"
-                                                                             and not play.walk_away)):
-                continue
+        if m.deal and kind != "revoke" and not _budget.deal_made(o, offered, answered):
+            continue  # only a deal that is made costs
         if kind == "play":
             total += m.play_cost
         elif kind == "respond" and o.answer != "reject" and m.deal:
@@ -321,14 +317,28 @@ def _orders_general(rules: Rules, state: State, orders: tuple[Order, ...], befor
                 else:  # a play (an answer passes its checks only for a deal)
                     base += info[o.move].play_cost
         checked.append((role, role_results, ok, base, deal_orders, revokes))
-    # Each role's budget, which counts a deal only if it is made (see wargame.engine.budget).
+    accepted, results, spent, over = _budgets(rules, state, before_set, checked, offered, answered)
+    if explain and over:
+        spent = _spent(rules, state, before_set, accepted, [role for role, *_ in checked if role in s.roles])
+    return accepted, results, spent
+
+
+def _budgets(rules: Rules, state: State, before_set: PolicySet,
+             checked: list[tuple[str, list[OrderResult], list[Order], int, list[Order] | None, bool]],
+             offered: dict[str, Order], answered: dict[str, str]
+             ) -> tuple[list[Order], list[OrderResult], dict[str, int], bool]:
+    """Each role's budget, which counts a deal only if it is made (wargame.engine.budget):
+    the orders that stand, every result, what each known role spent, and whether some
+    role's orders were rejected for its budget. ``checked`` holds, per role, its results,
+    the orders that passed their checks, what its plays of moves that are not deals cost,
+    its orders of deals, and whether it revokes anything."""
+    info, roles, upkeeps = rules.move_info, rules.scenario.roles, before_set.upkeep
     results: list[OrderResult] = []
     accepted: list[Order] = []
     spent: dict[str, int] = {}
-    over = False  # whether a role's orders were rejected for its budget
-    upkeeps = before_set.upkeep
+    over = False
     for role, role_results, ok, cost, deal_orders, revokes in checked:
-        r = s.roles.get(role)
+        r = roles.get(role)
         if r is None:  # an unknown role: all its orders were rejected
             results += role_results
             continue
@@ -349,9 +359,7 @@ def _orders_general(rules: Rules, state: State, orders: tuple[Order, ...], befor
             results += role_results
         if ok:
             accepted += ok
-    if explain and over:
-        spent = _spent(rules, state, before_set, accepted, [role for role, *_ in checked if role in s.roles])
-    return accepted, results, spent
+    return accepted, results, spent, over
 
 
 def _spent(rules: Rules, state: State, before_set: PolicySet, accepted: list[Order],
@@ -464,7 +472,10 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
             base.setdefault(role, 0)
         else:  # a revoke (or an unknown kind)
             return None
-    if deals:  # a deal costs only when it is made (budget.deal_made), as in _orders
+    if deals:
+        # A deal costs only when it is made: budget.deal_made, written out here because this
+        # loop is on advance's path and the call costs ~3 us a round (5%); the golden digests
+        # hold this copy to _cost's.
         for o in deals:
             play = offered.get(o.move)
             ans = answers.get(o.move)
@@ -508,7 +519,6 @@ def _orders(rules: Rules, state: State, orders: tuple[Order, ...], before_set: P
         ordered = [o for _, o in sorted(zip(keys, orders))]  # the keys differ: orders are never compared
     else:
         ordered = list(orders)
-    roles = rules.scenario.roles
     # The deals offered and answered among the orders that pass their checks (budget.deals_of).
     offered: dict[str, Order] = {}
     answered: dict[str, str] = {}
@@ -553,45 +563,13 @@ def _orders(rules: Rules, state: State, orders: tuple[Order, ...], before_set: P
                 else:  # a play (an answer passes its checks only for a deal)
                     base += info[o.move].play_cost
         checked.append((role, role_results, ok, base, deal_orders, revokes))
-    # Each role's budget, which counts a deal only if it is made (see wargame.engine.budget).
-    results: list[OrderResult] = []
-    accepted: list[Order] = []
-    upkeeps = before_set.upkeep
-    costs: dict[str, int] = {}
-    over = False  # whether a role's orders were rejected for its budget
-    for role, role_results, ok, cost, deal_orders, revokes in checked:
-        if deal_orders:  # _cost of these orders: only a deal that is made costs (budget.deal_made)
-            for o in deal_orders:
-                play = offered.get(o.move)
-                answer = answered.get(o.move)
-                if play is None or answer is None or not (answer == "accept" or (answer == "renegotiate"
-                                                                                 and not play.walk_away)):
-                    continue
-                if o.kind == "play":
-                    cost += info[o.move].play_cost
-                elif o.answer != "reject":  # an answer to a deal
-                    cost += info[o.move].counterparty_cost
-        upkeep = upkeeps.get(role, 0) if not revokes else _budget.upkeep(
-            rules, state, role, {o.move for o in ok if o.kind == "revoke"})
-        costs[role] = cost + upkeep
-        budget = roles[role].budget
-        if cost + upkeep > budget:
-            kept = [o for o in ok if o.kind == "revoke"]
-            if len(kept) < len(ok):  # (revokes stand; with nothing else, nothing changes)
-                over = True
-                why = f"over budget: orders cost {cost}" + (f" plus {upkeep} upkeep" if upkeep else "") + f", budget {budget}"
-                role_results = [OrderResult(x.order, False, why) if x.accepted and x.order.kind != "revoke" else x
-                                for x in role_results]
-                ok = kept
-        if role_results:
-            results += role_results
-        if ok:
-            accepted += ok
+    accepted, results, costs, over = _budgets(rules, state, before_set, checked, offered, answered)
     if not explain:
         return accepted, results, costs
     if over:
         return accepted, results, _spent(rules, state, before_set, accepted, rules.roles)
     # Every role, ordering or not (a role that gave none spends its upkeep), in rank order.
+    upkeeps = before_set.upkeep
     return accepted, results, {role: costs[role] if role in costs else upkeeps.get(role, 0) for role in rules.roles}
 
 

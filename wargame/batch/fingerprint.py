@@ -69,17 +69,11 @@ class _Hasher:
 
 def log_sha256(header: dict[str, Any], events: list[dict[str, Any]]) -> str:
     """hashlib.sha256(log_bytes(header, events)).hexdigest(), computed without the copies."""
-    text = header.get("scenario")
-    if getattr(savelog, "FORMAT", None) != 2 or not isinstance(text, str):
+    if savelog.FORMAT != 2:  # a layout this hasher does not know: build the bytes
         return hashlib.sha256(savelog.log_bytes(header, events)).hexdigest()
     # What saves.log.header_lines writes: the header without the scenario, then the
     # scenario line chained from it; events chain from the header.
-    h = {k: v for k, v in header.items() if k not in ("scenario", "type", "format", "prev", "hash")}
-    h.setdefault("scenario_sha256", hashlib.sha256(text.encode()).hexdigest())
-    rounds = h.get("rounds")
-    if isinstance(rounds, bool) or not isinstance(rounds, int):
-        rounds = int(json.loads(text)["rounds"])
-        h["rounds"] = rounds
+    h, text, rounds = savelog.header_fields(header)
     out = _Hasher()
     h1 = out.line({"type": "header", "format": savelog.FORMAT, **h}, "")
     out.line({"type": "scenario", "text": text}, h1, big="text")

@@ -94,9 +94,10 @@ def encode(event: dict[str, Any], prev: str) -> tuple[bytes, str]:
     return (text[:i] + '"hash":"' + h + '"' + text[j:] + "\n").encode(), h
 
 
-def header_lines(header: dict[str, Any]) -> tuple[bytes, str, int]:
-    """The first lines of a format-2 log for a logical header (which holds the scenario
-    text under ``"scenario"``): the bytes, the hash events chain from, and the rounds."""
+def header_fields(header: dict[str, Any]) -> tuple[dict[str, Any], str, int]:
+    """A logical header (which holds the scenario text under ``"scenario"``) as the log
+    writes it: the header line's own fields (with the scenario's hash and the rounds),
+    the scenario text, and the rounds."""
     text = header.get("scenario")
     if not isinstance(text, str):
         raise SaveError("a save needs the scenario text in its header")
@@ -106,6 +107,13 @@ def header_lines(header: dict[str, Any]) -> tuple[bytes, str, int]:
     if isinstance(rounds, bool) or not isinstance(rounds, int):
         rounds = int(json.loads(text)["rounds"])
         h["rounds"] = rounds
+    return h, text, rounds
+
+
+def header_lines(header: dict[str, Any]) -> tuple[bytes, str, int]:
+    """The first lines of a format-2 log for a logical header: the bytes, the hash events
+    chain from, and the rounds."""
+    h, text, rounds = header_fields(header)
     first, h1 = encode({"type": "header", "format": FORMAT, **h}, "")
     second, _ = encode({"type": "scenario", "text": text}, h1)
     return first + second, h1, rounds

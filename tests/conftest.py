@@ -1,7 +1,8 @@
 """Helpers shared by the test files (they were copied into each before).
 
 Fixtures: ``mini_loaded`` (tests/data/mini.yaml, loaded once), ``default_loaded``
-(the default scenario), ``frozen_time``. Paths: ``ROOT``, ``DATA``, ``MINI``.
+(the default scenario), ``frozen_time``. Paths: ``ROOT``, ``DATA``, ``MINI``. For Pilot
+tests: ``settle`` (``from tests.conftest import settle``).
 """
 
 from __future__ import annotations
@@ -43,3 +44,10 @@ def frozen_time():
     from wargame.play.clock import FrozenTime
 
     return FrozenTime()
+
+
+async def settle(pilot) -> None:
+    """Let a Pilot-driven app finish what a key started: its workers, then a refresh."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

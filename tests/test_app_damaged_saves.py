@@ -23,6 +23,7 @@ from wargame.scenario.loader import load_scenario
 from savegen import bot_game
 from wargame.tui.app import WargameApp, run_app
 from wargame.tui.clock import FrozenTime
+from tests.conftest import settle
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -73,12 +74,6 @@ def make_app(saves: Path) -> WargameApp:
     app = WargameApp(saves_dir=saves, time=FrozenTime(), offer_resume=False)
     app.animation_level = "none"
     return app
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.mark.parametrize("key", ["l", "r"])

@@ -14,6 +14,7 @@ from wargame.engine.rules import Rules
 from wargame.engine.state import RoundTrace
 from wargame.scenario.seeds import Evidence
 from wargame.tui.widgets.why import WhyPanel
+from tests.conftest import settle as settle_once
 
 
 class ScreenHost(App):
@@ -104,8 +105,6 @@ def bookmarked_save(path: Path, seed: int = 7) -> Path:
 
 
 async def settle(pilot) -> None:
-    """Wait for workers (the replay loads in one) and for the screen to refresh."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """Wait for workers (the replay loads in one) and for the screen to refresh, twice."""
+    await settle_once(pilot)
     await pilot.pause()

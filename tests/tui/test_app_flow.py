@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, OptionList
 
 from wargame.tui.app import WargameApp
 from wargame.tui.clock import FrozenTime
+from tests.conftest import settle
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 MINI = DATA / "mini.yaml"
@@ -33,12 +34,6 @@ def make_app(saves: Path, **kw) -> WargameApp:
     app = WargameApp(saves_dir=saves, time=FrozenTime(), **kw)
     app.animation_level = "none"
     return app
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def screen_name(app) -> str:

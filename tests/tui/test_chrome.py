@@ -17,6 +17,7 @@ from wargame.tui.widgets.dashboard import PhaseBar
 from wargame.tui.widgets.keybar import Key, KeyBar, KeyItem, fit
 
 from .hosts import mini
+from tests.conftest import settle
 
 
 def new_game(tmp_path: Path) -> WargameApp:
@@ -25,12 +26,6 @@ def new_game(tmp_path: Path) -> WargameApp:
                      saves_dir=tmp_path, time=FrozenTime())
     app.animation_level = "none"
     return app
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def bar_text(app: WargameApp) -> str:

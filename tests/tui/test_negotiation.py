@@ -13,6 +13,7 @@ from textual.widgets import OptionList, Static
 
 from wargame.tui.app import WargameApp
 from wargame.tui.clock import FrozenTime
+from tests.conftest import settle
 
 SEATS = {"us": "bot", "cn": "human", "eu": "bot", "drc": "human"}
 DEAL = "cn_rfi_deal"
@@ -30,12 +31,6 @@ def make_app(tmp_path: Path, loaded, **kw) -> WargameApp:
                      offer_resume=False, **kw)
     app.animation_level = "none"
     return app
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def name(app) -> str:

@@ -19,6 +19,7 @@ from textual.widgets import Button, DataTable, OptionList, Static
 
 from wargame.tui.app import WargameApp
 from wargame.tui.clock import FrozenTime
+from tests.conftest import settle
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -88,12 +89,6 @@ def a_choices(loaded, a: str, deal: str) -> list[str]:
             spent += cost
     assert len(chosen) >= 2
     return chosen
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def highlight(pilot, oid: str) -> None:

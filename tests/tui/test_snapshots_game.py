@@ -15,6 +15,7 @@ from textual.widgets import Input
 
 from wargame.tui.app import WargameApp
 from wargame.tui.clock import FrozenTime
+from tests.conftest import settle
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
@@ -53,12 +54,6 @@ def game_app(**kw) -> WargameApp:
 
 def new_game(**kw) -> WargameApp:
     return game_app(scenario=mini(), seed=7, seats=dict(SEATS), **kw)
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def keys(pilot, *names: str) -> None:

@@ -94,7 +94,7 @@ class Ctx:
 
 def start_ctx(rules: Rules, state: State) -> Ctx:
     """What preconditions read: the state at the start of the next round, before any orders."""
-    vals = [v / SCALE for v in state.values]
+    vals = rules.floats(state.values)
     ps = rules.policy_set(state.policies)
     return Ctx(vals, rules.start_floats, vals, state.round + 1, ps.active, _EMPTY, ps.tags)
 
@@ -678,7 +678,7 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     # effects in canonical order) comes from rules.policy_set, computed once per set.
     r = state.round + 1
     starts = rules.start_floats
-    start_vals = [v / SCALE for v in state.values]
+    start_vals = rules.floats(state.values)
     before_set = rules.policy_set(state.policies)
     orders = tuple(orders)
     info = rules.move_info

@@ -64,6 +64,7 @@ from wargame.engine.state import (
     PolicyInForce,
     RoundTrace,
     State,
+    make_state,
 )
 
 _KIND_RANK = {"play": 0, "respond": 1, "revoke": 2}
@@ -382,7 +383,7 @@ _ROLE = attrgetter("role")
 
 
 def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_set: PolicySet,
-                  ctx: Ctx, r: int, values: list[int], due: list[tuple], new_pending: list[tuple],
+                  start_vals: list[float], r: int, values: list[int], due: list[tuple], new_pending: list[tuple],
                   enacted: list[PolicyInForce], once: list[str]
                   ) -> tuple[list[Order], set[str], dict[str, Order], list[Order]] | None:
     """The plays and answers that stand, for advance (no results, no spending), in one
@@ -394,7 +395,8 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
     what was scheduled. This is the common case of
     _orders, where every order is a play or an answer of a known move, none repeats a move
     of the same kind, and no role is over budget. Anything else gives None, and _orders
-    decides (so every rejection keeps its one definition there).
+    decides (so every rejection keeps its one definition there). The context preconditions
+    read (as start_ctx's) is made only for a move that has one (4 of 43 in tech-contest).
 
     The orders that stand are given in the order they came, not in canonical order: with
     no trace, nothing advance computes from them depends on their order (each play's
@@ -412,6 +414,7 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
     offered: dict[str, Order] = {}
     seen: set[str] = set()  # moves played; a repeat (or another role's play of it) goes to _orders
     seen_answers: set[str] = set()
+    ctx: Ctx | None = None
     for o in orders:
         mid = o.move
         m = info.get(mid)
@@ -426,9 +429,13 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
             # check_order's conditions for a play of a known move.
             if not (m.role == role and ((o.target in m.targets) if m.targets else (o.target is None))
                     and not (m.once and mid in used)
-                    and not (m.policy and (mid, o.target) in in_force)
-                    and (m.requires is None or m.requires(ctx))):
+                    and not (m.policy and (mid, o.target) in in_force)):
                 continue
+            if m.requires is not None:
+                if ctx is None:
+                    ctx = Ctx(start_vals, rules.start_floats, start_vals, r, before_set.active, _EMPTY, before_set.tags)
+                if not m.requires(ctx):
+                    continue
             plays.append(o)
             played.add(mid)
             if m.deal:
@@ -714,15 +721,15 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
         # No orders (a look-ahead round): every role spends its upkeep, nothing else happens here.
         spent = dict(before_set.upkeep) if explain else before_set.upkeep
     else:
-        pre_ctx = Ctx(start_vals, starts, start_vals, r, before_set.active, _EMPTY, before_set.tags)
         n_due = len(due)
-        quick = None if explain else _orders_quick(rules, state, orders, before_set, pre_ctx, r, values, due,
+        quick = None if explain else _orders_quick(rules, state, orders, before_set, start_vals, r, values, due,
                                                    new_pending, enacted, once)
         if quick is None:
             if not explain:  # forget what the quick pass carried out before it gave up
                 values, enacted, once = list(state.values), [], []
                 del due[n_due:]
                 new_pending.clear()
+            pre_ctx = Ctx(start_vals, starts, start_vals, r, before_set.active, _EMPTY, before_set.tags)
             accepted, results, spent = _orders(rules, state, orders, before_set, pre_ctx, explain)
         else:
             # The plays that are not deals are carried out; the deals are left to the loop below.
@@ -826,7 +833,8 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     fired_ids = state.fired
     event_plan = rules.event_plan
     once_fired: list[str] | None = None
-    for k, how, roll in rules.events_fn(ctx, start_vals, starts, float(r), r, active, played_ids, tags,
+    fr = float(r)
+    for k, how, roll in rules.events_fn(ctx, start_vals, starts, fr, r, active, played_ids, tags,
                                          set(injects) if injects else _EMPTY, fired_ids, rng.random):
         eid = event_plan[k][0]
         if explain:
@@ -883,10 +891,10 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     # of this function is a closure cell).
     context = _context_maker(starts, start_vals, r, active, played_ids, tags) if rules.round_needs_ctx else None
     if explain:
-        after, changes = rules.round_changes(values, starts, start_vals, float(r), active, played_ids, tags,
+        after, changes = rules.round_changes(values, starts, start_vals, fr, active, played_ids, tags,
                                              clamped, context)
     else:
-        after = rules.round_values(values, starts, start_vals, float(r), active, played_ids, tags, clamped, context)
+        after = rules.round_values(values, starts, start_vals, fr, active, played_ids, tags, clamped, context)
 
     # 8. The new state; scoring is read from the trace.
     if state.pending or new_pending:
@@ -901,7 +909,7 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
         pending_t = tuple(pending)
     else:
         pending_t = state.pending
-    new_state = State(r, after, policies_t, pending_t, used, fired_ids)
+    new_state = make_state(r, after, policies_t, pending_t, used, fired_ids)
     if not explain:
         return new_state, None
     record = _Record(rules, after_set.const, applied, changes, clamped, after)

@@ -74,6 +74,26 @@ class State:
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
+_SET_FIELDS = tuple(State.__dict__[name].__set__ for name in ("round", "values", "policies", "pending", "used", "fired"))
+
+
+def make_state(round: int, values: tuple[int, ...], policies: tuple[PolicyInForce, ...], pending: tuple[Pending, ...],
+               used: frozenset[str], fired: frozenset[str], _new: Any = object.__new__, _set: tuple = _SET_FIELDS) -> State:
+    """``State(round, values, policies, pending, used, fired)``, every field given, built
+    through its slots: a frozen dataclass's __init__ sets each field by name through
+    object.__setattr__ (~1.5 us a state); the slots' own setters take ~0.5 us. The engine
+    makes one state a round."""
+    s = _new(State)
+    sr, sv, sp, spe, su, sf = _set
+    sr(s, round)
+    sv(s, values)
+    sp(s, policies)
+    spe(s, pending)
+    su(s, used)
+    sf(s, fired)
+    return s
+
+
 def initial_state(rules: Rules, setup: dict[str, float] | None = None) -> State:
     values = list(rules.start)
     for ind, v in (setup or {}).items():

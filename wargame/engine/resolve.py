@@ -404,7 +404,7 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
     sorted), so the sort is left out."""
     info = rules.move_info
     used, in_force = state.used, before_set.in_force
-    quick, quick_plan = rules.quick_plans, rules.quick_plan
+    play_plan = rules.play_plan
     deal_plays: list[Order] = []
     plays: list[Order] = []
     played: set[str] = set()
@@ -453,11 +453,9 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
                 once.append(mid)
             if m.policy:
                 enacted.append(_new(PolicyInForce, (mid, role, target, r)))
-                kind = "policy"
-            else:
-                kind = "move"
-            q = quick.get((kind, mid, "effects", role, target))
-            adds, now, later = q if q is not None else quick_plan(kind, mid, "effects", role, target)
+            kind = m.kind  # policy or move
+            q = m.quick.get(target)
+            adds, now, later = q if q is not None else play_plan(m, "effects", target)
             for idx, amount in adds:
                 values[idx] += amount
             for _, _, _, key, e in now:
@@ -689,15 +687,15 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     before_set = rules.policy_set(state.policies)
     orders = tuple(orders)
     info = rules.move_info
-    effects = rules.effects
     # Effects due this round (see step 5) are gathered as they are scheduled: first those
     # scheduled in earlier rounds, then this round's moves and events, in that order.
     due: list[tuple] = []
+    pending_due = rules._pending_due
     for p in state.pending:
         if p[0] <= r <= p[1]:
-            kind, source, variant, index, role, target = p[2:]
-            due.append((rules.due_key(kind, source, variant, index, role, target), len(due),
-                        kind, source, role, target, effects[(source, variant)][index]))
+            hit = pending_due.get(p)
+            key, kind, source, role, target, e = hit if hit is not None else rules.pending_due(p)
+            due.append((key, len(due), kind, source, role, target, e))
     # Effects scheduled this round, as plain tuples in Pending's field order; only those
     # that outlast the round become Pending records in the new state.
     new_pending: list[tuple] = []
@@ -784,8 +782,9 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
             enacted.append(_new(PolicyInForce, (mid, o.role, o.target, r)))
         role, target = o.role, o.target
         if quick is not None:  # see schedule
-            q = quick.get((kind, mid, variant, role, target))
-            adds, now, later = q if q is not None else rules.quick_plan(kind, mid, variant, role, target)
+            # A play that stands is its own role's: its plan is kept on the move (rules.play_plan).
+            q = (m.quick if variant == "effects" else m.quick_renegotiated).get(target)
+            adds, now, later = q if q is not None else rules.play_plan(m, variant, target)
             for idx, amount in adds:
                 values[idx] += amount
             for _, _, _, key, e in now:

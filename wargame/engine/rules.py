@@ -87,7 +87,7 @@ class MoveInfo:
 
     __slots__ = ("id", "name", "role", "policy", "revocable", "deal", "counterparty", "renegotiated",
                  "counterparty_cost", "play_cost", "targets", "once", "requires", "requires_note", "requires_text",
-                 "tags")
+                 "tags", "kind", "quick", "quick_renegotiated")
 
     def __init__(self, mid: str, m: Any, requires: Compiled | None) -> None:
         self.id, self.name, self.role = mid, m.name, m.role
@@ -102,6 +102,13 @@ class MoveInfo:
         self.once = bool(m.once)
         self.requires, self.requires_note, self.requires_text = requires, m.requires_note, m.requires
         self.tags = m.tags
+        # What kind of source a play of it is when carried out (a deal only once made).
+        self.kind = "deal" if m.deal else "policy" if m.policy else "move"
+        # Rules.quick_plan of a play of it by its role, by target (see Rules.play_plan): a play
+        # that stands is its own role's, so the plan depends on the target alone, and a lookup
+        # by target spares building and hashing quick_plan's five-part key for every play.
+        self.quick: dict[str | None, tuple] = {}
+        self.quick_renegotiated: dict[str | None, tuple] = {}
 
 
 _SOURCE_RANK = {"policy": 0, "move": 1, "deal": 2, "event": 3}
@@ -204,6 +211,7 @@ class Rules:
         self._n_index = 1 + max((len(v) for v in self.effects.values()), default=0)
         self._n_rank = 1 + max(len(s.moves), len(s.events))
         self._due_keys: dict[tuple, int] = {}
+        self._pending_due: dict[tuple, tuple] = {}  # see pending_due
         self._by_policies: dict[tuple, PolicySet] = {}
         self._by_identity: dict[int, tuple[tuple, PolicySet]] = {}
         self.plans: dict[tuple, tuple[tuple[int, int, int, int, CEffect], ...]] = {}  # see schedule_plan
@@ -274,6 +282,28 @@ class Rules:
                 self.quick_plans.clear()
             q = self.quick_plans[k] = (tuple(adds), tuple(now), tuple(later))
         return q
+
+    def play_plan(self, m: MoveInfo, variant: str, target: str | None) -> tuple[tuple[tuple[int, int], ...], tuple, tuple]:
+        """quick_plan of a play of move ``m`` by its own role (carried out as ``m.kind``), kept
+        on the move by target: ``m.quick`` (variant 'effects') or ``m.quick_renegotiated``."""
+        kept = m.quick if variant == "effects" else m.quick_renegotiated
+        q = kept.get(target)
+        if q is None:
+            q = kept[target] = self.quick_plan(m.kind, m.id, variant, m.role, target)
+        return q
+
+    def pending_due(self, p: tuple) -> tuple:
+        """A pending entry (state.pending's Pending) as the due entry it gives when it comes due,
+        without its sequence number: (due key, kind, source, role, target, effect). Kept per
+        entry: the same entries come due in many look-ahead rounds."""
+        hit = self._pending_due.get(p)
+        if hit is None:
+            kind, source, variant, index, role, target = p[2:]
+            if len(self._pending_due) >= 8192:
+                self._pending_due.clear()
+            hit = self._pending_due[p] = (self.due_key(kind, source, variant, index, role, target), kind, source,
+                                          role, target, self.effects[(source, variant)][index])
+        return hit
 
     def policy_set(self, policies: tuple[Any, ...]) -> "PolicySet":
         """What only changes when the policies in force change, computed once per set.

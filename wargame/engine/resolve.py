@@ -833,8 +833,9 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     event_plan = rules.event_plan
     once_fired: list[str] | None = None
     fr = float(r)
-    for k, how, roll in rules.events_fn(ctx, start_vals, starts, fr, r, active, played_ids, tags,
-                                         set(injects) if injects else _EMPTY, fired_ids, rng.random):
+    events_fn = rules.events_fn if injects else rules.events_no_injects
+    for k, how, roll in events_fn(ctx, start_vals, starts, fr, r, active, played_ids, tags,
+                                  set(injects) if injects else _EMPTY, fired_ids, rng.random):
         eid = event_plan[k][0]
         if explain:
             fired.append(_new(FiredEvent, (eid, how, roll)))

@@ -200,8 +200,10 @@ class Rules:
                                  len(self.effects[(eid, "event")]))
                                 for eid, ev in s.events.items())
         # Which events fire, as one generated function (see _events_fn).
-        self.events_fn = _events_fn(tuple((eid, ev.once, tuple(ev.at), ev.trigger, ev.chance)
-                                          for eid, ev in s.events.items()), tuple(self.ids))
+        events = tuple((eid, ev.once, tuple(ev.at), ev.trigger, ev.chance) for eid, ev in s.events.items())
+        self.events_fn = _events_fn(events, tuple(self.ids))
+        # The same for a round without injects (every look-ahead round): no test of INJ per event.
+        self.events_no_injects = _events_fn(events, tuple(self.ids), injects=False)
         # The canonical order of due effects as one integer per (kind, source, variant,
         # index, role, target): see due_key.
         targets = sorted({*s.roles, *s.sectors, *(t for m in s.moves.values() for t in (m.targets or []))})
@@ -836,14 +838,15 @@ EventsFn = Callable[..., list[tuple[int, str, float | None]]]
 
 
 def _events_fn(events: tuple[tuple[str, bool, tuple[int, ...], str | None, float | None], ...],
-               ids: tuple[str, ...]) -> EventsFn:
+               ids: tuple[str, ...], injects: bool = True) -> EventsFn:
     """A function of (C, V, S, R, RI, A, PL, T, INJ, F, RNG): C the formula context, V the
     values at the start of the round (floats, also what prev() reads), S starts, R the
     round as a float and RI as an int, A the policy ids in force, PL the ids played, T tag
     counts, INJ the injected event ids, F the once-only events already fired, RNG the
     round stream's ``random``. It returns (event position, how, roll) for each event that
-    fires, in scenario order."""
-    key = (events, ids)
+    fires, in scenario order. With ``injects`` false, INJ is taken to be empty and is not read
+    (the compiler drops the ``if False:`` branches, so each event's first test is its own)."""
+    key = (events, ids, injects)
     fn = _EVENTS.get(key)
     if fn is not None:
         return fn
@@ -861,7 +864,7 @@ def _events_fn(events: tuple[tuple[str, bool, tuple[int, ...], str | None, float
 
     for k, (eid, once, at, trigger, chance) in enumerate(events):
         e = const(eid)
-        lines += [pad + f"if {e} in INJ:", pad * 2 + f"add(({k}, 'inject', None))"]
+        lines += [pad + (f"if {e} in INJ:" if injects else "if False:"), pad * 2 + f"add(({k}, 'inject', None))"]
         lines.append(pad + (f"elif {e} not in F:" if once else "else:"))
         tests: list[tuple[str, str]] = []  # (condition, how), tried in turn
         if at:

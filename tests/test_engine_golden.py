@@ -86,3 +86,26 @@ def _previous(r: Rules, g: dict, rnd: int) -> tuple:
     for k in range(1, rnd):
         state = advance(r, state, [Order(*o) for o in g["orders"][k - 1]], round_rng(g["seed"], k))
     return state, [Order(*o) for o in g["orders"][rnd - 1]]
+
+
+def test_make_state_is_the_state_its_fields_make() -> None:
+    """state.make_state (the engine's constructor, through the slots) gives the State that
+    State(...) gives: equal, same hash, repr and digest, frozen, and it pickles."""
+    import dataclasses
+    import pickle
+
+    from wargame.engine.state import Pending, PolicyInForce, State, make_state
+
+    fields = (3, (1, -2, 30000), (PolicyInForce("m", "us", None, 2),),
+              (Pending(4, 5, "move", "m", "effects", 0, "us", None),), frozenset({"a"}), frozenset({"e"}))
+    made, built = make_state(*fields), State(*fields)
+    assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    assert made.digest() == built.digest()
+    assert [getattr(made, f.name) for f in dataclasses.fields(State)] == list(fields)
+    assert pickle.loads(pickle.dumps(made)) == built
+    try:
+        made.round = 4  # type: ignore[misc]
+    except dataclasses.FrozenInstanceError:
+        pass
+    else:
+        raise AssertionError("a State made by make_state must stay frozen")

@@ -109,3 +109,41 @@ def test_make_state_is_the_state_its_fields_make() -> None:
         pass
     else:
         raise AssertionError("a State made by make_state must stay frozen")
+
+
+def test_the_round_function_takes_the_checked_path_when_a_change_is_not_a_float(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The round function rounds changes with float.__round__, which refuses anything but a
+    float (TypeError); the round then takes the checked path (round() on each change), with
+    the same result. Here float.__round__ is made to refuse every change."""
+    from wargame.engine import rules as rules_mod
+    from wargame.engine.resolve import advance, round_rng
+    from wargame.engine.state import initial_state
+
+    r = rules("tech-contest")
+    s = r.scenario
+    args = (tuple((d.set or d.delta or "0", d.set is not None, d.when) for d in s.dynamics.values()),
+            tuple(r.index[d.indicator] for d in s.dynamics.values()), tuple(r.ids), tuple(r.lo), tuple(r.hi))
+    refused: list[float] = []
+
+    def refuse(y: float) -> int:
+        refused.append(y)
+        raise TypeError("not a float")
+
+    real_env = rules_mod._env
+    monkeypatch.setattr(rules_mod, "_ROUNDS", {})
+    monkeypatch.setattr(rules_mod, "_env", lambda consts: {**real_env(consts), "_fround": refuse})
+    values_fn, changes_fn = rules_mod._round_fn(*args)
+    g = recorded()["tech-contest"]["bot_games"][0]
+    state = initial_state(r)
+    for rnd, orders in enumerate(g["orders"][:4], start=1):
+        vals = list(state.values)
+        floats = r.floats(state.values)
+        ps = r.policy_set(state.policies)
+        want_cl: list[tuple[int, int]] = []
+        got_cl: list[tuple[int, int]] = []
+        want = r.round_changes(vals, r.start_floats, floats, float(rnd), ps.active, set(), ps.tags, want_cl, None)
+        got = changes_fn(vals, r.start_floats, floats, float(rnd), ps.active, set(), ps.tags, got_cl, None)
+        assert got == want and got_cl == want_cl
+        assert values_fn(vals, r.start_floats, floats, float(rnd), ps.active, set(), ps.tags, [], None) == want[0]
+        state = advance(r, state, [Order(*o) for o in orders], round_rng(g["seed"], rnd))
+    assert refused  # the refusing rounding was called, and every round fell back

@@ -68,11 +68,11 @@ class Worker:
         self.proc.wait(10)
 
 
-def extract_old(dest: Path) -> Path:
-    """``git archive OLD wargame`` into dest: the old package, nothing installed."""
+def extract_old(dest: Path, commit: str = OLD) -> Path:
+    """``git archive COMMIT wargame`` (OLD unless given) into dest: the old package, nothing installed."""
     tar = dest / "old.tar"
     with open(tar, "wb") as fh:
-        subprocess.run(["git", "-C", str(ROOT), "archive", OLD, "wargame"], stdout=fh, check=True)
+        subprocess.run(["git", "-C", str(ROOT), "archive", commit, "wargame"], stdout=fh, check=True)
     with tarfile.open(tar) as tf:
         tf.extractall(dest / "src", filter="data")
     return dest / "src"

@@ -458,8 +458,8 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
             adds, now, later = q if q is not None else play_plan(m, "effects", target)
             for idx, amount in adds:
                 values[idx] += amount
-            for _, _, _, key, e in now:
-                due.append((key, len(due), kind, mid, role, target, e))
+            for key, e, run in now:
+                due.append((key, len(due), kind, mid, role, target, e, run))
             for delay, last_offset, index, _, _ in later:
                 new_pending.append((r + delay, r + last_offset, kind, mid, "effects", index, role, target))
         elif kind == "respond":
@@ -596,23 +596,14 @@ def advance(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     return _resolve(rules, state, orders, rng, injects, False)[0]
 
 
-def _schedule(rules: Rules, quick: bool, values: list[int], due: list[tuple], new_pending: list[tuple], r: int,
+def _schedule(rules: Rules, due: list[tuple], new_pending: list[tuple], r: int,
               kind: str, source: str, variant: str, role: str | None, target: str | None) -> None:
-    """Schedule a move's or event's effects in round ``r``: those due now to ``due``, those
-    that outlast the round to ``new_pending``; with ``quick`` (advance: no trace), those due
-    now with a fixed amount and no condition are added to ``values`` (see rules.quick_plan)."""
-    if quick:
-        adds, now, later = rules.quick_plan(kind, source, variant, role, target)
-        for idx, amount in adds:
-            values[idx] += amount
-        for _, _, _, key, e in now:
-            due.append((key, len(due), kind, source, role, target, e))
-        for delay, last_offset, index, _, _ in later:
-            new_pending.append((r + delay, r + last_offset, kind, source, variant, index, role, target))
-        return
+    """Schedule a move's or event's effects in round ``r`` for resolve (with a trace): those
+    due now to ``due``, those that outlast the round to ``new_pending``. (Advance schedules
+    with rules.quick_plan, inline.)"""
     for delay, last_offset, index, key, e in rules.schedule_plan(kind, source, variant, role, target):
         if not delay:
-            due.append((key, len(due), kind, source, role, target, e))
+            due.append((key, len(due), kind, source, role, target, e, None))
         if last_offset > 0:
             new_pending.append((r + delay, r + last_offset, kind, source, variant, index, role, target))
 
@@ -694,8 +685,8 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     for p in state.pending:
         if p[0] <= r <= p[1]:
             hit = pending_due.get(p)
-            key, kind, source, role, target, e = hit if hit is not None else rules.pending_due(p)
-            due.append((key, len(due), kind, source, role, target, e))
+            key, kind, source, role, target, e, run = hit if hit is not None else rules.pending_due(p)
+            due.append((key, len(due), kind, source, role, target, e, run))
     # Effects scheduled this round, as plain tuples in Pending's field order; only those
     # that outlast the round become Pending records in the new state.
     new_pending: list[tuple] = []
@@ -787,15 +778,15 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
             adds, now, later = q if q is not None else rules.play_plan(m, variant, target)
             for idx, amount in adds:
                 values[idx] += amount
-            for _, _, _, key, e in now:
-                due.append((key, len(due), kind, mid, role, target, e))
+            for key, e, run in now:
+                due.append((key, len(due), kind, mid, role, target, e, run))
             for delay, last_offset, index, _, _ in later:
                 new_pending.append((r + delay, r + last_offset, kind, mid, variant, index, role, target))
             continue
         pl = plans.get((kind, mid, variant, role, target))
         for delay, last_offset, index, key, e in pl if pl is not None else plan(kind, mid, variant, role, target):
-            if not delay:
-                due.append((key, len(due), kind, mid, role, target, e))
+            if not delay:  # (the trace's loop of step 5 reads no effect_run)
+                due.append((key, len(due), kind, mid, role, target, e, None))
             if last_offset > 0:
                 new_pending.append((r + delay, r + last_offset, kind, mid, variant, index, role, target))
     used = state.used | frozenset(once) if once else state.used
@@ -830,7 +821,7 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     # 4. Events: which fire (rules.events_fn), then their effects scheduled in that order.
     fired: list[FiredEvent] = []
     fired_ids = state.fired
-    event_plan = rules.event_plan
+    event_plan, event_quick = rules.event_plan, rules.event_quick
     once_fired: list[str] | None = None
     fr = float(r)
     events_fn = rules.events_fn if injects else rules.events_no_injects
@@ -843,7 +834,18 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
             if once_fired is None:
                 once_fired = []
             once_fired.append(eid)
-        _schedule(rules, quick is not None, values, due, new_pending, r, "event", eid, "event", None, None)
+        if quick is None:
+            _schedule(rules, due, new_pending, r, "event", eid, "event", None, None)
+            continue
+        # As _schedule with its quick plan, which for an event is one per event (kept by position).
+        q = event_quick[k]
+        adds, now, later = q if q is not None else rules.event_quick_plan(k)
+        for idx, amount in adds:
+            values[idx] += amount
+        for key, e, run in now:
+            due.append((key, len(due), "event", eid, None, None, e, run))
+        for delay, last_offset, index, _, _ in later:
+            new_pending.append((r + delay, r + last_offset, "event", eid, "event", index, None, None))
     if once_fired:
         fired_ids = fired_ids | frozenset(once_fired)
 
@@ -859,8 +861,12 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     else:
         due = after_set.varying  # type: ignore[assignment]  # already in canonical order
     applied: list[tuple] = []
+    if not explain:  # only the values are kept: each effect's own generated function (Rules.effect_run)
+        for entry in due:
+            entry[7](values, entry[5], ctx, rng)
+        due = ()  # type: ignore[assignment]
     for entry in due:
-        _, _, kind, source, role, target, e = entry
+        _, _, kind, source, role, target, e, _ = entry
         idx = e.slot
         if idx is None:
             if target is not None and e.by_target is not None and target not in e.by_target:

@@ -72,7 +72,7 @@ class PolicySet:
     tags: dict[str, int]
     upkeep: dict[str, int]
     const: tuple[tuple, ...]  # (due key, seq, Contribution, indicator position)
-    varying: tuple[tuple, ...]  # (due key, seq, kind, source, role, target, CEffect)
+    varying: tuple[tuple, ...]  # (due key, seq, kind, source, role, target, CEffect, its Rules.effect_run)
     totals: tuple[tuple[int, int], ...]  # (indicator position, fixed-point sum of const)
     acting: dict[str, frozenset[str]] = field(default_factory=dict)  # tag -> roles with such a policy
     held: frozenset[tuple[str, str]] = frozenset()  # (move, role) of each policy: what may be revoked
@@ -145,6 +145,9 @@ class Rules:
         self.move_rank = {m: i for i, m in enumerate(s.moves)}
         self.event_rank = {e: i for i, e in enumerate(s.events)}
         self._cache: dict[str, Compiled] = {}
+        # The validated when/scale formulas of each CEffect (by id; every CEffect is kept in
+        # self.effects), from which effect_run writes its code.
+        self._effect_texts: dict[int, tuple[str | None, str | None]] = {}
         # Effects by (kind, source id, variant): moves' 'effects', policies' 'ongoing',
         # deals' 'renegotiated', events' 'effects'.
         self.effects: dict[tuple[str, str], tuple[CEffect, ...]] = {}
@@ -199,6 +202,8 @@ class Rules:
         self.event_plan = tuple((eid, ev.once, frozenset(ev.at), bool(ev.at), self.triggers.get(eid), ev.chance,
                                  len(self.effects[(eid, "event")]))
                                 for eid, ev in s.events.items())
+        # Each event's quick_plan by its position (event_quick_plan), made on first use.
+        self.event_quick: list[tuple | None] = [None] * len(self.event_plan)
         # Which events fire, as one generated function (see _events_fn).
         events = tuple((eid, ev.once, tuple(ev.at), ev.trigger, ev.chance) for eid, ev in s.events.items())
         self.events_fn = _events_fn(events, tuple(self.ids))
@@ -219,6 +224,7 @@ class Rules:
         self.plans: dict[tuple, tuple[tuple[int, int, int, int, CEffect], ...]] = {}  # see schedule_plan
         self.quick_plans: dict[tuple, tuple[tuple, tuple, tuple]] = {}  # see quick_plan
         self._per_policy: dict[tuple[str, str, str | None], tuple[list[tuple], list[tuple]]] = {}
+        self._runs: dict[int, EffectRun] = {}  # see effect_run, by id of the CEffect (kept in self.effects)
 
     def due_key(self, kind: str, source: str, variant: str, index: int, role: str | None, target: str | None) -> int:
         """The canonical position of a due effect, as one integer that sorts like the tuple
@@ -279,7 +285,7 @@ class Rules:
                     if e.fixed:
                         adds.append((idx, e.fixed))
                 else:
-                    now.append(entry)
+                    now.append((entry[3], e, self.effect_run(e)))
             if len(self.quick_plans) >= 8192:
                 self.quick_plans.clear()
             q = self.quick_plans[k] = (tuple(adds), tuple(now), tuple(later))
@@ -294,17 +300,25 @@ class Rules:
             q = kept[target] = self.quick_plan(m.kind, m.id, variant, m.role, target)
         return q
 
+    def event_quick_plan(self, k: int) -> tuple[tuple[tuple[int, int], ...], tuple, tuple]:
+        """quick_plan of the event at position ``k`` (an event has one: no role, no target),
+        kept in ``event_quick``."""
+        q = self.event_quick[k] = self.quick_plan("event", self.event_plan[k][0], "event", None, None)
+        return q
+
     def pending_due(self, p: tuple) -> tuple:
         """A pending entry (state.pending's Pending) as the due entry it gives when it comes due,
-        without its sequence number: (due key, kind, source, role, target, effect). Kept per
+        without its sequence number: (due key, kind, source, role, target, effect, its
+        effect_run). Kept per
         entry: the same entries come due in many look-ahead rounds."""
         hit = self._pending_due.get(p)
         if hit is None:
             kind, source, variant, index, role, target = p[2:]
             if len(self._pending_due) >= 8192:
                 self._pending_due.clear()
+            e = self.effects[(source, variant)][index]
             hit = self._pending_due[p] = (self.due_key(kind, source, variant, index, role, target), kind, source,
-                                          role, target, self.effects[(source, variant)][index])
+                                          role, target, e, self.effect_run(e))
         return hit
 
     def policy_set(self, policies: tuple[Any, ...]) -> "PolicySet":
@@ -405,7 +419,6 @@ class Rules:
             key_ = self.due_key("policy", move, "ongoing", i, role, target)
             # The sequence number only breaks ties, and two entries of a set never tie: a
             # policy is in force at most once per target.
-            entry = (key_, 1 << 40, "policy", move, role, target, e)
             idx = e.slot
             if idx is None and target is not None and e.by_target is not None:
                 if target not in e.by_target:
@@ -416,9 +429,20 @@ class Rules:
                     const.append((key_, 1 << 40, Contribution(self.ids[idx], e.fixed, "policy", move, role, None,
                                                               e.cites, e.rationale, e.basis), idx))
             else:
-                varying.append(entry)
+                varying.append((key_, 1 << 40, "policy", move, role, target, e, self.effect_run(e)))
         self._per_policy[k] = (const, varying)
         return const, varying
+
+    def effect_run(self, e: CEffect) -> "EffectRun":
+        """What resolve's step 5 does with one due effect, for advance (no trace), as one
+        generated function of (W, TG, C, RNG): W the values (a list, added to), TG the
+        entry's target, C the round's formula context, RNG the round's stream (see
+        _effect_fn). Made on first use and kept per effect."""
+        run = self._runs.get(id(e))
+        if run is None:
+            when, scale = self._effect_texts[id(e)]
+            run = self._runs[id(e)] = _effect_fn(e, when, scale, tuple(self.ids))
+        return run
 
     def formula(self, text: str) -> Compiled:
         fn = self._cache.get(text)
@@ -436,12 +460,14 @@ class Rules:
             else:
                 slot = self.index[e.indicator]
             constant = not e.spread and not e.relative and e.scale is None
-            out.append(CEffect(slot, by_target, e.change, e.relative, e.delay, e.duration, e.spread,
-                               self.formula(e.when) if e.when else None,
-                               self.formula(e.scale) if e.scale else None,
-                               tuple(e.cites), e.rationale,
-                               # change + 0.0: what the engine adds when no spread is drawn
-                               to_fixed_or_zero(e.change + 0.0) if constant else None, e.basis))
+            ce = CEffect(slot, by_target, e.change, e.relative, e.delay, e.duration, e.spread,
+                         self.formula(e.when) if e.when else None,
+                         self.formula(e.scale) if e.scale else None,
+                         tuple(e.cites), e.rationale,
+                         # change + 0.0: what the engine adds when no spread is drawn
+                         to_fixed_or_zero(e.change + 0.0) if constant else None, e.basis)
+            self._effect_texts[id(ce)] = (e.when, e.scale)
+            out.append(ce)
         return tuple(out)
 
     def _all_targets(self) -> list[str]:
@@ -897,3 +923,64 @@ def _events_fn(events: tuple[tuple[str, bool, tuple[int, ...], str | None, float
 
 
 _EVENTS: dict[tuple, EventsFn] = {}
+
+
+# --- one due effect, as resolve's step 5 applies it, as one generated function ------------
+#
+# Step 5 reads a dozen fields of each due effect to decide what to compute (its indicator
+# by target, condition, spread, relative size, scale). For advance (no trace, so nothing but
+# the values is kept) each effect gets a function written for it alone, from its model and
+# its validated formulas' trees (the condition and scale inline, in fast_compile's dialect).
+
+EffectRun = Callable[[list[int], "str | None", Any, Any], None]
+
+
+def _effect_fn(e: CEffect, when: str | None, scale: str | None, ids: tuple[str, ...]) -> EffectRun:
+    """A function of (W, TG, C, RNG) adding to W (the values, fixed point) what resolve's
+    step 5 adds for effect ``e`` due with target TG, in formula context C, drawing from
+    stream RNG, in the same operations on the same floats: the indicator by target (an
+    indicator this target lacks: nothing), the condition, then the fixed amount or the
+    change (a spread drawn as ``RNG.uniform(-spread, spread)``), times the start value if
+    relative, times the scale, to fixed point (an infinite or NaN amount is no change).
+    ``when`` and ``scale`` are e's formula texts (those of ``e.when`` and ``e.scale``)."""
+    index = {k: i for i, k in enumerate(ids)}
+    consts: dict[str, object] = {}
+    temps = [0]
+
+    def const(value: object) -> str:
+        name = f"k{len(consts)}"
+        consts[name] = value
+        return name
+
+    def formula(text: str, compiled: Compiled | None, as_cond: bool) -> str:
+        try:
+            return _gen(Formula.parse(text).tree, index, consts, temps, _CTX, None, as_cond)
+        except (_Unsupported, KeyError, RecursionError):
+            return f"{const(compiled)}(C)"
+
+    pad = "    "
+    lines = ["def _run(W, TG, C, RNG):"]
+    if e.slot is not None:
+        i = str(int(e.slot))
+    else:
+        bt = const(e.by_target)
+        lines += [pad + f"if TG is not None and TG not in {bt}:", pad * 2 + "return", pad + f"I = {bt}[TG]"]
+        i = "I"
+    if when is not None or scale is not None or (e.fixed is None and e.relative):
+        lines += [pad + "c = C", pad + "V = C.values"]  # what fast_compile's dialect reads
+    if when is not None:
+        lines += [pad + f"if not {formula(when, e.when, True)}:", pad * 2 + "return"]
+    if e.fixed is not None:
+        lines.append(pad + f"W[{i}] += {int(e.fixed)}")
+    else:
+        if e.spread:
+            lines.append(pad + f"change = {const(e.change)} + (RNG.uniform({const(-e.spread)}, {const(e.spread)}) or 0.0)")
+        else:
+            lines.append(pad + f"change = {const(e.change + 0.0)}")  # e.change + (None or 0.0)
+        lines.append(pad + (f"amount = V[{i}] * change" if e.relative else "amount = change"))
+        if scale is not None:
+            lines.append(pad + f"amount *= {formula(scale, e.scale, False)}")
+        lines += [pad + f"y = amount * {SCALE}", pad + "if y - y == 0.0:", pad * 2 + f"W[{i}] += _round(y)"]
+    env = _env(consts)
+    exec(compile("\n".join(lines) + "\n", "<effect>", "exec"), env)  # noqa: S102 - built from the model and trees, see above
+    return env["_run"]  # type: ignore[return-value]

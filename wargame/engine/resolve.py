@@ -409,94 +409,86 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
     plays: list[Order] = []
     played: set[str] = set()
     answers: dict[str, Order] = {}
-    base: dict[str, int] = {}  # per role: what its plays of moves that are not deals cost
-    deals: list[Order] | None = None
-    offered: dict[str, Order] = {}
+    base: dict[str, int] = {}  # per role: what its orders cost so far (deals: once their answers are known)
     seen: set[str] = set()  # moves played; a repeat (or another role's play of it) goes to _orders
     seen_answers: set[str] = set()
     ctx: Ctx | None = None
-    for o in orders:
-        mid = o.move
-        m = info.get(mid)
-        if m is None:
-            return None
-        role = o.role
-        kind = o.kind
-        if kind == "play":
-            if mid in seen:
-                return None
-            seen.add(mid)
-            # check_order's conditions for a play of a known move.
-            if not (m.role == role and ((o.target in m.targets) if m.targets else (o.target is None))
-                    and not (m.once and mid in used)
-                    and not (m.policy and (mid, o.target) in in_force)):
-                continue
-            if m.requires is not None:
-                if ctx is None:
-                    ctx = Ctx(start_vals, rules.start_floats, start_vals, r, before_set.active, _EMPTY, before_set.tags)
-                if not m.requires(ctx):
+    try:
+        for o in orders:
+            mid = o.move
+            m = info[mid]  # an unknown move: KeyError, below
+            role = o.role
+            kind = o.kind
+            if kind == "play":
+                if mid in seen:
+                    return None
+                seen.add(mid)
+                # check_order's conditions for a play of a known move (m.play_targets: its targets,
+                # or None alone for a move without).
+                if not (m.role == role and o.target in m.play_targets
+                        and not (m.once and mid in used)
+                        and not (m.policy and (mid, o.target) in in_force)):
                     continue
-            plays.append(o)
-            played.add(mid)
-            if m.deal:
-                if deals is None:
-                    deals = []
-                deals.append(o)
-                deal_plays.append(o)
-                offered[mid] = o
-                base.setdefault(role, 0)
-                continue
-            base[role] = base.get(role, 0) + m.play_cost
-            # Carried out at once (as in _resolve's loop over plays, for a play that is not a deal).
-            target = o.target
-            if m.once:
-                once.append(mid)
-            if m.policy:
-                enacted.append(_new(PolicyInForce, (mid, role, target, r)))
-            kind = m.kind  # policy or move
-            q = m.quick.get(target)
-            adds, now, later = q if q is not None else play_plan(m, "effects", target)
-            for idx, amount in adds:
-                values[idx] += amount
-            for key, e, run in now:
-                due.append((key, len(due), kind, mid, role, target, e, run))
-            for delay, last_offset, index, _, _ in later:
-                new_pending.append((r + delay, r + last_offset, kind, mid, "effects", index, role, target))
-        elif kind == "respond":
-            if mid in seen_answers:
+                if m.requires is not None:
+                    if ctx is None:
+                        ctx = Ctx(start_vals, rules.start_floats, start_vals, r, before_set.active, _EMPTY,
+                                  before_set.tags)
+                    if not m.requires(ctx):
+                        continue
+                plays.append(o)
+                played.add(mid)
+                if m.deal:
+                    deal_plays.append(o)
+                    if role not in base:
+                        base[role] = 0
+                    continue
+                base[role] = base.get(role, 0) + m.play_cost
+                # Carried out at once (as in _resolve's loop over plays, for a play that is not a deal).
+                target = o.target
+                if m.once:
+                    once.append(mid)
+                if m.policy:
+                    enacted.append(_new(PolicyInForce, (mid, role, target, r)))
+                q = m.quick.get(target)
+                adds, now, later = q if q is not None else play_plan(m, "effects", target)
+                for idx, amount in adds:
+                    values[idx] += amount
+                if now:
+                    kind = m.kind  # policy or move
+                    for key, e, run in now:
+                        due.append((key, len(due), kind, mid, role, target, e, run))
+                for delay, last_offset, index, _, _ in later:
+                    new_pending.append((r + delay, r + last_offset, m.kind, mid, "effects", index, role, target))
+            elif kind == "respond":
+                if mid in seen_answers:
+                    return None
+                seen_answers.add(mid)
+                answer = o.answer  # check_order's conditions for an answer
+                if not (m.counterparty == role and (answer == "accept" or answer == "reject"
+                                                    or (answer == "renegotiate" and m.renegotiated))):
+                    continue
+                answers[mid] = o
+                if role not in base:
+                    base[role] = 0
+            else:  # a revoke (or an unknown kind)
                 return None
-            seen_answers.add(mid)
-            answer = o.answer  # check_order's conditions for an answer
-            if not (m.counterparty == role and (answer == "accept" or answer == "reject"
-                                                or (answer == "renegotiate" and m.renegotiated))):
-                continue
-            answers[mid] = o
-            if deals is None:
-                deals = []
-            deals.append(o)
-            base.setdefault(role, 0)
-        else:  # a revoke (or an unknown kind)
-            return None
-    if deals:
-        # A deal costs only when it is made: budget.deal_made, written out here because this
-        # loop is on advance's path and the call costs ~3 us a round (5%); the golden digests
-        # hold this copy to _cost's.
-        for o in deals:
-            play = offered.get(o.move)
-            ans = answers.get(o.move)
-            if play is None or ans is None:
-                continue
+    except (KeyError, TypeError):  # an unknown move, or a target no frozenset can hold: _orders decides
+        return None
+    # A deal costs only when it is made (budget.deal_made, written out here because this loop
+    # is on advance's path and the call costs ~3 us a round; the golden digests hold this copy
+    # to _cost's): the proposer its play, the counterparty its side (a made deal's answer is
+    # never a rejection). An answer without an offer, or an offer without one, makes nothing.
+    for play in deal_plays:
+        ans = answers.get(play.move)
+        if ans is not None:
             answer = ans.answer
-            if not (answer == "accept" or (answer == "renegotiate" and not play.walk_away)):
-                continue
-            if o.kind == "play":
-                base[o.role] += info[o.move].play_cost
-            elif o.answer != "reject":
-                base[o.role] += info[o.move].counterparty_cost
-    roles = rules.scenario.roles
-    upkeeps = before_set.upkeep
+            if answer == "accept" or (answer == "renegotiate" and not play.walk_away):
+                m = info[play.move]
+                base[play.role] += m.play_cost
+                base[ans.role] += m.counterparty_cost
+    budgets, upkeeps = rules.budgets, before_set.upkeep
     for role, cost in base.items():
-        if cost + upkeeps.get(role, 0) > roles[role].budget:
+        if cost + upkeeps.get(role, 0) > budgets[role]:
             return None  # over budget: _orders rejects that role's orders and says why
     return plays, played, answers, deal_plays
 

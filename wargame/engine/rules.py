@@ -87,7 +87,7 @@ class MoveInfo:
 
     __slots__ = ("id", "name", "role", "policy", "revocable", "deal", "counterparty", "renegotiated",
                  "counterparty_cost", "play_cost", "targets", "once", "requires", "requires_note", "requires_text",
-                 "tags", "kind", "quick", "quick_renegotiated")
+                 "tags", "kind", "quick", "quick_renegotiated", "play_targets")
 
     def __init__(self, mid: str, m: Any, requires: Compiled | None) -> None:
         self.id, self.name, self.role = mid, m.name, m.role
@@ -99,6 +99,9 @@ class MoveInfo:
         self.counterparty_cost = m.deal.counterparty_cost if m.deal is not None else 0
         self.play_cost = m.cost + (m.policy.upkeep if m.policy else 0)  # budget.order_cost of a play
         self.targets = tuple(m.targets or ())
+        # The targets a play may name: its targets, or None alone for a move without (one
+        # membership test for check_order's two target conditions).
+        self.play_targets: frozenset[str | None] = frozenset(self.targets) if self.targets else frozenset([None])
         self.once = bool(m.once)
         self.requires, self.requires_note, self.requires_text = requires, m.requires_note, m.requires
         self.tags = m.tags
@@ -142,6 +145,7 @@ class Rules:
         self.roles: list[str] = list(s.roles)
         self.sectors: list[str] = list(s.sectors)
         self.role_rank = {r: i for i, r in enumerate(self.roles)}
+        self.budgets: dict[str, int] = {rid: r.budget for rid, r in s.roles.items()}
         self.move_rank = {m: i for i, m in enumerate(s.moves)}
         self.event_rank = {e: i for i, e in enumerate(s.events)}
         self._cache: dict[str, Compiled] = {}

@@ -387,7 +387,8 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
                   enacted: list[PolicyInForce], once: list[str]
                   ) -> tuple[list[Order], set[str], dict[str, Order], list[Order]] | None:
     """The plays and answers that stand, for advance (no results, no spending), in one
-    pass: (the plays, their move ids, the answers by move, the plays of deals). The plays
+    pass: (the plays of moves with tags, the move ids of all plays, the answers by move,
+    the plays of deals). The plays
     that are not deals are also carried out in that pass, as _resolve's loop over plays
     would (their effects scheduled with rules.quick_plan into ``values``, ``due`` and
     ``new_pending``; policies they enact to ``enacted``; once-only moves to ``once``);
@@ -435,7 +436,8 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
                                   before_set.tags)
                     if not m.requires(ctx):
                         continue
-                plays.append(o)
+                if m.tags:  # (only tagged plays are read after this pass: tag counts)
+                    plays.append(o)
                 played.add(mid)
                 if m.deal:
                     deal_plays.append(o)
@@ -714,6 +716,7 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
             accepted, results, spent = _orders(rules, state, orders, before_set, pre_ctx, explain)
         else:
             # The plays that are not deals are carried out; the deals are left to the loop below.
+            # Here ``plays`` holds only the plays of moves with tags: all the rest reads of them.
             (plays, played_ids, answers, deal_plays), spent = quick, before_set.upkeep  # (spent: trace only)
 
     for o in accepted:

@@ -388,11 +388,12 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
                   ) -> tuple[list[Order], set[str], dict[str, Order], list[Order]] | None:
     """The plays and answers that stand, for advance (no results, no spending), in one
     pass: (the plays of moves with tags, the move ids of all plays, the answers by move,
-    the plays of deals). The plays
+    the plays of deals that are made). The plays
     that are not deals are also carried out in that pass, as _resolve's loop over plays
     would (their effects scheduled with rules.quick_plan into ``values``, ``due`` and
     ``new_pending``; policies they enact to ``enacted``; once-only moves to ``once``);
-    deals wait for their answers and are left to that loop. On None the caller discards
+    deals wait for their answers, and those made are left to that loop (a deal not made
+    does nothing without a trace). On None the caller discards
     what was scheduled. This is the common case of
     _orders, where every order is a play or an answer of a known move, none repeats a move
     of the same kind, and no role is over budget. Anything else gives None, and _orders
@@ -480,6 +481,7 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
     # is on advance's path and the call costs ~3 us a round; the golden digests hold this copy
     # to _cost's): the proposer its play, the counterparty its side (a made deal's answer is
     # never a rejection). An answer without an offer, or an offer without one, makes nothing.
+    made: list[Order] = []  # the plays of deals that are made: the only ones left to carry out
     for play in deal_plays:
         ans = answers.get(play.move)
         if ans is not None:
@@ -488,11 +490,12 @@ def _orders_quick(rules: Rules, state: State, orders: tuple[Order, ...], before_
                 m = info[play.move]
                 base[play.role] += m.play_cost
                 base[ans.role] += m.counterparty_cost
+                made.append(play)
     budgets, upkeeps = rules.budgets, before_set.upkeep
     for role, cost in base.items():
         if cost + upkeeps.get(role, 0) > budgets[role]:
             return None  # over budget: _orders rejects that role's orders and says why
-    return plays, played, answers, deal_plays
+    return plays, played, answers, made
 
 
 
@@ -699,7 +702,7 @@ def _resolve(rules: Rules, state: State, orders: Iterable[Order], rng: Stream,
     played_ids: set[str] = set()
     answers: dict[str, Order] = {}
     revokes: set[tuple[str, str]] | None = None
-    deal_plays: list[Order] | None = None  # with the quick pass: the plays left to carry out (deals)
+    deal_plays: list[Order] | None = None  # with the quick pass: the plays left to carry out (deals made)
     if not orders:
         # No orders (a look-ahead round): every role spends its upkeep, nothing else happens here.
         spent = dict(before_set.upkeep) if explain else before_set.upkeep

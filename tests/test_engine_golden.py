@@ -147,3 +147,98 @@ def test_the_round_function_takes_the_checked_path_when_a_change_is_not_a_float(
         assert values_fn(vals, r.start_floats, floats, float(rnd), ps.active, set(), ps.tags, [], None) == want[0]
         state = advance(r, state, [Order(*o) for o in orders], round_rng(g["seed"], rnd))
     assert refused  # the refusing rounding was called, and every round fell back
+
+
+# A scenario whose effects on "$target" indicators reach step 5 (delayed, lasting, drawn,
+# relative, conditional, scaled; as a move's, a deal's and a policy's effects), so advance's
+# generated function per effect (rules.effect_run) is held to resolve on its target lookups:
+# neither golden scenario has a "$target" effect that is not a fixed amount due at once.
+_TARGETED = """
+format: 1
+id: targeted
+title: Targeted effects
+summary: Effects on the target's indicators that reach step 5.
+start: 2020-01-01
+rounds: 6
+seed: 1
+evidence: seeds
+sectors:
+  s:
+    name: Sector
+    axes:
+      innovation: {indicator: china_innovation, threshold: 50}
+      global_effect: {indicator: global_effect, threshold: 50}
+    indicators:
+      china_innovation: {name: Innovation, start: 50, cites: [test.start]}
+      global_effect: {name: Global effect, start: 50, cites: [test.start]}
+roles:
+  p:
+    name: P
+    short: P
+    budget: 9
+    indicators:
+      gain: {name: Gain, start: 10, cites: [test.start]}
+    objectives: [{indicator: p.gain}]
+  q:
+    name: Q
+    short: Q
+    budget: 9
+    indicators:
+      gain: {name: Gain, start: 20, cites: [test.start]}
+    objectives: [{indicator: q.gain}]
+moves:
+  p_hit:
+    role: p
+    name: Hit
+    cost: 1
+    targets: [p, q]
+    cites: [test.start]
+    effects:
+      - {indicator: $target.gain, change: 2, delay: 1, duration: 2, cites: [test.start], rationale: r}
+      - {indicator: $target.gain, change: 1, spread: 0.5, cites: [test.start], rationale: r}
+      - {indicator: $target.gain, change: 0.1, relative: true, cites: [test.start], rationale: r}
+      - {indicator: $target.gain, change: 3, when: "s.global_effect > 40", cites: [test.start], rationale: r}
+      - {indicator: $target.gain, change: 1, scale: 'acting("t") + 0.5', cites: [test.start], rationale: r}
+  p_watch:
+    role: p
+    name: Watch
+    cost: 0
+    tags: [t]
+    targets: [p, q]
+    policy: {ongoing: [{indicator: $target.gain, change: -0.05, relative: true, cites: [test.start], rationale: r},
+                       {indicator: $target.gain, change: 1, spread: 1, cites: [test.start], rationale: r}]}
+    cites: [test.start]
+  q_deal:
+    role: q
+    name: Deal
+    cost: 1
+    targets: [p, q]
+    deal:
+      counterparty: p
+      renegotiated: [{indicator: $target.gain, change: 2, when: "p.gain < 100", cites: [test.start], rationale: r}]
+    effects: [{indicator: $target.gain, change: 1, spread: 2, delay: 1, cites: [test.start], rationale: r}]
+    cites: [test.start]
+"""
+
+
+def test_advance_gives_resolve_state_with_targeted_effects() -> None:
+    import random
+
+    from wargame.engine.resolve import advance, resolve, round_rng
+    from wargame.engine.state import initial_state
+    from wargame.scenario.loader import load_scenario_text
+
+    r = Rules(load_scenario_text(_TARGETED, "targeted.yaml", base=GOLDEN.parent))  # tests/data: test.start
+    plays = [Order("p", "p_hit", "play", t) for t in ("p", "q")] + [
+        Order("p", "p_watch", "play", t) for t in ("p", "q")] + [
+        Order("q", "q_deal", "play", t, walk_away=w) for t in ("p", "q") for w in (False, True)] + [
+        Order("p", "q_deal", "respond", answer=a) for a in ("accept", "reject", "renegotiate")]  # type: ignore[arg-type]
+    pick = random.Random(7)
+    for seed in range(40):
+        state = initial_state(r)
+        for rnd in range(1, 7):
+            orders = pick.sample(plays, pick.randint(0, 4))
+            rng_a, rng_b = round_rng(seed, rnd), round_rng(seed, rnd)
+            full, _ = resolve(r, state, orders, rng_a)
+            assert advance(r, state, orders, rng_b) == full and rng_a.drawn == rng_b.drawn, (seed, rnd, orders)
+            state = full

@@ -139,7 +139,10 @@ def _key(rules: Rules, orders: Sequence[Order]) -> frozenset[Order]:
     in the set offers, or a refusal, changes nothing; nor does a lone deal offer that is
     not taken (refused, unanswered, or walked away from): the game is the no-orders game."""
     plain = _plain_moves(rules)
-    if all(o.kind == "play" and o.move in plain for o in orders):
+    for o in orders:  # a loop, not all(): asked ~400 times a game, mostly for one or two plays
+        if o.kind != "play" or o.move not in plain:
+            break
+    else:
         return frozenset(orders)  # no deal among them: every order counts
     plays = [o for o in orders if o.kind == "play"]
     if len(plays) == 1:
@@ -260,22 +263,39 @@ def legal_plays(rules: Rules, state: State, role: str) -> list[Order]:
     table = _SHARED.table(rules, state)
     hit = table.get(("legal", role))
     if hit is None:
-        hit = table[("legal", role)] = tuple(_legal_plays(rules, state, role))
+        ctx = _ctx(rules, state)
+        hit = table[("legal", role)] = tuple(o for o in _plays(rules, role) if not check_order(rules, state, o, ctx))
     return list(hit)  # type: ignore[arg-type]
 
 
-def _legal_plays(rules: Rules, state: State, role: str) -> list[Order]:
-    s = rules.scenario
-    ctx = _ctx(rules, state)
-    out: list[Order] = []
-    for mid, m in s.moves.items():
-        if m.role != role:
-            continue
-        for target in (m.targets or [None]):
-            o = Order(role, mid, "play", target)
-            if not check_order(rules, state, o, ctx):
-                out.append(o)
-    return out
+_PLAYS: dict[tuple[int, str], tuple[Rules, tuple[Order, ...]]] = {}
+
+
+def _plays(rules: Rules, role: str) -> tuple[Order, ...]:
+    """Every play of ``role``'s moves, each target separately, in the scenario's order: made
+    once per scenario, not per position (an order is a value; the engine says which are legal)."""
+    hit = _PLAYS.get((id(rules), role))
+    if hit is None or hit[0] is not rules:
+        if len(_PLAYS) >= 64:
+            _PLAYS.clear()
+        plays = tuple(Order(role, mid, "play", target) for mid, m in rules.scenario.moves.items() if m.role == role
+                      for target in (m.targets or [None]))
+        hit = _PLAYS[(id(rules), role)] = (rules, plays)  # the rules are kept, so the id is not reused
+    return hit[1]
+
+
+_ANSWERS: dict[tuple[str, str, str], Order] = {}
+
+
+def _respond(role: str, move: str, answer: str) -> Order:
+    """``Order(role, move, "respond", answer=answer)``, made once (bots build a few hundred
+    a game, the same few dozen over and over)."""
+    o = _ANSWERS.get((role, move, answer))
+    if o is None:
+        if len(_ANSWERS) >= 4096:
+            _ANSWERS.clear()
+        o = _ANSWERS[(role, move, answer)] = Order(role, move, "respond", answer=answer)  # type: ignore[arg-type]
+    return o
 
 
 def offered_deals(rules: Rules, role: str) -> list[str]:
@@ -305,7 +325,7 @@ def _best_answer(rules: Rules, state: State, role: str, offer: Order, seed: int,
     answers = ["accept", "reject"] + (["renegotiate"] if m.deal and m.deal.renegotiated else [])
     best, best_v = "reject", None
     for a in answers:
-        v = _value(rules, state, role, [offer, Order(role, offer.move, "respond", answer=a)], seed, horizon)
+        v = _value(rules, state, role, [offer, _respond(role, offer.move, a)], seed, horizon)
         if best_v is None or v > best_v + 1e-9:
             best, best_v = a, v
     return best
@@ -316,7 +336,7 @@ def answer_counter(rules: Rules, state: State, role: str, offer: Order, seed: in
     (True) or walks away (False), judged by its own objectives."""
     m = rules.scenario.moves[offer.move]
     assert m.deal is not None
-    counter = Order(m.deal.counterparty, offer.move, "respond", answer="renegotiate")
+    counter = _respond(m.deal.counterparty, offer.move, "renegotiate")
     take = _value(rules, state, role, [offer, counter], seed, horizon)
     leave = _value(rules, state, role, [], seed, horizon)
     return take > leave + 1e-9
@@ -341,7 +361,7 @@ def choose_offers(rules: Rules, state: State, role: str, rng: random.Random | No
         if answer == "reject" or (answer == "renegotiate"
                                   and not answer_counter(rules, state, role, o, seed, horizon)):
             continue  # refused, or countered with terms it would walk away from
-        trial = [*committed, o, Order(m.deal.counterparty, o.move, "respond", answer=answer)]
+        trial = [*committed, o, _respond(m.deal.counterparty, o.move, answer)]
         if _value(rules, state, role, trial, seed, horizon) > base + 1e-9:
             out.append(o)
             budget -= _cost(rules, o)
@@ -371,7 +391,7 @@ def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, hor
         best = best_answer(rules, state, role, offer[0], seed, horizon)
         cost = m.deal.counterparty_cost if (m.deal and best != "reject") else 0
         if best != "reject" and cost <= budget:
-            orders.append(Order(role, mid, "respond", answer=best))
+            orders.append(_respond(role, mid, best))
             budget -= cost
 
     settled = [*committed, *orders]
@@ -391,7 +411,7 @@ def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, hor
             answer = best_answer(rules, state, m.deal.counterparty, o, seed, horizon)
             if answer == "reject":
                 continue
-            trial.append(Order(m.deal.counterparty, o.move, "respond", answer=answer))
+            trial.append(_respond(m.deal.counterparty, o.move, answer))
         cands.append((o, cost, trial))
     base = _value(rules, state, role, settled, seed, horizon)
     scored: list[tuple[float, Order]] = []

@@ -85,7 +85,9 @@ def _summary(rules: Rules, trace: RoundTrace) -> dict[str, Any]:
                     **({"reason": r.reason} if r.reason else {})} for r in trace.orders],
         "deals": [{"move": d.move, "proposer": d.proposer, "answer": d.answer, "outcome": d.outcome} for d in trace.deals],
         "events": [{"event": e.event, "how": e.how} for e in trace.events],
-        "changed": sorted({c.indicator for c in trace.contributions}),
+        # touched(): the same set, without building the round's contribution records (a
+        # headless game never reads them).
+        "changed": sorted(trace.touched()),
     }
 
 

@@ -83,6 +83,26 @@ def test_the_bots_scorer_is_the_utility_to_the_last_bit(name: str) -> None:
             assert bots._scorer(rules, role)(values) == utility(rules, values, role)
 
 
+def test_the_bots_scorer_is_the_utility_to_the_last_bit_for_every_kind_of_goal() -> None:
+    """No scenario aims at a target yet: the same objectives turned into each goal in turn,
+    targets inside, on and outside the bounds, negative and fractional."""
+    import copy
+
+    from wargame.engine.rules import Objective
+    from wargame.engine.scoring import utility
+
+    base = rules_of("tech-contest")
+    states = [st for seed in (1, 2) for st in play_session(base.loaded, seed, rules=base).game.states]
+    for goal, targets in (("min", [None]), ("max", [None]), ("target", [-1.5, 0.0, 0.37, 2.0, 1e6, None])):
+        for t in targets:
+            rules = copy.copy(base)  # a new identity, so the scorer is made afresh
+            rules.objectives = {r: tuple(Objective(o.slot, o.weight, goal, t) for o in objs)
+                                for r, objs in base.objectives.items()}
+            for values in [st.values for st in states] + [tuple(base.lo), tuple(base.hi)]:
+                for role in rules.roles:
+                    assert bots._scorer(rules, role)(values) == utility(rules, values, role), (goal, t, role)
+
+
 def test_a_lookahead_game_grown_by_two_threads_at_once_is_the_game_grown_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
     """The app's bots think in a thread while a comparison may play a batch in another: they
     share look-ahead games (the start position's at least). Here both threads are made to

@@ -167,24 +167,27 @@ def _scorer(rules: Rules, role: str) -> Callable[[Sequence[int]], float]:
     hit = _SCORERS.get((id(rules), role))
     if hit is not None and hit[0] is rules:
         return hit[1]
+    # One expression per objective, in the objectives' order, written out with its numbers
+    # (repr of an int or float reads back as the same number): the same operations on the
+    # same operands in the same order as scoring.utility, without the loop and the goal tests.
     terms = []
     wsum = 0.0
     for o in rules.objectives[role]:
-        lo, hi = rules.lo[o.slot], rules.hi[o.slot]
-        terms.append((o.slot, lo, hi - lo, o.goal, (o.target or 0) * SCALE, o.weight))
-        wsum += o.weight
-
-    def score(values: Sequence[int]) -> float:
-        total = 0.0
-        for slot, lo, span, goal, target, weight in terms:
-            if goal == "min":
-                x = 1.0 - (values[slot] - lo) / span
-            elif goal == "target":
-                x = max(0.0, 1.0 - abs(values[slot] - target) / span)
-            else:
-                x = (values[slot] - lo) / span
-            total += weight * x
-        return 100.0 * total / wsum
+        lo, span, w = rules.lo[o.slot], rules.hi[o.slot] - rules.lo[o.slot], o.weight
+        v = f"values[{int(o.slot)}]"
+        if o.goal == "min":
+            x = f"(1.0 - ({v} - ({lo!r})) / ({span!r}))"
+        elif o.goal == "target":
+            x = f"max(0.0, 1.0 - abs({v} - ({(o.target or 0) * SCALE!r})) / ({span!r}))"
+        else:
+            x = f"(({v} - ({lo!r})) / ({span!r}))"
+        terms.append(f"    total += ({w!r}) * {x}\n")
+        wsum += w
+    src = ("def score(values):\n    total = 0.0\n" + "".join(terms)
+           + f"    return 100.0 * total / ({wsum!r})\n")
+    namespace: dict[str, Callable[[Sequence[int]], float]] = {}
+    exec(compile(src, f"<utility {role}>", "exec"), {"max": max, "abs": abs}, namespace)
+    score = namespace["score"]
 
     if len(_SCORERS) >= 64:
         _SCORERS.clear()
@@ -210,13 +213,16 @@ class _Game:
     def at(self, rounds: int) -> State:
         """The state after ``rounds`` rounds (fewer if the game ends first)."""
         states = self.states
-        last = self.rules.scenario.rounds
+        if rounds < len(states):
+            return states[rounds]
+        rules, seed = self.rules, self.seed
+        last = rules.scenario.rounds
         while len(states) <= rounds:
             n = len(states)
             st = states[-1]
             if st.round >= last:
                 break
-            st = advance(self.rules, st, self.orders if n == 1 else (), round_rng(self.seed, st.round + 1))
+            st = advance(rules, st, self.orders if n == 1 else (), round_rng(seed, st.round + 1))
             with _GROW:
                 # Another thread (the app's bots beside a batch) may have played this round
                 # meanwhile: the same state, so keep the one there.
@@ -303,7 +309,9 @@ def offered_deals(rules: Rules, role: str) -> list[str]:
 
 
 def _value(rules: Rules, state: State, role: str, orders: Sequence[Order], seed: int, horizon: int) -> float:
-    return _game(rules, state, orders, seed).utility(role, horizon)
+    game = _game(rules, state, orders, seed)
+    u = game.utilities.get((role, horizon))  # most asks are answered here: no further call
+    return game.utility(role, horizon) if u is None else u
 
 
 def _cost(rules: Rules, o: Order) -> int:

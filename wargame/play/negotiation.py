@@ -115,6 +115,11 @@ def terms_of(s: Scenario, move: str) -> Terms:
                  _terms(m.effects), _terms(m.deal.renegotiated))
 
 
+# The counterparty's answer as the engine reads it, by the offer's status (none: never answered).
+_ANSWER_ORDER = {Status.MADE: "accept", Status.REFUSED: "reject", Status.RENEGOTIATED: "renegotiate",
+                 Status.WALKED_AWAY: "renegotiate", Status.COUNTERED: "renegotiate"}
+
+
 @dataclass(slots=True)
 class Offer:
     id: str  # "r<round>-<n>", unique in a game
@@ -134,8 +139,7 @@ class Offer:
 
     def answer_order(self) -> Order | None:
         """The counterparty's answer as an engine order (None if it never answered)."""
-        answer = {Status.MADE: "accept", Status.REFUSED: "reject", Status.RENEGOTIATED: "renegotiate",
-                  Status.WALKED_AWAY: "renegotiate", Status.COUNTERED: "renegotiate"}.get(self.status)
+        answer = _ANSWER_ORDER.get(self.status)
         return None if answer is None else Order(self.counterparty, self.move, "respond", answer=answer)  # type: ignore[arg-type]
 
     def orders(self) -> tuple[Order, ...]:
@@ -181,7 +185,10 @@ class Table:
         """The orders ``role`` carries into resolution from this round's table."""
         out: list[Order] = []
         for o in self.of_round(rnd):
-            out.extend(x for x in o.orders() if x.role == role)
+            # o.orders() kept to ``role``'s, without making the other party's order (every
+            # submission asks this of every offer of the round).
+            if role in (o.proposer, o.counterparty) and o.status != Status.WITHDRAWN:
+                out.extend(x for x in o.orders() if x.role == role)
         return out
 
     # --- actions (the flow checks phase, seat and budget before calling these) ---------------

@@ -409,34 +409,35 @@ def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, hor
         cost = _cost(rules, o)
         if cost > budget or o.move in taken:
             continue
-        trial = [*settled, o]
-        m = s.moves[o.move]
-        if m.deal and not deals:
+        deal = s.moves[o.move].deal
+        if deal is None:
+            trial = [*settled, o]
+        elif not deals:
             continue
-        if m.deal:
+        else:
             # Offer a deal only if the counterparty, judging by its own objectives,
             # would take it; otherwise the points are wasted on a refusal.
-            answer = best_answer(rules, state, m.deal.counterparty, o, seed, horizon)
+            answer = best_answer(rules, state, deal.counterparty, o, seed, horizon)
             if answer == "reject":
                 continue
-            trial.append(_respond(m.deal.counterparty, o.move, answer))
+            trial = [*settled, o, _respond(deal.counterparty, o.move, answer)]
         cands.append((o, cost, trial))
     base = _value(rules, state, role, settled, seed, horizon)
-    scored: list[tuple[float, Order]] = []
+    scored: list[tuple[float, Order, int]] = []  # gain per point, order, its cost
     for o, cost, trial in cands:
         gain = _value(rules, state, role, trial, seed, horizon) - base
         gain *= 1.0 + rng.uniform(-NOISE, NOISE)
-        scored.append((gain / max(cost, 1), o))
+        scored.append((gain / max(cost, 1), o, cost))
     scored.sort(key=lambda t: (-t[0], t[1]))
     if scored and rng.random() < EXPLORE:
         # Now and then try something else, so bots do not all play alike.
         i = rng.randrange(len(scored))
-        scored.insert(0, (max(scored[i][0], 1e-9), scored.pop(i)[1]))
+        g, o, cost = scored.pop(i)
+        scored.insert(0, (max(g, 1e-9), o, cost))
     chosen_moves: set[str] = set()
-    for gain, o in scored:
+    for gain, o, cost in scored:
         if gain <= 0:
             break
-        cost = _cost(rules, o)
         if cost <= budget and o.move not in chosen_moves:
             orders.append(o)
             chosen_moves.add(o.move)

@@ -165,15 +165,19 @@ class Table:
     def __init__(self) -> None:
         self.offers: list[Offer] = []
         self.messages: list[Message] = []
+        # The same offers by id and by round: every action looks an offer up, and a round's
+        # offers are asked for a dozen times per offer made (a game's list only grows).
+        self._by_id: dict[str, Offer] = {}
+        self._by_round: dict[int, list[Offer]] = {}
 
     def by_id(self, offer_id: str) -> Offer:
-        for o in self.offers:
-            if o.id == offer_id:
-                return o
-        raise NegotiationError(f"no offer {offer_id!r} on the table")
+        o = self._by_id.get(offer_id)
+        if o is None:
+            raise NegotiationError(f"no offer {offer_id!r} on the table")
+        return o
 
     def of_round(self, rnd: int) -> list[Offer]:
-        return [o for o in self.offers if o.round == rnd]
+        return list(self._by_round.get(rnd, ()))
 
     def live(self, rnd: int) -> list[Offer]:
         return [o for o in self.of_round(rnd) if o.status.live and not o.closed]
@@ -202,10 +206,12 @@ class Table:
         for o in self.of_round(rnd):
             if o.move == move and o.status != Status.WITHDRAWN:
                 raise NegotiationError(f"{m.name} is already on the table this round ({o.status.words})")
-        n = sum(1 for o in self.offers if o.round == rnd) + 1
-        offer = Offer(f"r{rnd}-{n}", rnd, move, role, m.deal.counterparty, target)
+        same_round = self._by_round.setdefault(rnd, [])
+        offer = Offer(f"r{rnd}-{len(same_round) + 1}", rnd, move, role, m.deal.counterparty, target)
         offer.history.append((role, "offer"))
         self.offers.append(offer)
+        same_round.append(offer)
+        self._by_id.setdefault(offer.id, offer)  # the first of an id, as a scan of the list found it
         return offer
 
     def _acting_on(self, offer_id: str, role: str, party: Literal["proposer", "counterparty"], status: Status, not_party: str,

@@ -144,6 +144,27 @@ def _key(rules: Rules, orders: Sequence[Order]) -> frozenset[Order]:
             break
     else:
         return frozenset(orders)  # no deal among them: every order counts
+    # With a deal among them: the same few dozen sets come back every position, so the
+    # answer is kept per scenario.
+    kept = _DEAL_KEYS.get(id(rules))
+    if kept is None or kept[0] is not rules:
+        if len(_DEAL_KEYS) >= 16:
+            _DEAL_KEYS.clear()
+        kept = _DEAL_KEYS[id(rules)] = (rules, {})  # the rules are kept, so the id is not reused
+    given = tuple(orders)
+    key = kept[1].get(given)
+    if key is None:
+        if len(kept[1]) >= 4096:
+            kept[1].clear()
+        key = kept[1][given] = _deal_key(rules, given)
+    return key
+
+
+_DEAL_KEYS: dict[int, tuple[Rules, dict[tuple[Order, ...], frozenset[Order]]]] = {}
+
+
+def _deal_key(rules: Rules, orders: tuple[Order, ...]) -> frozenset[Order]:
+    """_key of orders with a deal among them."""
     plays = [o for o in orders if o.kind == "play"]
     if len(plays) == 1:
         deal = rules.scenario.moves[plays[0].move].deal if plays[0].move in rules.scenario.moves else None

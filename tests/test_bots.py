@@ -57,6 +57,33 @@ def test_a_lookahead_game_continued_is_the_game_played_at_once() -> None:
     assert bots._path(rules, state, [o], seed, 3) == by_hand[2]  # played at once
 
 
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_the_orders_a_lookahead_key_leaves_out_change_nothing(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A look-ahead game is played with only the orders its key keeps (an answer to a deal
+    nobody offers, a refusal, a lone deal offer not taken are left out) and shared by every
+    set of orders with that key: its first round must be the same with them as without."""
+    rules = rules_of(name)
+    asked: list[tuple[State, tuple, int]] = []
+    real = bots._game
+
+    def noted(rules_, state, orders, seed):  # type: ignore[no-untyped-def]
+        asked.append((state, tuple(orders), seed))
+        return real(rules_, state, orders, seed)
+
+    monkeypatch.setattr(bots, "_game", noted)
+    for seed in (1, 2, 3):
+        play_session(rules.loaded, seed, rules=rules)
+    checked = 0
+    for state, orders, seed in set(asked):
+        counted = bots._key(rules, orders)
+        kept = tuple(o for o in orders if o in counted)
+        if kept != orders:
+            with_all = advance(rules, state, orders, round_rng(seed, state.round + 1))
+            assert with_all == advance(rules, state, kept, round_rng(seed, state.round + 1)), orders
+            checked += 1
+    assert checked  # some sets of orders did have orders left out
+
+
 def test_the_games_of_a_batch_share_the_start_position_and_are_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
     rules = rules_of("mini")
     bots._SHARED.clear()

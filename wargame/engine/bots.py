@@ -263,10 +263,14 @@ def _game(rules: Rules, state: State, orders: Sequence[Order], seed: int) -> _Ga
     """The look-ahead game of these orders from this position (the same object for every
     set of orders with the same outcome: see _key)."""
     table = _SHARED.table(rules, state)
-    key = (_key(rules, orders), seed)
+    counted = _key(rules, orders)
+    key = (counted, seed)
     game: _Game | None = table.get(key)  # type: ignore[assignment]
     if game is None:
-        game = table[key] = _Game(rules, state, orders, seed)
+        # Played with only the orders that count (the same outcome: see _key), in the order
+        # given: a deal nobody takes is left out, and a game of none of them is the cheaper
+        # round without orders, whichever set of orders asked for it first.
+        game = table[key] = _Game(rules, state, [o for o in orders if o in counted], seed)
     return game
 
 

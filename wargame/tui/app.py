@@ -24,7 +24,7 @@ from textual.signal import Signal
 
 from wargame.tui.clock import TimeSource
 from wargame.tui.gcpause import IdleCollector
-from wargame.tui.widgets.dashboard import NARROW
+from wargame.tui.widgets.phasebar import NARROW
 
 if TYPE_CHECKING:
     from wargame.engine.orders import Order
@@ -144,6 +144,17 @@ class WargameApp(App[int]):
                 importlib.import_module(name)
             except ImportError:  # a warm-up only; the real import reports errors
                 pass
+
+    def read_screens_css(self) -> None:
+        """Parse the other screens' CSS (SCREENS_CSS) now, once the title is on screen: Textual
+        would parse it when the first of them opens, and re-parsing the app's stylesheet takes
+        ~15 ms that a keypress would wait for. Textual's own steps for a screen's CSS_PATH."""
+        from wargame.tui.screens import SCREENS_CSS
+
+        if not self.stylesheet.has_source(SCREENS_CSS):
+            self.stylesheet.read(SCREENS_CSS)
+            self.stylesheet.reparse()
+            self.stylesheet.update(self)
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width < NARROW, "-narrow")

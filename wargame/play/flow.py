@@ -415,7 +415,7 @@ class Flow:
         elif who == "bot":
             from wargame.engine.bots import best_answer
 
-            best = best_answer(self.rules, self.game.state, offer.counterparty, offer.play_order(),
+            best = best_answer(self.rules, self.game.state, offer.counterparty, offer.offered_order(),
                                self._bot_seed(offer.counterparty, "answer", offer.move))
             answer = {"renegotiate": "counter"}.get(best, best)
         if answer is None:
@@ -435,7 +435,7 @@ class Flow:
         elif who == "bot":
             from wargame.engine.bots import answer_counter
 
-            take = answer_counter(self.rules, self.game.state, offer.proposer, offer.play_order(),
+            take = answer_counter(self.rules, self.game.state, offer.proposer, offer.offered_order(),
                                   self._bot_seed(offer.proposer, "counter", offer.move))
             reply = "accept" if take else "walk-away"
         if reply is not None:

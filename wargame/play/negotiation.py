@@ -137,6 +137,12 @@ class Offer:
         walk = self.status in (Status.WALKED_AWAY, Status.COUNTERED)
         return Order(self.proposer, self.move, "play", self.target, walk_away=walk)
 
+    def offered_order(self) -> Order:
+        """The proposer's play as offered, whatever has happened to it since: what a proposer
+        weighs when it decides whether to take the counterparty's terms (play_order of a
+        countered offer walks away, which would make taking and leaving the same game)."""
+        return Order(self.proposer, self.move, "play", self.target)
+
     def answer_order(self) -> Order | None:
         """The counterparty's answer as an engine order (None if it never answered)."""
         answer = _ANSWER_ORDER.get(self.status)

@@ -57,6 +57,33 @@ def test_a_lookahead_game_continued_is_the_game_played_at_once() -> None:
     assert bots._path(rules, state, [o], seed, 3) == by_hand[2]  # played at once
 
 
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_the_orders_a_lookahead_key_leaves_out_change_nothing(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A look-ahead game is played with only the orders its key keeps (an answer to a deal
+    nobody offers, a refusal, a lone deal offer not taken are left out) and shared by every
+    set of orders with that key: its first round must be the same with them as without."""
+    rules = rules_of(name)
+    asked: list[tuple[State, tuple, int]] = []
+    real = bots._game
+
+    def noted(rules_, state, orders, seed):  # type: ignore[no-untyped-def]
+        asked.append((state, tuple(orders), seed))
+        return real(rules_, state, orders, seed)
+
+    monkeypatch.setattr(bots, "_game", noted)
+    for seed in (1, 2, 3):
+        play_session(rules.loaded, seed, rules=rules)
+    checked = 0
+    for state, orders, seed in set(asked):
+        counted = bots._key(rules, orders)
+        kept = tuple(o for o in orders if o in counted)
+        if kept != orders:
+            with_all = advance(rules, state, orders, round_rng(seed, state.round + 1))
+            assert with_all == advance(rules, state, kept, round_rng(seed, state.round + 1)), orders
+            checked += 1
+    assert checked  # some sets of orders did have orders left out
+
+
 def test_the_games_of_a_batch_share_the_start_position_and_are_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
     rules = rules_of("mini")
     bots._SHARED.clear()
@@ -81,6 +108,26 @@ def test_the_bots_scorer_is_the_utility_to_the_last_bit(name: str) -> None:
     for values in [st.values for st in states] + lo_hi:
         for role in rules.roles:
             assert bots._scorer(rules, role)(values) == utility(rules, values, role)
+
+
+def test_the_bots_scorer_is_the_utility_to_the_last_bit_for_every_kind_of_goal() -> None:
+    """No scenario aims at a target yet: the same objectives turned into each goal in turn,
+    targets inside, on and outside the bounds, negative and fractional."""
+    import copy
+
+    from wargame.engine.rules import Objective
+    from wargame.engine.scoring import utility
+
+    base = rules_of("tech-contest")
+    states = [st for seed in (1, 2) for st in play_session(base.loaded, seed, rules=base).game.states]
+    for goal, targets in (("min", [None]), ("max", [None]), ("target", [-1.5, 0.0, 0.37, 2.0, 1e6, None])):
+        for t in targets:
+            rules = copy.copy(base)  # a new identity, so the scorer is made afresh
+            rules.objectives = {r: tuple(Objective(o.slot, o.weight, goal, t) for o in objs)
+                                for r, objs in base.objectives.items()}
+            for values in [st.values for st in states] + [tuple(base.lo), tuple(base.hi)]:
+                for role in rules.roles:
+                    assert bots._scorer(rules, role)(values) == utility(rules, values, role), (goal, t, role)
 
 
 def test_a_lookahead_game_grown_by_two_threads_at_once_is_the_game_grown_by_one(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -209,6 +209,28 @@ def test_bots_make_offers_and_answer_each_other(default_loaded: LoadedScenario) 
         assert resolved[o.move] in ("made", "renegotiated")
 
 
+def test_a_bot_takes_the_counter_terms_it_made_its_offer_for(default_loaded: LoadedScenario) -> None:
+    """A bot offers a deal the counterparty would renegotiate only if it would take the new terms
+    (bots.choose_offers), so at the table it takes them. It once judged the countered offer's
+    walk-away order, which made taking and leaving the same game: it walked away from all of
+    them (203 of 203 counters in 15 games)."""
+    from wargame.engine.bots import answer_counter
+
+    loaded = default_loaded
+    replies: list[str] = []
+    for seed in range(1, 6):
+        flow = Flow.new(loaded, seed, {r: "bot" for r in loaded.scenario.roles})
+        flow.advance()  # to the table: bots offer, answer and reply
+        for o in flow.offers():
+            if o.status == Status.COUNTERED or any(e["type"] == "reply" and e["id"] == o.id for e in flow.session.events):
+                reply = next(e["reply"] for e in flow.session.events if e["type"] == "reply" and e["id"] == o.id)
+                replies.append(reply)
+                seed_ = flow._bot_seed(o.proposer, "counter", o.move)
+                take = answer_counter(flow.rules, flow.game.state, o.proposer, o.offered_order(), seed_)
+                assert reply == ("accept" if take else "walk-away")
+    assert "accept" in replies, replies
+
+
 # --- scripted orders files --------------------------------------------------------------------
 
 def test_a_scripted_answer_in_the_same_round_answers_the_offer(mini: LoadedScenario) -> None:

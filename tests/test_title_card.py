@@ -81,14 +81,14 @@ from pathlib import Path
 from wargame.tui.gcpause import pause_for_start_up
 pause_for_start_up()  # as `wargame` does before importing Textual
 from textual.app import App
-from textual.widgets import DataTable
+from textual.widgets import OptionList
 from wargame.tui.app import WargameApp
 seen = []
 original = App._display
 def display(self, screen, renderable):
     if renderable is not None and not seen:
         table = self.screen.query("#seats")
-        rows = table.first(DataTable).row_count if table else 0
+        rows = table.first(OptionList).option_count if table else 0
         # a frame drawn inside Textual's start-up batch is dropped, not shown: the first
         # frame drawn must be one that reaches the terminal
         seed = str(self.screen.query_one("#seed-info").content) if table else ""

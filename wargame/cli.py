@@ -7,9 +7,7 @@ them, so ``wargame --help`` and the app start quickly.
 
 from __future__ import annotations
 
-import json
 import os
-import shlex
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -420,6 +418,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         result = simulate.run_one(loaded, seed, script, args.save)
         result.pop("_played", None)
         if args.json:
+            import json
+
             print(json.dumps(result, indent=2))
         else:
             _print_one(loaded, result)
@@ -448,6 +448,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.stop()
     if args.json:
+        import json
+
         print(json.dumps(result, indent=2))
     else:
         _print_many(loaded, result)
@@ -614,6 +616,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         fmt = "md" if args.output.endswith(".md") else "html"
         _emit(render(build_comparison(replay.game.rules, result), fmt), args.output, args.force)
     if args.json:
+        import json
+
         print(json.dumps(result, indent=2))
     else:
         _print_compare(replay.game.rules, result)
@@ -697,6 +701,8 @@ def cmd_new_scenario(args: argparse.Namespace) -> int:
         if args.output is None and "already exists" in msg:
             msg = msg.replace("(use --force to replace it)", "(choose another name, -o FILE, or --force)")
         raise _Bad([f"wargame: {msg}"]) from None
+    import shlex
+
     print(f"wrote {out}; check it with: wargame validate {shlex.quote(out)}")
     return EXIT_OK
 
@@ -708,6 +714,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
     schema = Scenario.model_json_schema()
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema,
               "title": "wargame scenario"}
+    import json
+
     _emit(json.dumps(schema, indent=2) + "\n", args.output, args.force)
     return EXIT_OK
 

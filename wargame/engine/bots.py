@@ -139,8 +139,32 @@ def _key(rules: Rules, orders: Sequence[Order]) -> frozenset[Order]:
     in the set offers, or a refusal, changes nothing; nor does a lone deal offer that is
     not taken (refused, unanswered, or walked away from): the game is the no-orders game."""
     plain = _plain_moves(rules)
-    if all(o.kind == "play" and o.move in plain for o in orders):
+    for o in orders:  # a loop, not all(): asked ~400 times a game, mostly for one or two plays
+        if o.kind != "play" or o.move not in plain:
+            break
+    else:
         return frozenset(orders)  # no deal among them: every order counts
+    # With a deal among them: the same few dozen sets come back every position, so the
+    # answer is kept per scenario.
+    kept = _DEAL_KEYS.get(id(rules))
+    if kept is None or kept[0] is not rules:
+        if len(_DEAL_KEYS) >= 16:
+            _DEAL_KEYS.clear()
+        kept = _DEAL_KEYS[id(rules)] = (rules, {})  # the rules are kept, so the id is not reused
+    given = tuple(orders)
+    key = kept[1].get(given)
+    if key is None:
+        if len(kept[1]) >= 4096:
+            kept[1].clear()
+        key = kept[1][given] = _deal_key(rules, given)
+    return key
+
+
+_DEAL_KEYS: dict[int, tuple[Rules, dict[tuple[Order, ...], frozenset[Order]]]] = {}
+
+
+def _deal_key(rules: Rules, orders: tuple[Order, ...]) -> frozenset[Order]:
+    """_key of orders with a deal among them."""
     plays = [o for o in orders if o.kind == "play"]
     if len(plays) == 1:
         deal = rules.scenario.moves[plays[0].move].deal if plays[0].move in rules.scenario.moves else None
@@ -164,24 +188,27 @@ def _scorer(rules: Rules, role: str) -> Callable[[Sequence[int]], float]:
     hit = _SCORERS.get((id(rules), role))
     if hit is not None and hit[0] is rules:
         return hit[1]
+    # One expression per objective, in the objectives' order, written out with its numbers
+    # (repr of an int or float reads back as the same number): the same operations on the
+    # same operands in the same order as scoring.utility, without the loop and the goal tests.
     terms = []
     wsum = 0.0
     for o in rules.objectives[role]:
-        lo, hi = rules.lo[o.slot], rules.hi[o.slot]
-        terms.append((o.slot, lo, hi - lo, o.goal, (o.target or 0) * SCALE, o.weight))
-        wsum += o.weight
-
-    def score(values: Sequence[int]) -> float:
-        total = 0.0
-        for slot, lo, span, goal, target, weight in terms:
-            if goal == "min":
-                x = 1.0 - (values[slot] - lo) / span
-            elif goal == "target":
-                x = max(0.0, 1.0 - abs(values[slot] - target) / span)
-            else:
-                x = (values[slot] - lo) / span
-            total += weight * x
-        return 100.0 * total / wsum
+        lo, span, w = rules.lo[o.slot], rules.hi[o.slot] - rules.lo[o.slot], o.weight
+        v = f"values[{int(o.slot)}]"
+        if o.goal == "min":
+            x = f"(1.0 - ({v} - ({lo!r})) / ({span!r}))"
+        elif o.goal == "target":
+            x = f"max(0.0, 1.0 - abs({v} - ({(o.target or 0) * SCALE!r})) / ({span!r}))"
+        else:
+            x = f"(({v} - ({lo!r})) / ({span!r}))"
+        terms.append(f"    total += ({w!r}) * {x}\n")
+        wsum += w
+    src = ("def score(values):\n    total = 0.0\n" + "".join(terms)
+           + f"    return 100.0 * total / ({wsum!r})\n")
+    namespace: dict[str, Callable[[Sequence[int]], float]] = {}
+    exec(compile(src, f"<utility {role}>", "exec"), {"max": max, "abs": abs}, namespace)
+    score = namespace["score"]
 
     if len(_SCORERS) >= 64:
         _SCORERS.clear()
@@ -207,13 +234,16 @@ class _Game:
     def at(self, rounds: int) -> State:
         """The state after ``rounds`` rounds (fewer if the game ends first)."""
         states = self.states
-        last = self.rules.scenario.rounds
+        if rounds < len(states):
+            return states[rounds]
+        rules, seed = self.rules, self.seed
+        last = rules.scenario.rounds
         while len(states) <= rounds:
             n = len(states)
             st = states[-1]
             if st.round >= last:
                 break
-            st = advance(self.rules, st, self.orders if n == 1 else (), round_rng(self.seed, st.round + 1))
+            st = advance(rules, st, self.orders if n == 1 else (), round_rng(seed, st.round + 1))
             with _GROW:
                 # Another thread (the app's bots beside a batch) may have played this round
                 # meanwhile: the same state, so keep the one there.
@@ -233,10 +263,14 @@ def _game(rules: Rules, state: State, orders: Sequence[Order], seed: int) -> _Ga
     """The look-ahead game of these orders from this position (the same object for every
     set of orders with the same outcome: see _key)."""
     table = _SHARED.table(rules, state)
-    key = (_key(rules, orders), seed)
+    counted = _key(rules, orders)
+    key = (counted, seed)
     game: _Game | None = table.get(key)  # type: ignore[assignment]
     if game is None:
-        game = table[key] = _Game(rules, state, orders, seed)
+        # Played with only the orders that count (the same outcome: see _key), in the order
+        # given: a deal nobody takes is left out, and a game of none of them is the cheaper
+        # round without orders, whichever set of orders asked for it first.
+        game = table[key] = _Game(rules, state, [o for o in orders if o in counted], seed)
     return game
 
 
@@ -260,22 +294,39 @@ def legal_plays(rules: Rules, state: State, role: str) -> list[Order]:
     table = _SHARED.table(rules, state)
     hit = table.get(("legal", role))
     if hit is None:
-        hit = table[("legal", role)] = tuple(_legal_plays(rules, state, role))
+        ctx = _ctx(rules, state)
+        hit = table[("legal", role)] = tuple(o for o in _plays(rules, role) if not check_order(rules, state, o, ctx))
     return list(hit)  # type: ignore[arg-type]
 
 
-def _legal_plays(rules: Rules, state: State, role: str) -> list[Order]:
-    s = rules.scenario
-    ctx = _ctx(rules, state)
-    out: list[Order] = []
-    for mid, m in s.moves.items():
-        if m.role != role:
-            continue
-        for target in (m.targets or [None]):
-            o = Order(role, mid, "play", target)
-            if not check_order(rules, state, o, ctx):
-                out.append(o)
-    return out
+_PLAYS: dict[tuple[int, str], tuple[Rules, tuple[Order, ...]]] = {}
+
+
+def _plays(rules: Rules, role: str) -> tuple[Order, ...]:
+    """Every play of ``role``'s moves, each target separately, in the scenario's order: made
+    once per scenario, not per position (an order is a value; the engine says which are legal)."""
+    hit = _PLAYS.get((id(rules), role))
+    if hit is None or hit[0] is not rules:
+        if len(_PLAYS) >= 64:
+            _PLAYS.clear()
+        plays = tuple(Order(role, mid, "play", target) for mid, m in rules.scenario.moves.items() if m.role == role
+                      for target in (m.targets or [None]))
+        hit = _PLAYS[(id(rules), role)] = (rules, plays)  # the rules are kept, so the id is not reused
+    return hit[1]
+
+
+_ANSWERS: dict[tuple[str, str, str], Order] = {}
+
+
+def _respond(role: str, move: str, answer: str) -> Order:
+    """``Order(role, move, "respond", answer=answer)``, made once (bots build a few hundred
+    a game, the same few dozen over and over)."""
+    o = _ANSWERS.get((role, move, answer))
+    if o is None:
+        if len(_ANSWERS) >= 4096:
+            _ANSWERS.clear()
+        o = _ANSWERS[(role, move, answer)] = Order(role, move, "respond", answer=answer)  # type: ignore[arg-type]
+    return o
 
 
 def offered_deals(rules: Rules, role: str) -> list[str]:
@@ -283,7 +334,9 @@ def offered_deals(rules: Rules, role: str) -> list[str]:
 
 
 def _value(rules: Rules, state: State, role: str, orders: Sequence[Order], seed: int, horizon: int) -> float:
-    return _game(rules, state, orders, seed).utility(role, horizon)
+    game = _game(rules, state, orders, seed)
+    u = game.utilities.get((role, horizon))  # most asks are answered here: no further call
+    return game.utility(role, horizon) if u is None else u
 
 
 def _cost(rules: Rules, o: Order) -> int:
@@ -305,7 +358,7 @@ def _best_answer(rules: Rules, state: State, role: str, offer: Order, seed: int,
     answers = ["accept", "reject"] + (["renegotiate"] if m.deal and m.deal.renegotiated else [])
     best, best_v = "reject", None
     for a in answers:
-        v = _value(rules, state, role, [offer, Order(role, offer.move, "respond", answer=a)], seed, horizon)
+        v = _value(rules, state, role, [offer, _respond(role, offer.move, a)], seed, horizon)
         if best_v is None or v > best_v + 1e-9:
             best, best_v = a, v
     return best
@@ -316,7 +369,7 @@ def answer_counter(rules: Rules, state: State, role: str, offer: Order, seed: in
     (True) or walks away (False), judged by its own objectives."""
     m = rules.scenario.moves[offer.move]
     assert m.deal is not None
-    counter = Order(m.deal.counterparty, offer.move, "respond", answer="renegotiate")
+    counter = _respond(m.deal.counterparty, offer.move, "renegotiate")
     take = _value(rules, state, role, [offer, counter], seed, horizon)
     leave = _value(rules, state, role, [], seed, horizon)
     return take > leave + 1e-9
@@ -341,7 +394,7 @@ def choose_offers(rules: Rules, state: State, role: str, rng: random.Random | No
         if answer == "reject" or (answer == "renegotiate"
                                   and not answer_counter(rules, state, role, o, seed, horizon)):
             continue  # refused, or countered with terms it would walk away from
-        trial = [*committed, o, Order(m.deal.counterparty, o.move, "respond", answer=answer)]
+        trial = [*committed, o, _respond(m.deal.counterparty, o.move, answer)]
         if _value(rules, state, role, trial, seed, horizon) > base + 1e-9:
             out.append(o)
             budget -= _cost(rules, o)
@@ -371,7 +424,7 @@ def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, hor
         best = best_answer(rules, state, role, offer[0], seed, horizon)
         cost = m.deal.counterparty_cost if (m.deal and best != "reject") else 0
         if best != "reject" and cost <= budget:
-            orders.append(Order(role, mid, "respond", answer=best))
+            orders.append(_respond(role, mid, best))
             budget -= cost
 
     settled = [*committed, *orders]
@@ -381,34 +434,35 @@ def choose_orders(rules: Rules, state: State, role: str, rng: random.Random, hor
         cost = _cost(rules, o)
         if cost > budget or o.move in taken:
             continue
-        trial = [*settled, o]
-        m = s.moves[o.move]
-        if m.deal and not deals:
+        deal = s.moves[o.move].deal
+        if deal is None:
+            trial = [*settled, o]
+        elif not deals:
             continue
-        if m.deal:
+        else:
             # Offer a deal only if the counterparty, judging by its own objectives,
             # would take it; otherwise the points are wasted on a refusal.
-            answer = best_answer(rules, state, m.deal.counterparty, o, seed, horizon)
+            answer = best_answer(rules, state, deal.counterparty, o, seed, horizon)
             if answer == "reject":
                 continue
-            trial.append(Order(m.deal.counterparty, o.move, "respond", answer=answer))
+            trial = [*settled, o, _respond(deal.counterparty, o.move, answer)]
         cands.append((o, cost, trial))
     base = _value(rules, state, role, settled, seed, horizon)
-    scored: list[tuple[float, Order]] = []
+    scored: list[tuple[float, Order, int]] = []  # gain per point, order, its cost
     for o, cost, trial in cands:
         gain = _value(rules, state, role, trial, seed, horizon) - base
         gain *= 1.0 + rng.uniform(-NOISE, NOISE)
-        scored.append((gain / max(cost, 1), o))
+        scored.append((gain / max(cost, 1), o, cost))
     scored.sort(key=lambda t: (-t[0], t[1]))
     if scored and rng.random() < EXPLORE:
         # Now and then try something else, so bots do not all play alike.
         i = rng.randrange(len(scored))
-        scored.insert(0, (max(scored[i][0], 1e-9), scored.pop(i)[1]))
+        g, o, cost = scored.pop(i)
+        scored.insert(0, (max(g, 1e-9), o, cost))
     chosen_moves: set[str] = set()
-    for gain, o in scored:
+    for gain, o, cost in scored:
         if gain <= 0:
             break
-        cost = _cost(rules, o)
         if cost <= budget and o.move not in chosen_moves:
             orders.append(o)
             chosen_moves.add(o.move)

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from wargame.engine import budget as _budget
 from wargame.engine.game import Game, Override, bot_rng
 from wargame.engine.orders import Order, Script, ScriptedAction
-from wargame.engine.resolve import check_order, resolve, round_rng, start_ctx
+from wargame.engine.resolve import Ctx, check_order, resolve, round_rng, start_ctx
 from wargame.engine.rules import Rules
 from wargame.engine.state import RoundTrace, State
 from wargame.play.clock import PhaseClock, SystemTime, TimeSource
@@ -100,6 +100,7 @@ class Flow:
         self._warned: set[float] = set()
         self._expired = False  # this phase's deadline has passed (and was dealt with)
         self._replaying = False
+        self._kept_ctx: tuple[State, Ctx] | None = None
         self.phase, self.round = self._rebuild()
 
     # --- construction ---------------------------------------------------------------------------
@@ -249,18 +250,27 @@ class Flow:
 
     def offerable(self, role: str) -> list[Order]:
         """The deals ``role`` could put on the table now (each target separately)."""
-        s = self.rules.scenario
-        ctx = start_ctx(self.rules, self.game.state)
         taken = {o.move for o in self.table.of_round(self.round) if o.status != Status.WITHDRAWN}
-        out = []
-        for mid, m in s.moves.items():
-            if m.role != role or m.deal is None or mid in taken:
-                continue
-            for target in (m.targets or [None]):
-                o = Order(role, mid, "play", target)
-                if not check_order(self.rules, self.game.state, o, ctx):
-                    out.append(o)
-        return out
+        return [o for mid, m in self.rules.scenario.moves.items()
+                if m.role == role and m.deal is not None and mid not in taken for o in self._offers(role, mid)]
+
+    def _offers(self, role: str, move: str) -> list[Order]:
+        """``role``'s offers of the deal ``move`` that the engine would let it play now, one per
+        target (offerable's test for one move: proposing asks it of that move only)."""
+        m = self.rules.scenario.moves[move]
+        state = self.game.state
+        ctx = self._ctx()
+        return [o for o in (Order(role, move, "play", t) for t in (m.targets or [None]))
+                if not check_order(self.rules, state, o, ctx)]
+
+    def _ctx(self) -> Ctx:
+        """What preconditions read at the start of the round: made once per position (a round's
+        offers each ask it), not per question."""
+        state = self.game.state
+        kept = self._kept_ctx
+        if kept is None or kept[0] is not state:
+            kept = self._kept_ctx = (state, start_ctx(self.rules, state))
+        return kept[1]
 
     def awaiting(self, role: str) -> list[Offer]:
         """Offers waiting for ``role``: addressed to it, or its own that were countered."""
@@ -298,8 +308,8 @@ class Flow:
         for prior in self.table.of_round(self.round):
             if prior.move == move and prior.status != Status.WITHDRAWN:
                 raise FlowError(f"{m.name if m else move} is already on the table this round ({prior.status.words})")
-        if move not in {x.move for x in self.offerable(role)}:
-            why = check_order(self.rules, self.game.state, o, start_ctx(self.rules, self.game.state)) if m else ""
+        if m is None or m.role != role or m.deal is None or not self._offers(role, move):
+            why = check_order(self.rules, self.game.state, o, self._ctx()) if m else ""
             raise FlowError(why or f"{m.name if m else repr(move)} cannot be offered now")
         cost = _budget.order_cost(self.rules, o)
         if cost > self.budget(role).left:
@@ -405,7 +415,7 @@ class Flow:
         elif who == "bot":
             from wargame.engine.bots import best_answer
 
-            best = best_answer(self.rules, self.game.state, offer.counterparty, offer.play_order(),
+            best = best_answer(self.rules, self.game.state, offer.counterparty, offer.offered_order(),
                                self._bot_seed(offer.counterparty, "answer", offer.move))
             answer = {"renegotiate": "counter"}.get(best, best)
         if answer is None:
@@ -425,7 +435,7 @@ class Flow:
         elif who == "bot":
             from wargame.engine.bots import answer_counter
 
-            take = answer_counter(self.rules, self.game.state, offer.proposer, offer.play_order(),
+            take = answer_counter(self.rules, self.game.state, offer.proposer, offer.offered_order(),
                                   self._bot_seed(offer.proposer, "counter", offer.move))
             reply = "accept" if take else "walk-away"
         if reply is not None:
@@ -446,7 +456,7 @@ class Flow:
         """Each of ``role``'s moves that are orders (deals are made at the table): the targets
         it may be played at this round, and, if none, why not (the engine's own check)."""
         s = self.rules.scenario
-        ctx = start_ctx(self.rules, self.game.state)
+        ctx = self._ctx()
         out: dict[str, tuple[list[str | None], str]] = {}
         for mid, m in s.moves.items():
             if m.role != role or m.deal is not None:

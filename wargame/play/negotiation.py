@@ -115,6 +115,11 @@ def terms_of(s: Scenario, move: str) -> Terms:
                  _terms(m.effects), _terms(m.deal.renegotiated))
 
 
+# The counterparty's answer as the engine reads it, by the offer's status (none: never answered).
+_ANSWER_ORDER = {Status.MADE: "accept", Status.REFUSED: "reject", Status.RENEGOTIATED: "renegotiate",
+                 Status.WALKED_AWAY: "renegotiate", Status.COUNTERED: "renegotiate"}
+
+
 @dataclass(slots=True)
 class Offer:
     id: str  # "r<round>-<n>", unique in a game
@@ -132,10 +137,15 @@ class Offer:
         walk = self.status in (Status.WALKED_AWAY, Status.COUNTERED)
         return Order(self.proposer, self.move, "play", self.target, walk_away=walk)
 
+    def offered_order(self) -> Order:
+        """The proposer's play as offered, whatever has happened to it since: what a proposer
+        weighs when it decides whether to take the counterparty's terms (play_order of a
+        countered offer walks away, which would make taking and leaving the same game)."""
+        return Order(self.proposer, self.move, "play", self.target)
+
     def answer_order(self) -> Order | None:
         """The counterparty's answer as an engine order (None if it never answered)."""
-        answer = {Status.MADE: "accept", Status.REFUSED: "reject", Status.RENEGOTIATED: "renegotiate",
-                  Status.WALKED_AWAY: "renegotiate", Status.COUNTERED: "renegotiate"}.get(self.status)
+        answer = _ANSWER_ORDER.get(self.status)
         return None if answer is None else Order(self.counterparty, self.move, "respond", answer=answer)  # type: ignore[arg-type]
 
     def orders(self) -> tuple[Order, ...]:
@@ -161,15 +171,19 @@ class Table:
     def __init__(self) -> None:
         self.offers: list[Offer] = []
         self.messages: list[Message] = []
+        # The same offers by id and by round: every action looks an offer up, and a round's
+        # offers are asked for a dozen times per offer made (a game's list only grows).
+        self._by_id: dict[str, Offer] = {}
+        self._by_round: dict[int, list[Offer]] = {}
 
     def by_id(self, offer_id: str) -> Offer:
-        for o in self.offers:
-            if o.id == offer_id:
-                return o
-        raise NegotiationError(f"no offer {offer_id!r} on the table")
+        o = self._by_id.get(offer_id)
+        if o is None:
+            raise NegotiationError(f"no offer {offer_id!r} on the table")
+        return o
 
     def of_round(self, rnd: int) -> list[Offer]:
-        return [o for o in self.offers if o.round == rnd]
+        return list(self._by_round.get(rnd, ()))
 
     def live(self, rnd: int) -> list[Offer]:
         return [o for o in self.of_round(rnd) if o.status.live and not o.closed]
@@ -181,7 +195,10 @@ class Table:
         """The orders ``role`` carries into resolution from this round's table."""
         out: list[Order] = []
         for o in self.of_round(rnd):
-            out.extend(x for x in o.orders() if x.role == role)
+            # o.orders() kept to ``role``'s, without making the other party's order (every
+            # submission asks this of every offer of the round).
+            if role in (o.proposer, o.counterparty) and o.status != Status.WITHDRAWN:
+                out.extend(x for x in o.orders() if x.role == role)
         return out
 
     # --- actions (the flow checks phase, seat and budget before calling these) ---------------
@@ -195,10 +212,12 @@ class Table:
         for o in self.of_round(rnd):
             if o.move == move and o.status != Status.WITHDRAWN:
                 raise NegotiationError(f"{m.name} is already on the table this round ({o.status.words})")
-        n = sum(1 for o in self.offers if o.round == rnd) + 1
-        offer = Offer(f"r{rnd}-{n}", rnd, move, role, m.deal.counterparty, target)
+        same_round = self._by_round.setdefault(rnd, [])
+        offer = Offer(f"r{rnd}-{len(same_round) + 1}", rnd, move, role, m.deal.counterparty, target)
         offer.history.append((role, "offer"))
         self.offers.append(offer)
+        same_round.append(offer)
+        self._by_id.setdefault(offer.id, offer)  # the first of an id, as a scan of the list found it
         return offer
 
     def _acting_on(self, offer_id: str, role: str, party: Literal["proposer", "counterparty"], status: Status, not_party: str,

@@ -7,7 +7,7 @@ it: the title, the rounds, the roles (the seats) and a summary. So, whenever a s
 has been loaded, its card is written to a small JSON file, and the next start-up shows
 the card on its first frame while the full load goes on in a worker.
 
-A card is found by its key: the SHA-256 of the scenario file's bytes, of the evidence
+A card is found by its key: the BLAKE2b hash of the scenario file's bytes, of the evidence
 files it was validated against (sources.yaml and facts.yaml, with their folder), of the
 engine version and of this card format. A changed scenario, evidence or engine gives
 another key, so a stale card is never found; a card file whose content does not carry
@@ -23,13 +23,17 @@ This module imports neither pydantic nor yaml (tests/test_title_card.py checks).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
-FORMAT = 1
+try:  # hashlib's own BLAKE2, imported without hashlib: loading OpenSSL (hashlib) took ~3 ms of the first frame
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - an interpreter built without it
+    from hashlib import blake2b
+
+FORMAT = 2  # 2: BLAKE2b keys (1: SHA-256)
 
 
 # Named tuples, not frozen dataclasses: this module is on the first frame's path, and a
@@ -71,7 +75,7 @@ def _engine_version() -> str:
 
 def card_key(scenario_path: Path, evidence_folder: Path | None) -> str | None:
     """The key of a scenario's card, or None if its files cannot be read."""
-    h = hashlib.sha256(f"wargame-title-card:{FORMAT}:{_engine_version()}\n".encode())
+    h = blake2b(f"wargame-title-card:{FORMAT}:{_engine_version()}\n".encode(), digest_size=32)
     try:
         h.update(scenario_path.read_bytes())
         h.update(f"\nevidence:{evidence_folder}\n".encode())
@@ -86,7 +90,7 @@ def card_key(scenario_path: Path, evidence_folder: Path | None) -> str | None:
 
 def _pointer(scenario_path: Path) -> Path:
     """Where the evidence folder of a scenario's last card is noted (by the scenario's path)."""
-    name = hashlib.sha256(str(scenario_path.resolve()).encode()).hexdigest()[:32]
+    name = blake2b(str(scenario_path.resolve()).encode(), digest_size=16).hexdigest()
     return cache_dir() / f"{name}.where"
 
 

@@ -24,7 +24,7 @@ from textual.signal import Signal
 
 from wargame.tui.clock import TimeSource
 from wargame.tui.gcpause import IdleCollector
-from wargame.tui.widgets.dashboard import NARROW
+from wargame.tui.widgets.phasebar import NARROW
 
 if TYPE_CHECKING:
     from wargame.engine.orders import Order
@@ -125,11 +125,7 @@ class WargameApp(App[int]):
             self._open_replay(self.replay_path)
         elif self.start_scenario is not None:
             self.new_game(self.start_scenario, self.start_seed, self.start_seats)
-        else:
-            # After mounting, not during it: Textual mounts the app inside a batch update, and a
-            # screen pushed there was laid out and drawn once for nothing (the frame is dropped
-            # while the batch lasts) and then drawn again: ~50 ms more before the title showed.
-            self.call_later(self.show_title)
+        # else the title is the first screen already (get_default_screen)
 
     @work(thread=True, group="prewarm", name="prewarm")
     def _prewarm(self) -> None:
@@ -144,6 +140,28 @@ class WargameApp(App[int]):
                 importlib.import_module(name)
             except ImportError:  # a warm-up only; the real import reports errors
                 pass
+
+    def get_default_screen(self) -> Screen:
+        """The title, when the app opens on it: the first frame draws it, with no blank screen
+        drawn first and the title pushed over it (a frame and a layout less, ~4% of the time to
+        the roles on screen). A game or a replay given on the command line opens over a blank one."""
+        if self.replay_path is None and self.start_scenario is None:
+            from wargame.tui.screens.title import TitleScreen
+
+            self._bar("TITLE")
+            return TitleScreen()
+        return super().get_default_screen()
+
+    def read_screens_css(self) -> None:
+        """Parse the other screens' CSS (SCREENS_CSS) now, once the title is on screen: Textual
+        would parse it when the first of them opens, and re-parsing the app's stylesheet takes
+        ~15 ms that a keypress would wait for. Textual's own steps for a screen's CSS_PATH."""
+        from wargame.tui.screens import SCREENS_CSS
+
+        if not self.stylesheet.has_source(SCREENS_CSS):
+            self.stylesheet.read(SCREENS_CSS)
+            self.stylesheet.reparse()
+            self.stylesheet.update(self)
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width < NARROW, "-narrow")
@@ -186,7 +204,9 @@ class WargameApp(App[int]):
     # --- showing the flow -------------------------------------------------------------------
 
     def _goto(self, screen: Screen) -> None:
-        """Replace the phase screen (closing any dialog or console above it)."""
+        """Replace the phase screen (closing any dialog or console above it). It sits on the
+        first screen: the title the app opened on (get_default_screen), or a blank one; Textual
+        cannot replace the bottom screen, so the first title stays under the game, unseen."""
         while len(self.screen_stack) > 2:
             self.pop_screen()
         if len(self.screen_stack) == 2:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.screen import Screen
@@ -10,9 +11,18 @@ if TYPE_CHECKING:
     from wargame.play import Flow, Seat, SeatView
     from wargame.tui.app import WargameApp
 
+# The CSS of every screen but the title (app.tcss holds the shared rules and the title's). Each
+# of those screens names it, so Textual reads it when the first of them opens; the app reads it
+# just after the title's first frame (WargameApp.read_screens_css), so that no screen change pays
+# for the parse. The title, the first frame, is drawn without it: a smaller sheet to parse and
+# fewer rules to match against its widgets.
+SCREENS_CSS = str(Path(__file__).resolve().parent.parent / "screens.tcss")
+
 
 class PhaseScreen(Screen):
     """A phase of the round. Its control actions vanish in the observer view."""
+
+    CSS_PATH = SCREENS_CSS
 
     CONTROL_ACTIONS: ClassVar[frozenset[str]] = frozenset()
     # The facilitator's own screen (the console): its seat is the facilitator's, PIN or not.

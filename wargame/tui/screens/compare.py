@@ -24,6 +24,7 @@ from textual.widgets.selection_list import Selection
 from wargame.batch.compare import AS_PLAYED, Branch, Choice, CompareError, alternative, choices, compare
 from wargame.scenario.seeds import Evidence
 from wargame.tui.widgets.keybar import KeyBar
+from wargame.tui.screens import SCREENS_CSS
 
 BAR = 36  # width of a distribution bar, in cells
 ALT = "alternative"
@@ -60,6 +61,8 @@ def band_lines(groups: list[tuple[str, list[tuple[str, dict[str, float]]]]], lo:
 
 class CompareScreen(Screen):
     """Choose, run, and read a comparison of "as played" with an alternative."""
+
+    CSS_PATH = SCREENS_CSS
 
     DEFAULT_CSS = """
     CompareScreen { layout: vertical; }

@@ -22,6 +22,7 @@ from wargame.fixed import to_float
 # The listing lives in the domain (wargame.saves.catalog): it must never fail, and it is
 # tested without the app.
 from wargame.saves.catalog import SaveInfo, scan_saves  # noqa: E402,F401
+from wargame.tui.screens import SCREENS_CSS
 
 
 # --- dialogs ------------------------------------------------------------------------------
@@ -29,6 +30,8 @@ from wargame.saves.catalog import SaveInfo, scan_saves  # noqa: E402,F401
 
 class Dialog(ModalScreen):
     """Base: a centred box; Escape cancels (dismisses with None)."""
+
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 

@@ -15,6 +15,7 @@ from wargame.engine.rules import Rules
 from wargame.scenario.seeds import Evidence, Fact, Source
 from wargame.evidence.index import Citation, citations, filter_facts, prefixes
 from wargame.tui.widgets.keybar import KeyBar
+from wargame.tui.screens import SCREENS_CSS
 
 
 def _cell(text: str, style: str = "") -> Text:
@@ -23,6 +24,8 @@ def _cell(text: str, style: str = "") -> Text:
 
 class EvidenceScreen(Screen):
     """Browse sources and facts; see which parts of the scenario cite the selected fact."""
+
+    CSS_PATH = SCREENS_CSS
 
     DEFAULT_CSS = """
     EvidenceScreen {

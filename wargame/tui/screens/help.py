@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from wargame.tui.widgets.keybar import KeyBar
+from wargame.tui.screens import SCREENS_CSS
 
 
 HELP = """\
@@ -199,6 +200,8 @@ def help_renderable(source: str, colors: dict[str, str]) -> RenderableType:
 
 class HelpScreen(ModalScreen[None]):
     """What each phase is, the keys, and the console; or another screen's own help text."""
+
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS = [Binding("escape,f1,question_mark,q", "close", "Close help", id="help.close")]
 

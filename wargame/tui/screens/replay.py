@@ -25,6 +25,7 @@ from wargame.tui.replaynav import Line, Timeline
 from wargame.tui.widgets.dashboard import fill_table
 from wargame.tui.widgets.keybar import KeyBar
 from wargame.tui.widgets.why import WhyPanel
+from wargame.tui.screens import SCREENS_CSS
 
 _LINE_STYLE = {"title": "bold", "muted": "$text-muted", "warn": "bold $warning", "quote": "italic"}
 
@@ -55,6 +56,8 @@ def _lines(lines: list[Line]) -> Content:
 
 class JumpDialog(ModalScreen[int | None]):
     """Ask for a round number (0 = before the first round)."""
+
+    CSS_PATH = SCREENS_CSS
 
     DEFAULT_CSS = """
     JumpDialog { align: center middle; }
@@ -94,6 +97,8 @@ class JumpDialog(ModalScreen[int | None]):
 
 class ForkDialog(ModalScreen[dict[str, str] | None]):
     """Choose a seat (human or bot) for each role, then fork."""
+
+    CSS_PATH = SCREENS_CSS
 
     DEFAULT_CSS = """
     ForkDialog { align: center middle; }
@@ -185,6 +190,8 @@ _VIEWS = Binding.Group("Views")  # the tabs name each: "State (s)", "Orders (o)"
 
 class ReplayScreen(Screen):
     """Step through a saved game; every position shows the event, the state, the orders and the trace."""
+
+    CSS_PATH = SCREENS_CSS
 
     DEFAULT_CSS = """
     ReplayScreen { layout: vertical; }

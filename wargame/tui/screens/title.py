@@ -11,11 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
-from textual.widgets import DataTable, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from wargame.tui.screens import PhaseScreen
-from wargame.tui.widgets.dashboard import PhaseBar, clip, fill_table, is_narrow
+from wargame.tui.widgets.phasebar import PhaseBar, clip, is_narrow
 from wargame.tui.widgets.keybar import KeyBar
 
 
@@ -43,15 +43,23 @@ def section(title: str, body: str = "") -> str:
     return f"[b $text-accent]{title}[/]" + (f"\n{body}" if body else "")
 
 
-def _plain(text: str) -> Text:
-    """A seats-table cell as the DataTable would make it of an escaped string, but without
-    parsing markup: Rich's markup parser loads its table of emoji codes (~3 ms) on first use,
-    and nothing else before the title's first frame needs it."""
-    return Text(text, end="", no_wrap=True)
+def seat_lines(roles: list[tuple[str, str]], seats: dict[str, str]) -> list[Text]:
+    """The seats list's lines: number, role, seat, in columns. Plain Text, not markup: Rich's
+    markup parser loads its table of emoji codes (~3 ms) on first use, and nothing else
+    before the title's first frame needs it."""
+    width = max((len(name) for _, name in roles), default=0)
+    return [Text(f"{i + 1}  {name.ljust(width)}  {seat_badge(seats.get(rid, 'human'))}", end="", no_wrap=True)
+            for i, (rid, name) in enumerate(roles)]
+
+
+def seat_badge(seat: str) -> str:
+    return "● HUMAN" if seat == "human" else "○ BOT"
 
 
 class TitleScreen(PhaseScreen):
     """Choose a scenario and who plays which role."""
+
+    CSS_PATH = None  # the first frame: app.tcss has its rules (see SCREENS_CSS)
 
     BINDINGS = [
         Binding("n", "new_game", "New game", id="title.new"),
@@ -75,6 +83,7 @@ class TitleScreen(PhaseScreen):
         self._card_for: Path | None = None  # the scenario whose cached card is on screen
         self._seed_line = self._pin_line = ""
         self._card_seed: int | None = None  # the seed of the card on screen (before the full load)
+        self._seat_roles: list[tuple[str, str]] = []  # (role id, name shown) in the seats list
 
     def compose(self) -> ComposeResult:
         yield PhaseBar()
@@ -86,7 +95,9 @@ class TitleScreen(PhaseScreen):
             with VerticalScroll(id="title-right"):
                 yield Static("Loading scenario…", id="scenario-head")
                 yield Static("Seats  (Enter or 1-9 switches human ⇄ bot)", classes="section-title")
-                yield DataTable(id="seats", cursor_type="row", zebra_stripes=True)
+                # A list, not a DataTable: the title is the first frame, and a DataTable (its
+                # import, styles and cell cache) cost about a twentieth of the time to it.
+                yield OptionList(id="seats")
                 yield Static(id="seed-info")  # the seed's line and the PIN's
                 yield Static(actions_markup(False), id="title-actions")
                 yield Static(section("About this scenario"), id="scenario-info")
@@ -109,6 +120,7 @@ class TitleScreen(PhaseScreen):
         self._show_pin()
         if self._card_for is None:  # else the card's seed is shown already
             self._show_seed()
+        self.call_after_refresh(self.game_app.read_screens_css)  # after the first frame, like the saves
         self.call_after_refresh(self._scan_saves)  # after the first frame, like the scenario's load
 
     @work(thread=True, exclusive=True, group="saves-scan")
@@ -152,7 +164,7 @@ class TitleScreen(PhaseScreen):
 
     @on(OptionList.OptionSelected, "#scenario-list")
     def _selected(self) -> None:
-        self.query_one("#seats", DataTable).focus()
+        self.query_one("#seats", OptionList).focus()
 
     @work(thread=True, exclusive=True, group="scenario-load")
     def _load(self, entry: Any) -> None:
@@ -182,8 +194,7 @@ class TitleScreen(PhaseScreen):
         self._card_for = None
         head = self.query_one("#scenario-head", Static)
         info = self.query_one("#scenario-info", Static)
-        table = self.query_one("#seats", DataTable)
-        table.clear(columns=True)
+        self.query_one("#seats", OptionList).clear_options()
         if isinstance(result, list):
             self.current = None
             lines = "\n".join(escape(x) for x in result[:8])
@@ -209,7 +220,6 @@ class TitleScreen(PhaseScreen):
         self._card_seed = None
         if card is None:
             return False
-        self.query_one("#seats", DataTable).clear(columns=True)
         self._show_card(card)
         return True
 
@@ -230,23 +240,25 @@ class TitleScreen(PhaseScreen):
         if set(self.seats) != {r.id for r in s.roles}:
             self.seats = {r.id: "human" for r in s.roles}
         narrow = is_narrow(self)
-        rows = [(r.id, [_plain(str(i + 1)), _plain(f"{clip(r.name, 24) if narrow else r.name} ({r.short})"),
-                        _plain(self._seat_cell(r.id).ljust(7))])
-                for i, r in enumerate(s.roles)]
-        fill_table(self.query_one("#seats", DataTable),
-                   [("n", Text("#")), ("role", Text("Role")), ("seat", Text("Seat"))], rows)
+        self._seat_roles = [(r.id, f"{clip(r.name, 24) if narrow else r.name} ({r.short})") for r in s.roles]
+        ol = self.query_one("#seats", OptionList)
+        highlighted = ol.highlighted
+        ol.set_options(Option(line, id=rid) for (rid, _), line in zip(self._seat_roles, self._seat_lines()))
+        ol.highlighted = highlighted if highlighted is not None and highlighted < ol.option_count else 0
 
-    def _seat_cell(self, rid: str) -> str:
-        return "● HUMAN" if self.seats.get(rid) == "human" else "○ BOT"
+    def _seat_lines(self) -> list[Text]:
+        return seat_lines(self._seat_roles, self.seats)
 
     def _toggle(self, rid: str) -> None:
         self.seats[rid] = "bot" if self.seats.get(rid) == "human" else "human"
-        table = self.query_one("#seats", DataTable)
-        table.update_cell(rid, "seat", _plain(self._seat_cell(rid)))
+        ol = self.query_one("#seats", OptionList)
+        i = [r for r, _ in self._seat_roles].index(rid)
+        ol.replace_option_prompt_at_index(i, self._seat_lines()[i])
 
-    @on(DataTable.RowSelected, "#seats")
-    def _seat_selected(self, event: DataTable.RowSelected) -> None:
-        self._toggle(str(event.row_key.value))
+    @on(OptionList.OptionSelected, "#seats")
+    def _seat_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self._toggle(event.option.id)
 
     def action_seat(self, i: int) -> None:
         if self.current is None:
@@ -254,8 +266,7 @@ class TitleScreen(PhaseScreen):
         roles = list(self.current.scenario.roles)
         if i < len(roles):
             self._toggle(roles[i])
-            table = self.query_one("#seats", DataTable)
-            table.move_cursor(row=i)
+            self.query_one("#seats", OptionList).highlighted = i
 
     # --- actions ------------------------------------------------------------------------
 

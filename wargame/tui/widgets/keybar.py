@@ -22,7 +22,7 @@ from textual import events
 from textual.screen import Screen
 from textual.widget import Widget
 
-from wargame.tui.widgets.dashboard import is_narrow
+from wargame.tui.widgets.phasebar import is_narrow
 
 # Never dropped when the bar is too narrow: the way to help (which lists every key) and
 # the way back (Esc).

@@ -41,6 +41,7 @@ TRIALS = int(os.environ.get("BENCH_TRIALS", "9"))
 # The tech-contest scenario as it was at b77351f, frozen (canonical JSON): the scenario has
 # changed since (new fields the old loader refuses), and both engines must run the same one.
 SCENARIO = ROOT / "tests" / "data" / "golden" / "tech-contest.json.gz"
+ORDERS = Path(__file__).with_name("bench_orders.json")
 WORKER = Path(__file__).with_name("_engine_worker.py")
 
 
@@ -79,15 +80,13 @@ def extract_old(dest: Path, commit: str = OLD) -> Path:
 
 
 def script_orders() -> list[list[list[Any]]]:
-    import gzip
-
-    from wargame.play.headless import play_game
-    from wargame.engine.rules import Rules
-    from wargame.scenario.loader import scenario_from_canonical
-
-    with gzip.open(SCENARIO, "rt", encoding="utf-8") as fh:
-        g = play_game(Rules(scenario_from_canonical(json.load(fh))), 1)
-    return [[[o.role, o.move, o.kind, o.target, o.answer, o.walk_away] for o in rnd] for rnd in g.orders]
+    """The game both engines replay: the orders main's bots chose in the golden tech-contest,
+    seed 1, as of d503489, recorded in bench_orders.json (role, move, kind, target, answer,
+    walk_away per order). Recorded, not played now: the game the engines are timed on must not
+    change when the bots do (36c1acf made bots take counter terms, and the game then played
+    cost b77351f's engine far more a round, which made every ratio jump)."""
+    with open(ORDERS, encoding="utf-8") as fh:
+        return json.load(fh)
 
 
 def run() -> dict[str, float]:

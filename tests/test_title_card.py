@@ -83,6 +83,7 @@ pause_for_start_up()  # as `wargame` does before importing Textual
 from textual.app import App
 from textual.widgets import OptionList
 from wargame.tui.app import WargameApp
+from wargame.tui.screens import SCREENS_CSS
 seen = []
 original = App._display
 def display(self, screen, renderable):
@@ -93,14 +94,15 @@ def display(self, screen, renderable):
         # frame drawn must be one that reaches the terminal
         seed = str(self.screen.query_one("#seed-info").content) if table else ""
         seen.append((rows, "pydantic" in sys.modules, "yaml" in sys.modules, self._batch_count == 0,
-                     gc.isenabled(), "(the scenario's default)" in seed and f"[b]{sys.argv[2]}[/b]" in seed))
+                     gc.isenabled(), "(the scenario's default)" in seed and f"[b]{sys.argv[2]}[/b]" in seed,
+                     self.stylesheet.has_source(SCREENS_CSS), "textual.widgets._data_table" in sys.modules))
     return original(self, screen, renderable)
 App._display = display
 async def ready(pilot):
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
-    print(*seen[0], gc.isenabled())
+    print(*seen[0], gc.isenabled(), pilot.app.stylesheet.has_source(SCREENS_CSS))
     pilot.app.exit()
 WargameApp(saves_dir=Path(sys.argv[1])).run(headless=True, size=(120, 40), auto_pilot=ready)
 """
@@ -116,9 +118,9 @@ def test_the_first_frame_shows_the_seats_from_the_card(tmp_path: Path) -> None:
     warm = run()
     n_roles = len(scenario.roles)
     # roles on the first frame, no pydantic or yaml, the frame not dropped, the garbage
-    # collector paused until then, the card's seed on the seed line,
-    # and the collector running again afterwards
-    assert warm == [str(n_roles), "False", "False", "True", "False", "True", "True"]
+    # collector paused until then, the card's seed on the seed line, neither the other
+    # screens' CSS nor DataTable yet; afterwards the collector running again and that CSS read
+    assert warm == [str(n_roles), "False", "False", "True", "False", "True", "False", "False", "True", "True"]
 
 
 def test_the_start_up_pause_ends_and_leaves_a_disabled_collector_alone() -> None:

@@ -47,9 +47,15 @@ def signed(x: float) -> str:
     return s if s.startswith("-") or s == "0" else "+" + s
 
 
+def negligible(x: float) -> bool:
+    """Whether a change shows as 0 in the app (:func:`compact` rounds it away): it gets no sign,
+    no arrow and no colour, not "▲ +0"."""
+    return compact(abs(x)) == "0"
+
+
 def delta(x: float) -> str:
     """A change for the app: +2.5 / −0.4 (a true minus sign) / 0."""
-    if abs(x) < 1e-9:
+    if negligible(x):
         return "0"
     return ("+" if x > 0 else "−") + compact(abs(x))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from wargame.tui.app import WargameApp
@@ -146,3 +147,13 @@ def test_help_text_is_drawn_without_markdown_syntax() -> None:
     lines = text.splitlines()
     k = next(n for n, line in enumerate(lines) if line.startswith("1. Briefing"))
     assert lines[k + 1].startswith("   ") and lines[k + 1][3] != " "
+
+
+@pytest.mark.parametrize("x, shown, arrow_", [(2.5, "+2.5", "▲"), (-0.4, "−0.4", "▼"), (0.0, "0", "▬"),
+                                                (0.003, "0", "▬"), (-0.004, "0", "▬"), (0.005, "+0.01", "▲")])
+def test_a_change_that_shows_as_zero_has_no_sign_or_arrow(x: float, shown: str, arrow_: str) -> None:
+    """'▲ +0' said a number went up when the screen shows it did not move."""
+    from wargame.numbers import delta
+    from wargame.tui.widgets.dashboard import arrow
+
+    assert (delta(x), arrow(x)) == (shown, arrow_)

@@ -14,7 +14,7 @@ from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from wargame.numbers import compact, delta
+from wargame.numbers import compact, delta, negligible
 # The chrome every screen has lives in phasebar (the title imports it without DataTable); the
 # dashboard's screens import it from here too.
 from wargame.tui.widgets.phasebar import NARROW, PhaseBar, clip, is_narrow  # noqa: F401
@@ -47,7 +47,7 @@ fmt_delta = delta
 def arrow(delta: float | None) -> str:
     if delta is None:
         return "·"
-    if abs(delta) < 1e-9:
+    if negligible(delta):
         return "▬"
     return "▲" if delta > 0 else "▼"
 
@@ -82,7 +82,7 @@ def theme_var(widget: Widget, name: str, default: str = "") -> str:
 def good_or_bad(rules: "Rules", indicator: str, delta: float) -> str:
     """'good', 'bad' or '' for a change, by the indicator's higher_is."""
     hi = rules.indicator[indicator].higher_is
-    if abs(delta) < 1e-9 or hi == "neutral":
+    if negligible(delta) or hi == "neutral":
         return ""
     return "good" if (delta > 0) == (hi == "better") else "bad"
 

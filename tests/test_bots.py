@@ -122,7 +122,8 @@ def test_the_bots_scorer_is_the_utility_to_the_last_bit_for_every_kind_of_goal()
     states = [st for seed in (1, 2) for st in play_session(base.loaded, seed, rules=base).game.states]
     for goal, targets in (("min", [None]), ("max", [None]), ("target", [-1.5, 0.0, 0.37, 2.0, 1e6, None])):
         for t in targets:
-            rules = copy.copy(base)  # a new identity, so the scorer is made afresh
+            rules = copy.copy(base)
+            rules._once = {}  # its own per-scenario memo (Rules.once), so the scorer is made afresh
             rules.objectives = {r: tuple(Objective(o.slot, o.weight, goal, t) for o in objs)
                                 for r, objs in base.objectives.items()}
             for values in [st.values for st in states] + [tuple(base.lo), tuple(base.hi)]:

@@ -121,17 +121,9 @@ def lookahead_seed(state: State) -> int:
     return seed
 
 
-_PLAIN: dict[int, tuple[Rules, frozenset[str]]] = {}
-
-
 def _plain_moves(rules: Rules) -> frozenset[str]:
     """The scenario's moves that are not deals."""
-    hit = _PLAIN.get(id(rules))
-    if hit is None or hit[0] is not rules:
-        if len(_PLAIN) >= 16:
-            _PLAIN.clear()
-        hit = _PLAIN[id(rules)] = (rules, frozenset(mid for mid, m in rules.scenario.moves.items() if m.deal is None))
-    return hit[1]
+    return rules.once("bots.plain", lambda: frozenset(mid for mid, m in rules.scenario.moves.items() if m.deal is None))
 
 
 def _key(rules: Rules, orders: Sequence[Order]) -> frozenset[Order]:
@@ -146,21 +138,14 @@ def _key(rules: Rules, orders: Sequence[Order]) -> frozenset[Order]:
         return frozenset(orders)  # no deal among them: every order counts
     # With a deal among them: the same few dozen sets come back every position, so the
     # answer is kept per scenario.
-    kept = _DEAL_KEYS.get(id(rules))
-    if kept is None or kept[0] is not rules:
-        if len(_DEAL_KEYS) >= 16:
-            _DEAL_KEYS.clear()
-        kept = _DEAL_KEYS[id(rules)] = (rules, {})  # the rules are kept, so the id is not reused
+    kept: dict[tuple[Order, ...], frozenset[Order]] = rules.once("bots.deal_keys", dict)
     given = tuple(orders)
-    key = kept[1].get(given)
+    key = kept.get(given)
     if key is None:
-        if len(kept[1]) >= 4096:
-            kept[1].clear()
-        key = kept[1][given] = _deal_key(rules, given)
+        if len(kept) >= 4096:
+            kept.clear()
+        key = kept[given] = _deal_key(rules, given)
     return key
-
-
-_DEAL_KEYS: dict[int, tuple[Rules, dict[tuple[Order, ...], frozenset[Order]]]] = {}
 
 
 def _deal_key(rules: Rules, orders: tuple[Order, ...]) -> frozenset[Order]:
@@ -179,15 +164,13 @@ def _deal_key(rules: Rules, orders: tuple[Order, ...]) -> frozenset[Order]:
     return frozenset(o for o in orders if o.kind != "respond" or (o.move in offered and o.answer != "reject"))
 
 
-_SCORERS: dict[tuple[int, str], tuple[Rules, Callable[[Sequence[int]], float]]] = {}
-
-
 def _scorer(rules: Rules, role: str) -> Callable[[Sequence[int]], float]:
     """scoring.utility for one role, its objectives read once: the same arithmetic in the
     same order, so the same floats (look-ahead reads a utility hundreds of times a game)."""
-    hit = _SCORERS.get((id(rules), role))
-    if hit is not None and hit[0] is rules:
-        return hit[1]
+    return rules.once(("bots.utility", role), lambda: _make_scorer(rules, role))
+
+
+def _make_scorer(rules: Rules, role: str) -> Callable[[Sequence[int]], float]:
     # One expression per objective, in the objectives' order, written out with its numbers
     # (repr of an int or float reads back as the same number): the same operations on the
     # same operands in the same order as scoring.utility, without the loop and the goal tests.
@@ -208,12 +191,7 @@ def _scorer(rules: Rules, role: str) -> Callable[[Sequence[int]], float]:
            + f"    return 100.0 * total / ({wsum!r})\n")
     namespace: dict[str, Callable[[Sequence[int]], float]] = {}
     exec(compile(src, f"<utility {role}>", "exec"), {"max": max, "abs": abs}, namespace)
-    score = namespace["score"]
-
-    if len(_SCORERS) >= 64:
-        _SCORERS.clear()
-    _SCORERS[(id(rules), role)] = (rules, score)  # the rules are kept, so the id is not reused
-    return score
+    return namespace["score"]
 
 
 _GROW = threading.Lock()  # a look-ahead game grows by one round at a time
@@ -299,20 +277,12 @@ def legal_plays(rules: Rules, state: State, role: str) -> list[Order]:
     return list(hit)  # type: ignore[arg-type]
 
 
-_PLAYS: dict[tuple[int, str], tuple[Rules, tuple[Order, ...]]] = {}
-
-
 def _plays(rules: Rules, role: str) -> tuple[Order, ...]:
     """Every play of ``role``'s moves, each target separately, in the scenario's order: made
     once per scenario, not per position (an order is a value; the engine says which are legal)."""
-    hit = _PLAYS.get((id(rules), role))
-    if hit is None or hit[0] is not rules:
-        if len(_PLAYS) >= 64:
-            _PLAYS.clear()
-        plays = tuple(Order(role, mid, "play", target) for mid, m in rules.scenario.moves.items() if m.role == role
-                      for target in (m.targets or [None]))
-        hit = _PLAYS[(id(rules), role)] = (rules, plays)  # the rules are kept, so the id is not reused
-    return hit[1]
+    return rules.once(("bots.plays", role), lambda: tuple(
+        Order(role, mid, "play", target) for mid, m in rules.scenario.moves.items() if m.role == role
+        for target in (m.targets or [None])))
 
 
 _ANSWERS: dict[tuple[str, str, str], Order] = {}

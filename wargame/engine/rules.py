@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, Callable, NamedTuple
+from collections.abc import Hashable
+from typing import Any, Callable, NamedTuple, TypeVar
 
 from wargame.scenario.formula import _UNARY_FN, Binary, Call, Compiled, Formula, Node, Num, Ref, Str, Unary, _div, _pow
 from wargame.scenario.loader import LoadedScenario, indicator_ids
@@ -18,6 +19,8 @@ from wargame.scenario.model import Basis, Effect, Scenario
 
 from wargame.engine.state import Contribution
 from wargame.fixed import SCALE, to_fixed, to_fixed_or_zero, to_float
+
+_T = TypeVar("_T")
 
 __all__ = ["SCALE", "Rules", "to_fixed", "to_float"]
 
@@ -149,6 +152,7 @@ class Rules:
         self.move_rank = {m: i for i, m in enumerate(s.moves)}
         self.event_rank = {e: i for i, e in enumerate(s.events)}
         self._cache: dict[str, Compiled] = {}
+        self._once: dict[Hashable, Any] = {}  # see once()
         # The validated when/scale formulas of each CEffect (by id; every CEffect is kept in
         # self.effects), from which effect_run writes its code.
         self._effect_texts: dict[int, tuple[str | None, str | None]] = {}
@@ -186,6 +190,16 @@ class Rules:
         self._plan()
 
     # --- what the engine precomputes once per scenario -----------------------------------
+
+    def once(self, key: Hashable, make: Callable[[], _T]) -> _T:
+        """What another module works out once per scenario (the bots' plays and utilities, the
+        orders a save has seen survive a reload), kept with these rules: it lives as long as
+        they do, so no module keeps its own table of scenarios by id. ``make`` must not
+        return None; two threads may both make it, and the first kept is kept."""
+        hit = self._once.get(key)
+        if hit is None:
+            hit = self._once.setdefault(key, make())
+        return hit
 
     def _plan(self) -> None:
         s = self.scenario

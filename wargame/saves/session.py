@@ -91,19 +91,11 @@ def _summary(rules: Rules, trace: RoundTrace) -> dict[str, Any]:
     }
 
 
-_SURVIVORS: dict[int, tuple[Rules, set[Order]]] = {}
-
-
 def _survivors(rules: Rules) -> set[Order]:
     """Orders already seen to survive a save and reload under these rules. Whether one does
     depends only on the order and the scenario, and a batch's bots submit the same few
     dozen orders over and over: each is parsed back once per scenario, not per submission."""
-    hit = _SURVIVORS.get(id(rules))
-    if hit is None or hit[0] is not rules:
-        if len(_SURVIVORS) >= 16:
-            _SURVIVORS.clear()
-        hit = _SURVIVORS[id(rules)] = (rules, set())  # the rules are kept, so the id is not reused
-    return hit[1]
+    return rules.once("saves.survivors", set)
 
 
 class Session:

@@ -14,7 +14,7 @@ from wargame.tui.app import WargameApp
 from wargame.tui.clock import FrozenTime
 from wargame.tui.gcpause import RARE, IdleCollector
 from wargame.tui.screens.help import HELP, help_renderable
-from wargame.tui.widgets.dashboard import PhaseBar
+from wargame.tui.widgets.phasebar import PhaseBar
 from wargame.tui.widgets.keybar import Key, KeyBar, KeyItem, fit
 
 from .hosts import mini

@@ -46,7 +46,7 @@ def make_app(tmp_path: Path, loaded, pin: str | None) -> WargameApp:
 
 
 def bar(app) -> str:
-    from wargame.tui.widgets.dashboard import PhaseBar
+    from wargame.tui.widgets.phasebar import PhaseBar
 
     return str(app.screen.query_one(PhaseBar).render())
 

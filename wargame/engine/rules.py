@@ -327,8 +327,7 @@ class Rules:
     def pending_due(self, p: tuple) -> tuple:
         """A pending entry (state.pending's Pending) as the due entry it gives when it comes due,
         without its sequence number: (due key, kind, source, role, target, effect, its
-        effect_run). Kept per
-        entry: the same entries come due in many look-ahead rounds."""
+        effect_run). Kept per entry: the same entries come due in many look-ahead rounds."""
         hit = self._pending_due.get(p)
         if hit is None:
             kind, source, variant, index, role, target = p[2:]

@@ -10,15 +10,9 @@ from textual.widgets import Button, Label, Static
 
 from wargame.tui.messages import Advance
 from wargame.tui.screens import PhaseScreen
-from wargame.tui.widgets.dashboard import (
-    PhaseBar,
-    RoleTable,
-    SectorTable,
-    news_markup,
-    policies_markup,
-    role_name,
-)
+from wargame.tui.widgets.dashboard import RoleTable, SectorTable, news_markup, policies_markup, role_name
 from wargame.tui.widgets.keybar import KeyBar
+from wargame.tui.widgets.phasebar import PhaseBar
 
 
 class BriefingScreen(PhaseScreen):
@@ -52,7 +46,7 @@ class BriefingScreen(PhaseScreen):
         self.app.theme_changed_signal.subscribe(self, lambda _t: self.refresh_view())
 
     def on_resize(self) -> None:
-        from wargame.tui.widgets.dashboard import is_narrow
+        from wargame.tui.widgets.phasebar import is_narrow
 
         narrow = is_narrow(self)
         if getattr(self, "_narrow", None) not in (None, narrow):

@@ -12,8 +12,9 @@ from textual.markup import escape
 from textual.widgets import Button, DataTable, Label, Static
 
 from wargame.tui.screens import PhaseScreen
-from wargame.tui.widgets.dashboard import PhaseBar, fmt, indicator_label, role_name
+from wargame.tui.widgets.dashboard import fmt, indicator_label, role_name
 from wargame.tui.widgets.keybar import KeyBar
+from wargame.tui.widgets.phasebar import PhaseBar
 
 
 if TYPE_CHECKING:

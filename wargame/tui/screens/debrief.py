@@ -19,7 +19,8 @@ from wargame.text import count
 from wargame.tui.messages import Advance, NewGame
 from wargame.tui.screens import PhaseScreen
 from wargame.tui.widgets.charts import IndicatorChart, ScoreChart, legend, marker_text, series, subject_indicators
-from wargame.tui.widgets.dashboard import PhaseBar, arrow, fmt, fmt_delta, indicator_label
+from wargame.tui.widgets.dashboard import arrow, fmt, fmt_delta, indicator_label
+from wargame.tui.widgets.phasebar import PhaseBar
 from wargame.tui.widgets.quadrants import QuadrantMap
 from wargame.tui.widgets.keybar import KeyBar
 

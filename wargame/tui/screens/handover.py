@@ -12,8 +12,8 @@ from textual.widgets import Button, Static
 
 from wargame.tui.messages import HandoverDone
 from wargame.tui.screens import PhaseScreen
-from wargame.tui.widgets.dashboard import PhaseBar
 from wargame.tui.widgets.keybar import KeyBar
+from wargame.tui.widgets.phasebar import PhaseBar
 
 
 def team_turn(roles: Iterable[str], seats: Mapping[str, str], role: str) -> tuple[int, int]:

@@ -30,8 +30,9 @@ from wargame.tui.messages import (
     WithdrawOffer,
 )
 from wargame.tui.screens import PhaseScreen
-from wargame.tui.widgets.dashboard import PhaseBar, plural, role_name, target_name
+from wargame.tui.widgets.dashboard import plural, role_name, target_name
 from wargame.tui.widgets.keybar import KeyBar
+from wargame.tui.widgets.phasebar import PhaseBar
 
 STATUS_MARK = {
     Status.OPEN: ("…", "$text-muted"), Status.COUNTERED: ("↔", "$text-warning"),

@@ -19,15 +19,9 @@ from textual.widgets.option_list import Option
 
 from wargame.tui.messages import OrdersDrafted, OrdersSubmitted, ShowEvidence
 from wargame.tui.screens import PhaseScreen
-from wargame.tui.widgets.dashboard import (
-    PhaseBar,
-    fmt,
-    indicator_label,
-    plural,
-    role_name,
-    target_name,
-)
+from wargame.tui.widgets.dashboard import fmt, indicator_label, plural, role_name, target_name
 from wargame.tui.widgets.keybar import KeyBar
+from wargame.tui.widgets.phasebar import PhaseBar
 
 if TYPE_CHECKING:
     from wargame.play.view import OfferView

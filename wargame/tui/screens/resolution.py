@@ -16,7 +16,6 @@ from wargame.fixed import to_float
 from wargame.tui.messages import Advance, ShowEvidence
 from wargame.tui.screens import PhaseScreen
 from wargame.tui.widgets.dashboard import (
-    PhaseBar,
     arrow,
     fill_table,
     fmt,
@@ -27,6 +26,7 @@ from wargame.tui.widgets.dashboard import (
     theme_var,
 )
 from wargame.tui.widgets.keybar import KeyBar
+from wargame.tui.widgets.phasebar import PhaseBar
 from wargame.tui.widgets.why import WhyPanel
 from wargame.text import count
 

@@ -16,8 +16,9 @@ from textual.widgets import Button, LoadingIndicator, Static
 
 from wargame.tui.messages import Advance
 from wargame.tui.screens import PhaseScreen
-from wargame.tui.widgets.dashboard import PhaseBar, plural, role_name, seat_word, target_name
+from wargame.tui.widgets.dashboard import plural, role_name, seat_word, target_name
 from wargame.tui.widgets.keybar import KeyBar
+from wargame.tui.widgets.phasebar import PhaseBar
 
 if TYPE_CHECKING:
     from wargame.engine.rules import Rules

@@ -15,9 +15,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from wargame.numbers import compact, delta, negligible
-# The chrome every screen has lives in phasebar (the title imports it without DataTable); the
-# dashboard's screens import it from here too.
-from wargame.tui.widgets.phasebar import NARROW, PhaseBar, clip, is_narrow  # noqa: F401
+from wargame.tui.widgets.phasebar import clip, is_narrow
 
 if TYPE_CHECKING:
     from wargame.engine.rules import Rules

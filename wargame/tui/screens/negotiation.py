@@ -193,7 +193,8 @@ class TeamTableScreen(PhaseScreen):
             cost = o.terms.counterparty_cost
             opts.append(Option(f"[b]{escape(o.terms.name)}[/b] from {escape(role_name(rules, o.proposer))}"
                                + (f" → {escape(target_name(rules, o.target))}" if o.target else "")
-                               + f"\n    {status_markup(Status(o.status))} · costs you {plural(cost, 'point')} if made",
+                               + f"\n    {status_markup(Status(o.status))} · costs you {plural(cost, 'point')}"
+                               + ("" if Status(o.status).made else " if made"),
                                id=f"in:{o.id}"))
         if not incoming:
             opts.append(Option("[$text-muted]none this round[/]", id="h:in-none", disabled=True))
